@@ -1,1 +1,43 @@
-"""fidelity."""
+"""fidelity: fidelity index assessment with instruments as data.
+
+The public API is re-exported here and imported lazily, so ``import fidelity`` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_instrument": "fidelity.catalog",
+    "list_instruments": "fidelity.catalog",
+    "CatalogError": "fidelity.catalog",
+    "Instrument": "fidelity.instrument",
+    "InstrumentError": "fidelity.instrument",
+    "InstrumentProblem": "fidelity.instrument",
+    "reliability": "fidelity.reliability",
+    "psychometrics": "fidelity.psychometrics",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:
+    from fidelity import psychometrics, reliability
+    from fidelity.catalog import CatalogError, list_instruments, load_instrument
+    from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fidelity' has no attribute {name!r}")
+    mod = import_module(module)
+    value = mod if module == f"fidelity.{name}" else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
