@@ -19,7 +19,9 @@ def _modules(selected: list[str]) -> list[str]:
     if selected:
         unknown = [s for s in selected if f"bench_{s}" not in names and s not in names]
         if unknown:
-            raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(names)}")
+            raise SystemExit(
+                f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(names)}"
+            )
         names = [n for n in names if n in selected or n.removeprefix("bench_") in selected]
     return names
 

@@ -21,10 +21,21 @@ _EXPORTS = {
     "psychometrics": "fidelity.psychometrics",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "CatalogError",
+    "Instrument",
+    "InstrumentError",
+    "InstrumentProblem",
+    "__version__",
+    "list_instruments",
+    "load_instrument",
+    "psychometrics",
+    "reliability",
+]
 
 if TYPE_CHECKING:
-    from fidelity import psychometrics, reliability
+    import fidelity.psychometrics as psychometrics
+    import fidelity.reliability as reliability
     from fidelity.catalog import CatalogError, list_instruments, load_instrument
     from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem
 

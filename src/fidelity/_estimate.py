@@ -1,4 +1,4 @@
-"""The result type shared by every coefficient, and coercion of ratings to a subjects × raters array."""
+"""The result type shared by every coefficient, and ratings coerced to subjects × raters."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ class Estimate:
         return _json_ready(out)  # type: ignore[no-any-return]
 
 
-def undefined(method: str, reason: str, n_subjects: int = 0, n_raters: int = 0, **details: Any) -> Estimate:
+def undefined(
+    method: str, reason: str, n_subjects: int = 0, n_raters: int = 0, **details: Any
+) -> Estimate:
     """An Estimate whose value is NaN, with the reason it could not be computed."""
     return Estimate(
         value=math.nan,
@@ -101,7 +103,8 @@ def as_matrix(
                 first = data.loc[dup, [subject, rater]].iloc[0]
                 raise ValueError(
                     f"{int(dup.sum())} rows repeat a ({subject}, {rater}) pair, e.g. "
-                    f"({first[subject]!r}, {first[rater]!r}); each rater rates each subject at most once"
+                    f"({first[subject]!r}, {first[rater]!r}); "
+                    "each rater rates each subject at most once"
                 )
             wide = data.pivot(index=subject, columns=rater, values=rating)
             return np.asarray(wide.to_numpy(dtype=float), dtype=np.float64)

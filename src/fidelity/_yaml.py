@@ -76,7 +76,9 @@ def read_yaml_text(data: bytes | str, *, source: str, max_bytes: int = MAX_BYTES
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise YamlError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source, code="FI000") from exc
+        raise YamlError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source, code="FI000"
+        ) from exc
     try:
         loader = _Loader(text)
         try:
@@ -86,7 +88,9 @@ def read_yaml_text(data: bytes | str, *, source: str, max_bytes: int = MAX_BYTES
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlError(f"YAML syntax error: {exc.problem or exc}", source=source, line=line, code="FI000") from exc
+        raise YamlError(
+            f"YAML syntax error: {exc.problem or exc}", source=source, line=line, code="FI000"
+        ) from exc
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", source=source, code="FI000") from exc
     if node is None:
@@ -110,7 +114,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise self._fail(
-                node, "FI004",
+                node,
+                "FI004",
                 f"document expands to more than {MAX_NODES:,} values through aliases; refused",
             )
         if depth > MAX_DEPTH:
@@ -122,7 +127,9 @@ class _Builder:
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _T + "merge":
-                    raise self._fail(key_node, "FI002", "merge keys ('<<') are not supported; write the keys out")
+                    raise self._fail(
+                        key_node, "FI002", "merge keys ('<<') are not supported; write the keys out"
+                    )
                 if not isinstance(key_node, ScalarNode):
                     raise self._fail(key_node, "FI002", "mapping keys must be plain scalars")
                 if key_node.tag not in _SCALAR_TAGS and key_node.tag != _TIMESTAMP:
@@ -131,7 +138,8 @@ class _Builder:
                 if key in out:
                     first = self.lines.get((*path, key))
                     raise self._fail(
-                        key_node, "FI005",
+                        key_node,
+                        "FI005",
                         f"duplicate key {key!r}" + (f" (first on line {first})" if first else ""),
                     )
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
@@ -151,7 +159,8 @@ class _Builder:
 
     def _refuse_tag(self, node: Node) -> YamlError:
         return self._fail(
-            node, "FI002",
+            node,
+            "FI002",
             f"YAML tag {node.tag!r} is not allowed; instrument files hold plain data only "
             "(mappings, lists, strings, numbers, booleans, null)",
         )

@@ -172,12 +172,20 @@ def load_instrument(spec: str | os.PathLike[str]) -> Instrument:
 def _load_file(path: Path, inst_id: str, version: str) -> Instrument:
     inst = _cached_load(path, path.stat().st_mtime_ns)
     if inst.id != inst_id or inst.version != version:
-        raise InstrumentError([InstrumentProblem(
-            "FI111",
-            f"file declares {inst.spec} but its place in the catalog says {inst_id}@{version} "
-            f"(expected <dir>/{inst.id}/{inst.version}.yaml)",
-            str(path), 1, "", inst.id,
-        )])
+        raise InstrumentError(
+            [
+                InstrumentProblem(
+                    "FI111",
+                    f"file declares {inst.spec} but its place in the catalog says "
+                    f"{inst_id}@{version} "
+                    f"(expected <dir>/{inst.id}/{inst.version}.yaml)",
+                    str(path),
+                    1,
+                    "",
+                    inst.id,
+                )
+            ]
+        )
     return inst
 
 

@@ -9,6 +9,7 @@ score range). Every problem names the file, the line and the offending id.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from collections import Counter
@@ -104,7 +105,11 @@ class InstrumentError(ValueError):
 
     def __init__(self, problems: list[InstrumentProblem]) -> None:
         self.problems = problems
-        head = f"{len(problems)} problem(s) in instrument" if len(problems) != 1 else "invalid instrument"
+        head = (
+            f"{len(problems)} problem(s) in instrument"
+            if len(problems) != 1
+            else "invalid instrument"
+        )
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
 
 
@@ -128,7 +133,9 @@ class Citation(_Frozen):
 
     id: Slug
     text: Text
-    doi: Annotated[str, StringConstraints(strict=True, pattern=r"^10\.[0-9]{4,9}/\S+$")] | None = None
+    doi: Annotated[str, StringConstraints(strict=True, pattern=r"^10\.[0-9]{4,9}/\S+$")] | None = (
+        None
+    )
     url: Annotated[str, StringConstraints(strict=True, pattern=r"^https?://\S+$")] | None = None
     role: Note | None = None
 
@@ -348,19 +355,23 @@ class Instrument(_Frozen):
 
     def item(self, item_id: str) -> Item:
         """The item with id ``item_id`` (KeyError naming the known ids otherwise)."""
-        return _lookup(self.items, item_id, "item")
+        found: Item = _lookup(self.items, item_id, "item")
+        return found
 
     def domain(self, domain_id: str) -> Domain:
         """The domain with id ``domain_id``."""
-        return _lookup(self.domains, domain_id, "domain")
+        found: Domain = _lookup(self.domains, domain_id, "domain")
+        return found
 
     def scale(self, scale_id: str) -> Scale:
         """The scale with id ``scale_id``."""
-        return _lookup(self.scales, scale_id, "scale")
+        found: Scale = _lookup(self.scales, scale_id, "scale")
+        return found
 
     def principle(self, principle_id: str) -> Principle:
         """The principle with id ``principle_id``."""
-        return _lookup(self.principles, principle_id, "principle")
+        found: Principle = _lookup(self.principles, principle_id, "principle")
+        return found
 
     def items_in(self, domain_id: str) -> tuple[Item, ...]:
         """The items of one domain, in file order."""
@@ -428,8 +439,14 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
         for i, obj in enumerate(objs):
             key = getattr(obj, attr)
             if key in seen:
-                out.append(((section, i, attr), "FI101",
-                            f"duplicate {section[:-1]} id {key!r} (first at {section}[{seen[key]}])", key))
+                out.append(
+                    (
+                        (section, i, attr),
+                        "FI101",
+                        f"duplicate {section[:-1]} id {key!r} (first at {section}[{seen[key]}])",
+                        key,
+                    )
+                )
             else:
                 seen[key] = i
 
@@ -444,76 +461,146 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
 
     for si, scale in enumerate(inst.scales):
         values = scale.values
-        if any(b <= a for a, b in zip(values, values[1:], strict=False)):
-            out.append((("scales", si, "levels"), "FI106",
-                        f"scale {scale.id!r}: level values must strictly increase, got {list(values)}",
-                        scale.id))
+        if any(b <= a for a, b in itertools.pairwise(values)):
+            out.append(
+                (
+                    ("scales", si, "levels"),
+                    "FI106",
+                    f"scale {scale.id!r}: level values must strictly increase, got {list(values)}",
+                    scale.id,
+                )
+            )
         codes = Counter(c.code for c in scale.codes)
         for code, n in codes.items():
             if n > 1:
-                out.append((("scales", si, "codes"), "FI106",
-                            f"scale {scale.id!r}: code {code!r} listed {n} times", scale.id))
+                out.append(
+                    (
+                        ("scales", si, "codes"),
+                        "FI106",
+                        f"scale {scale.id!r}: code {code!r} listed {n} times",
+                        scale.id,
+                    )
+                )
 
     for di, dom in enumerate(inst.domains):
         for pi, pid in enumerate(dom.principles):
             if pid not in principles:
-                out.append((("domains", di, "principles", pi), "FI102",
-                            f"domain {dom.id!r} measures unknown principle {pid!r}; "
-                            f"known: {', '.join(principles)}", pid))
+                out.append(
+                    (
+                        ("domains", di, "principles", pi),
+                        "FI102",
+                        f"domain {dom.id!r} measures unknown principle {pid!r}; "
+                        f"known: {', '.join(principles)}",
+                        pid,
+                    )
+                )
         n_items = sum(1 for it in inst.items if it.domain == dom.id)
         if n_items == 0:
             out.append((("domains", di), "FI107", f"domain {dom.id!r} has no items", dom.id))
         elif dom.min_answered > n_items:
-            out.append((("domains", di, "min_answered"), "FI107",
-                        f"domain {dom.id!r}: min_answered is {dom.min_answered} but the domain has "
-                        f"only {n_items} item(s)", dom.id))
+            out.append(
+                (
+                    ("domains", di, "min_answered"),
+                    "FI107",
+                    f"domain {dom.id!r}: min_answered is {dom.min_answered} but the domain has "
+                    f"only {n_items} item(s)",
+                    dom.id,
+                )
+            )
 
     for ii, item in enumerate(inst.items):
         if item.domain not in domains:
-            out.append((("items", ii, "domain"), "FI102",
-                        f"item {item.id!r} belongs to unknown domain {item.domain!r}; "
-                        f"known: {', '.join(domains)}", item.id))
+            out.append(
+                (
+                    ("items", ii, "domain"),
+                    "FI102",
+                    f"item {item.id!r} belongs to unknown domain {item.domain!r}; "
+                    f"known: {', '.join(domains)}",
+                    item.id,
+                )
+            )
         for ni, inf in enumerate(item.informants):
             if inf not in informants:
-                out.append((("items", ii, "informants", ni), "FI102",
-                            f"item {item.id!r} names unknown informant {inf!r}; "
-                            f"known: {', '.join(informants)}", item.id))
+                out.append(
+                    (
+                        ("items", ii, "informants", ni),
+                        "FI102",
+                        f"item {item.id!r} names unknown informant {inf!r}; "
+                        f"known: {', '.join(informants)}",
+                        item.id,
+                    )
+                )
         for pi, pid in enumerate(item.principles):
             if pid not in principles:
-                out.append((("items", ii, "principles", pi), "FI102",
-                            f"item {item.id!r} is tagged with unknown principle {pid!r}; "
-                            f"known: {', '.join(principles)}", item.id))
-        scale = scales.get(item.scale)
-        if scale is None:
-            out.append((("items", ii, "scale"), "FI102",
-                        f"item {item.id!r} uses unknown scale {item.scale!r}; "
-                        f"known: {', '.join(scales)}", item.id))
+                out.append(
+                    (
+                        ("items", ii, "principles", pi),
+                        "FI102",
+                        f"item {item.id!r} is tagged with unknown principle {pid!r}; "
+                        f"known: {', '.join(principles)}",
+                        item.id,
+                    )
+                )
+        item_scale = scales.get(item.scale)
+        if item_scale is None:
+            out.append(
+                (
+                    ("items", ii, "scale"),
+                    "FI102",
+                    f"item {item.id!r} uses unknown scale {item.scale!r}; "
+                    f"known: {', '.join(scales)}",
+                    item.id,
+                )
+            )
             continue
-        missing = [v for v in scale.values if v not in item.anchors]
-        extra = [k for k in item.anchors if k not in scale.values]
+        missing = [v for v in item_scale.values if v not in item.anchors]
+        extra = [k for k in item.anchors if k not in item_scale.values]
         if missing or extra:
             parts = []
             if missing:
                 parts.append(f"no anchor for level(s) {missing}")
             if extra:
                 parts.append(f"anchor(s) for level(s) {extra} not on the scale")
-            out.append((("items", ii, "anchors"), "FI104",
-                        f"item {item.id!r}: {' and '.join(parts)}; scale {scale.id!r} has levels "
-                        f"{list(scale.values)}", item.id))
-        if item.allow_na and not scale.allows_code("NA"):
-            out.append((("items", ii, "allow_na"), "FI105",
-                        f"item {item.id!r} allows NA but scale {scale.id!r} defines no 'NA' code",
-                        item.id))
+            out.append(
+                (
+                    ("items", ii, "anchors"),
+                    "FI104",
+                    f"item {item.id!r}: {' and '.join(parts)}; scale {item_scale.id!r} has levels "
+                    f"{list(item_scale.values)}",
+                    item.id,
+                )
+            )
+        if item.allow_na and not item_scale.allows_code("NA"):
+            out.append(
+                (
+                    ("items", ii, "allow_na"),
+                    "FI105",
+                    f"item {item.id!r} allows NA but scale {item_scale.id!r} defines no 'NA' code",
+                    item.id,
+                )
+            )
 
     measured = {pid for d in inst.domains for pid in d.principles}
     tagged = {pid for it in inst.items for pid in it.principles}
     for pi, pr in enumerate(inst.principles):
         if pr.cross_cutting and pr.id not in tagged and pr.id not in measured:
-            out.append((("principles", pi), "FI109",
-                        f"cross-cutting principle {pr.id!r} is not tagged on any item", pr.id))
+            out.append(
+                (
+                    ("principles", pi),
+                    "FI109",
+                    f"cross-cutting principle {pr.id!r} is not tagged on any item",
+                    pr.id,
+                )
+            )
         elif not pr.cross_cutting and pr.id not in measured:
-            out.append((("principles", pi), "FI109",
-                        f"principle {pr.id!r} is not measured by any domain", pr.id))
+            out.append(
+                (
+                    ("principles", pi),
+                    "FI109",
+                    f"principle {pr.id!r} is not measured by any domain",
+                    pr.id,
+                )
+            )
 
     out.extend(_band_problems(inst))
 
@@ -524,12 +611,23 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
             if new is None:
                 continue
             if new not in item_ids:
-                out.append((("changes", "item_map", old), "FI110",
-                            f"item_map maps {old!r} to {new!r}, which is not an item of this version",
-                            old))
+                out.append(
+                    (
+                        ("changes", "item_map", old),
+                        "FI110",
+                        f"item_map maps {old!r} to {new!r}, which is not an item of this version",
+                        old,
+                    )
+                )
             if new in targets:
-                out.append((("changes", "item_map", old), "FI110",
-                            f"item_map maps both {targets[new]!r} and {old!r} to {new!r}", old))
+                out.append(
+                    (
+                        ("changes", "item_map", old),
+                        "FI110",
+                        f"item_map maps both {targets[new]!r} and {old!r} to {new!r}",
+                        old,
+                    )
+                )
             targets[new] = old
     return out
 
@@ -542,36 +640,76 @@ def _band_problems(inst: Instrument) -> list[_Found]:
     indexed = sorted(enumerate(inst.scoring.bands), key=lambda t: (t[1].lower, t[1].upper))
     for i, band in indexed:
         if band.upper <= band.lower:
-            out.append((("scoring", "bands", i), "FI108",
-                        f"band {band.id!r}: upper ({band.upper:g}) must exceed lower ({band.lower:g})",
-                        band.id))
+            out.append(
+                (
+                    ("scoring", "bands", i),
+                    "FI108",
+                    f"band {band.id!r}: upper ({band.upper:g}) must exceed lower ({band.lower:g})",
+                    band.id,
+                )
+            )
     first_i, first = indexed[0]
     if first.lower > lo:
-        out.append((("scoring", "bands", first_i, "lower"), "FI108",
-                    f"bands leave a gap: scores from {lo:g} up to {first.lower:g} fall in no band "
-                    f"(lowest band {first.id!r})", first.id))
+        out.append(
+            (
+                ("scoring", "bands", first_i, "lower"),
+                "FI108",
+                f"bands leave a gap: scores from {lo:g} up to {first.lower:g} fall in no band "
+                f"(lowest band {first.id!r})",
+                first.id,
+            )
+        )
     elif first.lower < lo:
-        out.append((("scoring", "bands", first_i, "lower"), "FI108",
-                    f"band {first.id!r} starts at {first.lower:g}, below the lowest possible score {lo:g}",
-                    first.id))
-    for (_pi, prev), (ci, cur) in zip(indexed, indexed[1:], strict=False):
+        out.append(
+            (
+                ("scoring", "bands", first_i, "lower"),
+                "FI108",
+                f"band {first.id!r} starts at {first.lower:g}, "
+                f"below the lowest possible score {lo:g}",
+                first.id,
+            )
+        )
+    for (_pi, prev), (ci, cur) in itertools.pairwise(indexed):
         if cur.lower > prev.upper:
-            out.append((("scoring", "bands", ci, "lower"), "FI108",
-                        f"bands leave a gap: scores from {prev.upper:g} up to {cur.lower:g} fall in no "
-                        f"band (between {prev.id!r} and {cur.id!r})", cur.id))
+            out.append(
+                (
+                    ("scoring", "bands", ci, "lower"),
+                    "FI108",
+                    f"bands leave a gap: scores from {prev.upper:g} up to {cur.lower:g} fall in no "
+                    f"band (between {prev.id!r} and {cur.id!r})",
+                    cur.id,
+                )
+            )
         elif cur.lower < prev.upper:
-            out.append((("scoring", "bands", ci, "lower"), "FI108",
-                        f"bands overlap: {cur.id!r} starts at {cur.lower:g} before {prev.id!r} ends "
-                        f"at {prev.upper:g}", cur.id))
+            out.append(
+                (
+                    ("scoring", "bands", ci, "lower"),
+                    "FI108",
+                    f"bands overlap: {cur.id!r} starts at {cur.lower:g} before {prev.id!r} ends "
+                    f"at {prev.upper:g}",
+                    cur.id,
+                )
+            )
     last_i, last = indexed[-1]
     if last.upper < hi:
-        out.append((("scoring", "bands", last_i, "upper"), "FI108",
-                    f"bands leave a gap: scores above {last.upper:g} up to the maximum {hi:g} fall in "
-                    f"no band (highest band {last.id!r})", last.id))
+        out.append(
+            (
+                ("scoring", "bands", last_i, "upper"),
+                "FI108",
+                f"bands leave a gap: scores above {last.upper:g} up to the maximum {hi:g} fall in "
+                f"no band (highest band {last.id!r})",
+                last.id,
+            )
+        )
     elif last.upper > hi:
-        out.append((("scoring", "bands", last_i, "upper"), "FI108",
-                    f"band {last.id!r} ends at {last.upper:g}, above the highest possible score {hi:g}",
-                    last.id))
+        out.append(
+            (
+                ("scoring", "bands", last_i, "upper"),
+                "FI108",
+                f"band {last.id!r} ends at {last.upper:g}, above the highest possible score {hi:g}",
+                last.id,
+            )
+        )
     return out
 
 
@@ -585,17 +723,21 @@ def _schema_problems(located: Located) -> list[InstrumentProblem]:
 
     validator = validator_for(load_schema("instrument"))
     out = []
-    for err in sorted(validator.iter_errors(located.data), key=lambda e: list(map(str, e.absolute_path))):
+    for err in sorted(
+        validator.iter_errors(located.data), key=lambda e: list(map(str, e.absolute_path))
+    ):
         path = tuple(err.absolute_path)
         ref = _ref_at(located.data, path)
-        out.append(InstrumentProblem(
-            code="FI001",
-            message=f"schema: {_schema_message(err)}",
-            file=located.source,
-            line=located.line_of(path),
-            path=_dotted(path),
-            ref=ref,
-        ))
+        out.append(
+            InstrumentProblem(
+                code="FI001",
+                message=f"schema: {_schema_message(err)}",
+                file=located.source,
+                line=located.line_of(path),
+                path=_dotted(path),
+                ref=ref,
+            )
+        )
     return out
 
 
@@ -628,34 +770,47 @@ def _pydantic_problems(exc: ValidationError, located: Located) -> list[Instrumen
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("[")))
-        out.append(InstrumentProblem(
-            code="FI010",
-            message=f"model: {err['msg']}",
-            file=located.source,
-            line=located.line_of(loc),
-            path=_dotted(loc),
-            ref=_ref_at(located.data, loc),
-        ))
+        out.append(
+            InstrumentProblem(
+                code="FI010",
+                message=f"model: {err['msg']}",
+                file=located.source,
+                line=located.line_of(loc),
+                path=_dotted(loc),
+                ref=_ref_at(located.data, loc),
+            )
+        )
     return out
 
 
-def _validate_located(located: Located, *, schema: bool) -> tuple[Instrument | None, list[InstrumentProblem]]:
+def _validate_located(
+    located: Located, *, schema: bool
+) -> tuple[Instrument | None, list[InstrumentProblem]]:
     problems: list[InstrumentProblem] = []
     if schema:
         problems.extend(_schema_problems(located))
         if problems:
             return None, problems
     if not isinstance(located.data, dict):
-        return None, [InstrumentProblem("FI001", "an instrument file must hold a mapping at top level",
-                                        located.source, located.line_of(()))]
+        return None, [
+            InstrumentProblem(
+                "FI001",
+                "an instrument file must hold a mapping at top level",
+                located.source,
+                located.line_of(()),
+            )
+        ]
     found: list[_Found] = []
     try:
         inst = Instrument.model_validate(located.data, context={"problems": found})
     except ValidationError as exc:
         return None, _pydantic_problems(exc, located)
     for path, code, message, ref in found:
-        problems.append(InstrumentProblem(code, message, located.source, located.line_of(path),
-                                          _dotted(path), ref))
+        problems.append(
+            InstrumentProblem(
+                code, message, located.source, located.line_of(path), _dotted(path), ref
+            )
+        )
     if problems:
         return None, problems
     inst._source = located.source
@@ -668,7 +823,9 @@ def instrument_from_yaml(text: str | bytes, *, source: str = "<string>") -> Inst
     try:
         located = read_yaml_text(text, source=source)
     except YamlError as exc:
-        raise InstrumentError([InstrumentProblem(exc.code, exc.message, exc.source, exc.line)]) from exc
+        raise InstrumentError(
+            [InstrumentProblem(exc.code, exc.message, exc.source, exc.line)]
+        ) from exc
     inst, problems = _validate_located(located, schema=True)
     if inst is None:
         raise InstrumentError(problems)
@@ -681,8 +838,9 @@ def read_instrument_file(path: str | Path) -> Instrument:
     try:
         raw = _read_bounded(p)
     except OSError as exc:
-        raise InstrumentError([InstrumentProblem("FI000", f"cannot read file: {exc.strerror or exc}",
-                                                 str(p))]) from exc
+        raise InstrumentError(
+            [InstrumentProblem("FI000", f"cannot read file: {exc.strerror or exc}", str(p))]
+        ) from exc
     return instrument_from_yaml(raw, source=str(p))
 
 

@@ -1,0 +1,204 @@
+"""The ``fidelity`` command: a thin shell over the library.
+
+Exit codes: 0 success, 1 the input data is invalid (problems listed one per line),
+2 usage error. Output files are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fidelity.instrument import Instrument
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="fidelity",
+    help="Fidelity index assessment: instruments, validation, scoring and reliability.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console (imported lazily to keep ``fidelity --help`` fast)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    """Print ``message`` to stderr and exit with ``code``."""
+    console(stderr=True).print(message, markup=False)
+    raise typer.Exit(code)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_or_fail(spec: str) -> Instrument:
+    """Load an instrument, turning catalog and file problems into exit code 1."""
+    from fidelity.catalog import CatalogError, load_instrument
+    from fidelity.instrument import InstrumentError
+
+    try:
+        return load_instrument(spec)
+    except CatalogError as exc:
+        fail(f"error: {exc}")
+    except InstrumentError as exc:
+        fail("\n".join(str(p) for p in exc.problems))
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command("instruments")
+def instruments_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the instruments this installation can load."""
+    from rich.table import Table
+
+    from fidelity.catalog import CatalogError, list_instruments
+    from fidelity.instrument import InstrumentError
+
+    try:
+        entries = list_instruments()
+    except CatalogError as exc:
+        fail(f"error: {exc}")
+    rows = []
+    for entry in entries:
+        try:
+            inst = entry.load()
+            rows.append(
+                {
+                    "id": entry.id,
+                    "version": entry.version,
+                    "status": inst.status,
+                    "title": inst.title,
+                    "source": entry.source,
+                    "path": str(entry.path),
+                    "content_hash": inst.content_hash,
+                    "problem": None,
+                }
+            )
+        except InstrumentError as exc:
+            rows.append(
+                {
+                    "id": entry.id,
+                    "version": entry.version,
+                    "status": "invalid",
+                    "title": "",
+                    "source": entry.source,
+                    "path": str(entry.path),
+                    "content_hash": None,
+                    "problem": str(exc.problems[0]),
+                }
+            )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Instruments", title_justify="left")
+    for col in ("id", "version", "status", "title", "source"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"], row["version"], row["status"], row["title"] or row["problem"], row["source"]
+        )
+    console().print(table)
+
+
+@app.command("show")
+def show_cmd(
+    spec: Annotated[str, typer.Argument(help="ID, ID@VERSION or a path to an instrument file.")],
+    brief: Annotated[bool, typer.Option("--brief", help="Items without anchors.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the instrument as JSON.")] = False,
+) -> None:
+    """Show an instrument: principles, then domains with their items and anchors."""
+    inst = load_or_fail(spec)
+    if as_json:
+        print_json(inst.model_dump(mode="json"))
+        return
+    from fidelity._render import render_instrument
+
+    render_instrument(inst, console(), brief=brief)
+
+
+@app.command("lint")
+def lint_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Instrument YAML files to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+) -> None:
+    """Check instrument files against the schema and every model rule; exit 1 on any problem."""
+    from fidelity.instrument import check_instrument_file
+
+    problems = [p for f in files for p in check_instrument_file(f)]
+    if as_json:
+        print_json([p.to_dict() for p in problems])
+    else:
+        out = console()
+        for p in problems:
+            out.print(str(p), markup=False)
+        summary = f"{len(files)} file(s) checked, {len(problems)} problem(s)"
+        console(stderr=True).print(summary, markup=False)
+    if problems:
+        raise typer.Exit(EXIT_INVALID)
+
+
+def _register_extensions() -> None:
+    """Import command modules that add themselves to ``app``."""
+    from importlib import import_module
+
+    for name in ("fidelity._cli_ratings", "fidelity._cli_reliability", "fidelity._cli_versions"):
+        try:
+            import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register_extensions()
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+    except Exception as exc:  # a bug must still not leave the user with a bare traceback
+        if os.environ.get("FIDELITY_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"fidelity: internal error: {type(exc).__name__}: {exc}\n"
+            "Set FIDELITY_DEBUG=1 to see the traceback, and please report it.\n"
+        )
+        raise SystemExit(3) from None
