@@ -434,16 +434,20 @@ _Found = tuple[tuple[str | int, ...], str, str, str | None]  # (path, code, mess
 def _cross_reference_problems(inst: Instrument) -> list[_Found]:
     out: list[_Found] = []
 
-    def duplicates(section: str, objs: tuple[Any, ...], attr: str = "id") -> None:
+    def duplicates(*section: str) -> None:
+        objs: Any = inst
+        for part in section:
+            objs = getattr(objs, part)
+        name = section[-1]
         seen: dict[str, int] = {}
         for i, obj in enumerate(objs):
-            key = getattr(obj, attr)
+            key = obj.id
             if key in seen:
                 out.append(
                     (
-                        (section, i, attr),
+                        (*section, i, "id"),
                         "FI101",
-                        f"duplicate {section[:-1]} id {key!r} (first at {section}[{seen[key]}])",
+                        f"duplicate {name[:-1]} id {key!r} (first at {name}[{seen[key]}])",
                         key,
                     )
                 )
@@ -451,8 +455,8 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
                 seen[key] = i
 
     for section in ("citations", "informants", "principles", "scales", "domains", "items"):
-        duplicates(section, getattr(inst, section))
-    duplicates("bands", inst.scoring.bands)
+        duplicates(section)
+    duplicates("scoring", "bands")
 
     principles = {p.id: p for p in inst.principles}
     informants = {i.id for i in inst.informants}
@@ -728,6 +732,11 @@ def _schema_problems(located: Located) -> list[InstrumentProblem]:
     ):
         path = tuple(err.absolute_path)
         ref = _ref_at(located.data, path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = err.schema.get("properties", {})
+            extra = [k for k in err.instance if k not in allowed]
+            if extra:
+                path = (*path, extra[0])
         out.append(
             InstrumentProblem(
                 code="FI001",
