@@ -165,9 +165,8 @@ def lint_cmd(
     if as_json:
         print_json([p.to_dict() for p in problems])
     else:
-        out = console()
         for p in problems:
-            out.print(str(p), markup=False)
+            typer.echo(str(p))  # one problem per line, never wrapped
         summary = f"{len(files)} file(s) checked, {len(problems)} problem(s)"
         console(stderr=True).print(summary, markup=False)
     if problems:

@@ -1,0 +1,94 @@
+"""The instrument commands: instruments, show, lint; exit codes and machine-readable output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fidelity.cli import _register_extensions, app
+
+_register_extensions()
+runner = CliRunner()
+MINIMAL = Path(__file__).parent / "data" / "lint" / "minimal.yaml"
+
+
+def test_instruments_table_and_json() -> None:
+    result = runner.invoke(app, ["instruments"])
+    assert result.exit_code == 0
+    assert "enrich-peer-support" in result.stdout and "bundled" in result.stdout
+    rows = json.loads(runner.invoke(app, ["instruments", "--json"]).stdout)
+    row = next(r for r in rows if r["id"] == "enrich-peer-support" and r["version"] == "1.0.0")
+    assert len(row["content_hash"]) == 64 and row["status"] == "released"
+
+
+def test_show_lists_principles_domains_items_and_anchors() -> None:
+    result = runner.invoke(app, ["show", "enrich-peer-support@1.0.0"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "Principles" in out and "cross-cutting" in out
+    assert "rel-shared-experience" in out and "Guidance:" in out and "Fully evident" in out
+    brief = runner.invoke(app, ["show", "enrich-peer-support", "--brief"], env={"COLUMNS": "200"})
+    assert "Guidance:" not in brief.stdout and "rel-shared-experience" in brief.stdout
+
+
+def test_show_json_and_path() -> None:
+    result = runner.invoke(app, ["show", str(MINIMAL), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "mini"
+
+
+def test_show_unknown_instrument_exits_1_with_a_message() -> None:
+    result = runner.invoke(app, ["show", "no-such-instrument"])
+    assert result.exit_code == 1
+    assert "no instrument 'no-such-instrument'" in result.stderr
+
+
+def test_show_refuses_a_traversal_spec() -> None:
+    result = runner.invoke(app, ["show", "../../etc/passwd"])
+    assert result.exit_code == 1
+    assert "is not an instrument spec" in result.stderr
+
+
+def test_lint_clean_file_exits_0() -> None:
+    result = runner.invoke(app, ["lint", str(MINIMAL)])
+    assert result.exit_code == 0
+    assert "0 problem(s)" in result.stderr
+
+
+def test_lint_reports_every_problem_with_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = MINIMAL.read_text().replace("scale: four\n", "scale: five\n", 1)
+    bad.write_text(text.replace("min_answered: 2", "min_answered: 9"))
+    result = runner.invoke(app, ["lint", str(bad), str(MINIMAL)], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    lines = [ln for ln in result.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 2
+    assert all(ln.startswith(f"{bad}:") for ln in lines)
+    assert any("FI102" in ln and "unknown scale 'five'" in ln for ln in lines)
+    assert any("FI107" in ln and "min_answered is 9" in ln for ln in lines)
+    data = json.loads(runner.invoke(app, ["lint", str(bad), "--json"]).stdout)
+    assert {d["code"] for d in data} == {"FI102", "FI107"}
+    assert all(isinstance(d["line"], int) for d in data)
+
+
+def test_lint_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lint", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "FI000 cannot read file" in result.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert runner.invoke(app, ["show"]).exit_code == 2
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+
+
+@pytest.mark.parametrize("args", [["--help"], ["lint", "--help"]])
+def test_console_script_runs(args: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage" in proc.stdout
