@@ -43,7 +43,7 @@ def console(stderr: bool = False) -> Console:
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print ``message`` to stderr and exit with ``code``."""
-    console(stderr=True).print(message, markup=False)
+    typer.echo(message, err=True)  # plain text: problem lines must not be wrapped
     raise typer.Exit(code)
 
 
