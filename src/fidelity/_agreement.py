@@ -93,10 +93,35 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
 
 
-def _category_set(x: FloatArray, categories: Sequence[float] | npt.ArrayLike | None) -> FloatArray:
+_LUT_SPAN = 1 << 16  # integer scales spanning fewer values are coded by table lookup
+
+
+def _integer_span(values: FloatArray) -> tuple[float, int] | None:
+    """(minimum, span) when ``values`` are whole numbers over a short range, else None."""
+    if values.size == 0:
+        return None
+    lo, hi = float(values.min()), float(values.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo >= _LUT_SPAN:
+        return None
+    if not np.array_equal(values, np.floor(values)):
+        return None
+    return lo, int(hi - lo)
+
+
+def _category_set(
+    x: FloatArray,
+    present: npt.NDArray[np.bool_],
+    categories: Sequence[float] | npt.ArrayLike | None,
+) -> FloatArray:
     if categories is None:
-        observed = x[~np.isnan(x)]
-        found: FloatArray = np.unique(observed).astype(np.float64)
+        observed = x[present]
+        span = _integer_span(observed)
+        if span is not None:
+            lo, _ = span
+            used = np.flatnonzero(np.bincount((observed - lo).astype(np.intp)))
+            found: FloatArray = used.astype(np.float64) + lo
+        else:
+            found = np.unique(observed).astype(np.float64)
         return found
     cats = np.asarray(categories, dtype=np.float64).ravel()
     if cats.size == 0:
@@ -108,27 +133,37 @@ def _category_set(x: FloatArray, categories: Sequence[float] | npt.ArrayLike | N
     return cats
 
 
-def _code(x: FloatArray, cats: FloatArray) -> IntArray:
+def _code(x: FloatArray, present: npt.NDArray[np.bool_], cats: FloatArray) -> IntArray:
     """Position of each rating in ``cats`` (-1 for missing); unknown values are an error."""
-    present = ~np.isnan(x)
-    codes = np.full(x.shape, -1, dtype=np.intp)
-    if cats.size == 0:
-        return codes
-    order = np.argsort(cats, kind="stable")
-    ordered = cats[order]
-    values = x[present]
-    pos = np.searchsorted(ordered, values)
-    pos_c = np.minimum(pos, ordered.size - 1)
-    ok = ordered[pos_c] == values
-    if not np.all(ok):
-        bad = np.unique(values[~ok])
-        shown = ", ".join(_fmt(v) for v in bad[:5]) + (", ..." if bad.size > 5 else "")
+    codes: IntArray
+    span = _integer_span(cats)
+    if span is not None:
+        lo, width = span
+        lut = np.full(width + 1, -1, dtype=np.intp)
+        lut[(cats - lo).astype(np.intp)] = np.arange(cats.size)
+        with np.errstate(invalid="ignore"):
+            shifted = x - lo
+            inside = (shifted >= 0) & (shifted <= width)  # False for NaN
+        idx = np.where(inside, shifted, 0.0).astype(np.intp)
+        codes = np.where(inside & (idx == shifted), lut[idx], -1)
+        bad = present & (codes < 0)
+    else:
+        codes = np.full(x.shape, -1, dtype=np.intp)
+        if cats.size:
+            order = np.argsort(cats, kind="stable")
+            ordered = cats[order]
+            pos = np.minimum(np.searchsorted(ordered, x[present]), ordered.size - 1)
+            found = np.where(ordered[pos] == x[present], order[pos], -1)
+            codes[present] = found
+        bad = present & (codes < 0)
+    if bad.any():
+        wrong = np.unique(x[bad])
+        shown = ", ".join(_fmt(v) for v in wrong[:5]) + (", ..." if wrong.size > 5 else "")
         allowed = ", ".join(_fmt(v) for v in cats)
         raise ValueError(
             f"rating value(s) {shown} not among the categories [{allowed}]; "
             "pass the scale's full category set as `categories`"
         )
-    codes[present] = order[pos_c]
     return codes
 
 
@@ -138,17 +173,21 @@ def _fmt(v: float) -> str:
 
 def _prepare(x: Any, categories: Sequence[float] | npt.ArrayLike | None) -> _Data:
     mat = as_matrix(x)
-    cats = _category_set(mat, categories)
-    codes = _code(mat, cats)
-    rated = codes >= 0
-    codes = codes[rated.any(axis=1)][:, rated.any(axis=0)]
+    present = ~np.isnan(mat)
+    cats = _category_set(mat, present, categories)
+    codes = _code(mat, present, cats)
+    keep_rows, keep_cols = present.any(axis=1), present.any(axis=0)
+    if not keep_rows.all():
+        codes, present = codes[keep_rows], present[keep_rows]
+    if not keep_cols.all():
+        codes, present = codes[:, keep_cols], present[:, keep_cols]
     n, r = codes.shape
     q = cats.size
-    counts = np.zeros(n * q, dtype=np.float64)
-    if n and q:
-        rows, cols = np.nonzero(codes >= 0)
-        counts = np.bincount(rows * q + codes[rows, cols], minlength=n * q).astype(np.float64)
-    return _Data(codes=codes, counts=counts.reshape(n, q), categories=cats, n_raters=r)
+    # column 0 of the tally collects the missing cells (code -1) and is dropped
+    flat = np.arange(n, dtype=np.intp)[:, None] * (q + 1) + (codes + 1)
+    tally = np.bincount(flat.ravel(), minlength=n * (q + 1)).reshape(n, q + 1)
+    counts = tally[:, 1:].astype(np.float64)
+    return _Data(codes=codes, counts=counts, categories=cats, n_raters=r)
 
 
 def _weight_matrix(weights: WeightsArg, q: int) -> tuple[FloatArray, str]:
@@ -340,9 +379,8 @@ def _conger_chance(codes: IntArray, w: FloatArray) -> tuple[float, FloatArray]:
     q = w.shape[0]
     rated = codes >= 0
     n_g = rated.sum(axis=0).astype(np.float64)  # subjects rated by each rater
-    idx = np.nonzero(rated)
-    p_counts = np.zeros((r, q), dtype=np.float64)
-    np.add.at(p_counts, (idx[1], codes[idx]), 1.0)
+    flat = np.arange(r, dtype=np.intp)[None, :] * (q + 1) + (codes + 1)
+    p_counts = np.bincount(flat.ravel(), minlength=r * (q + 1)).reshape(r, q + 1)[:, 1:]
     p = p_counts / n_g[:, None]  # p_gk
     pbar = p.mean(axis=0)
     s2 = (p.T @ p - r * np.outer(pbar, pbar)) / (r - 1)
