@@ -173,9 +173,11 @@ def _icc_arrays(
             f1 = msb / msw
             for form in one_forms:
                 single = form[6] == "1"
-                val = (msb - msw) / (msb + (k0 - 1.0) * msw) if single else (msb - msw) / msb
-                val = np.where(novar, np.nan, val)
-                res = {"value": val, "k": k0, "msb": msb, "msw": msw}
+                den = msb + (k0 - 1.0) * msw if single else msb
+                degenerate = ~novar & (den <= 1e-10 * (msb + msw))
+                val = np.where(novar | degenerate, np.nan, (msb - msw) / den)
+                res = {"value": val, "k": k0, "msb": msb, "msw": msw, "novar": novar,
+                       "degenerate": degenerate}  # fmt: skip
                 if q is not None:
                     fl = f1 / special.fdtri(a["df_b"], a["df_w"], q)
                     fu = f1 * special.fdtri(a["df_w"], a["df_b"], q)
@@ -199,17 +201,19 @@ def _icc_arrays(
             msr, msc, mse = _clean(b["msr"], tot), _clean(b["msc"], tot), _clean(b["mse"], tot)
             df1, df2 = float(n - 1), float((n - 1) * (k - 1))
             f3 = msr / mse
-            icc2 = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
-            icc2 = np.where(novar, np.nan, icc2)
+            size = msr + msc + mse
+            den2 = msr + (k - 1) * mse + k * (msc - mse) / n
+            icc2 = np.where(novar | (den2 <= 1e-10 * size), np.nan, (msr - mse) / den2)
             for form in two_forms:
                 single = form[6] == "1"
                 if form[4] == "2":
-                    val = icc2 if single else (msr - mse) / (msr + (msc - mse) / n)
+                    den = den2 if single else msr + (msc - mse) / n
                 else:
-                    val = (msr - mse) / (msr + (k - 1) * mse) if single else (msr - mse) / msr
-                val = np.where(novar, np.nan, val)
+                    den = msr + (k - 1) * mse if single else msr
+                degenerate = ~novar & (den <= 1e-10 * size)
+                val = np.where(novar | degenerate, np.nan, (msr - mse) / den)
                 res = {"value": val, "k": np.full_like(val, float(k)), "msr": msr, "msc": msc,
-                       "mse": mse}  # fmt: skip
+                       "mse": mse, "novar": novar, "degenerate": degenerate}  # fmt: skip
                 if q is not None:
                     p = special.fdtrc(df1, df2, f3)
                     if form[4] == "3":
@@ -238,9 +242,14 @@ def _icc_arrays(
                         hi1 = np.where(perfect, 1.0, hi1)
                         if single:
                             lo, hi = lo1, hi1
-                        else:  # equivalent to McGraw & Wong's ICC(A,k) bounds
-                            lo = k * lo1 / (1.0 + (k - 1) * lo1)
-                            hi = k * hi1 / (1.0 + (k - 1) * hi1)
+                        else:  # equivalent to McGraw & Wong's ICC(A,k) bounds; a single-
+                            # rater bound at or below -1/(k-1) maps to -inf (unbounded below)
+                            lo = np.where(1.0 + (k - 1) * lo1 > 0,
+                                          k * lo1 / (1.0 + (k - 1) * lo1), -np.inf)
+                            hi = np.where(1.0 + (k - 1) * hi1 > 0,
+                                          k * hi1 / (1.0 + (k - 1) * hi1), -np.inf)
+                            lo = np.where(np.isnan(lo1) | np.isnan(hi1), np.nan, lo)
+                            hi = np.where(np.isnan(lo1) | np.isnan(hi1), np.nan, hi)
                     res.update(F=f3, df1=np.full_like(f3, df1), df2=np.full_like(f3, df2),
                                p=p, lo=lo, hi=hi)  # fmt: skip
                 out[form] = res
@@ -249,6 +258,26 @@ def _icc_arrays(
 
 def _scalar(a: FloatArray | float) -> float:
     return float(np.asarray(a).reshape(-1)[0]) if np.ndim(a) else float(a)
+
+
+def _ci(r: dict[str, float], det: dict[str, Any]) -> tuple[float, float] | None:
+    if math.isnan(r["lo"]) or math.isnan(r["hi"]):
+        det["ci_reason"] = (
+            "the confidence interval is not defined for these data (degenerate F or "
+            "Satterthwaite degrees of freedom, e.g. no variance between subjects)"
+        )
+        return None
+    return (r["lo"], r["hi"])
+
+
+def _nan_reason(r: dict[str, float]) -> str:
+    if r.get("novar"):
+        return "no variance: all ratings are identical"
+    return (
+        "the ANOVA estimate of the ICC's denominator variance is not positive (no variance "
+        "between subjects beyond what rater and error variance explain), so the ICC is "
+        "undefined for these data"
+    )
 
 
 def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> list[Estimate]:
@@ -294,13 +323,11 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
             }  # fmt: skip
             val = r["value"]
             if math.isnan(val):
-                results[form] = undefined(
-                    label(form), "no variance: all ratings are identical", n_sub, k, **det
-                )
+                results[form] = undefined(label(form), _nan_reason(r), n_sub, k, **det)
             else:
                 results[form] = Estimate(
                     value=val, method=label(form), n_subjects=n_sub, n_raters=k,
-                    ci=(r["lo"], r["hi"]), confidence=confidence, details=det,
+                    ci=_ci(r, det), confidence=confidence, details=det,
                 )  # fmt: skip
 
     # --- two-way forms: complete subjects × raters data only
@@ -342,13 +369,11 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
             }  # fmt: skip
             val = r["value"]
             if math.isnan(val):
-                results[form] = undefined(
-                    label(form), "no variance: all ratings are identical", n_all, k, **det
-                )
+                results[form] = undefined(label(form), _nan_reason(r), n_all, k, **det)
             else:
                 results[form] = Estimate(
                     value=val, method=label(form), n_subjects=n_all, n_raters=k,
-                    ci=(r["lo"], r["hi"]), confidence=confidence, details=det,
+                    ci=_ci(r, det), confidence=confidence, details=det,
                 )  # fmt: skip
     return [results[f] for f in forms]
 
