@@ -2,6 +2,7 @@
 
 * ``reference/instrument-format.md`` from ``schemas/instrument.schema.json``;
 * ``instruments/<id>/<version>.md`` for every bundled instrument version;
+* ``schemas/*.schema.json``, copied so that the schemas' ``$id`` URLs resolve on the site;
 * ``api/<module>.md`` for every public module that exists (see ``fidelity._docs.API_MODULES``).
 
 The navigation entries ``instruments/index.md`` and ``api/index.md`` in ``mkdocs.yml`` are
@@ -44,6 +45,12 @@ def instrument_format_page() -> None:
     )
     head, _, rest = body.partition("\n")
     _write("reference/instrument-format.md", head + intro + rest, SCHEMA_FILE)
+
+
+def schema_files() -> None:
+    """Publish the JSON Schemas at ``/schemas/``, where their ``$id`` URLs point."""
+    for path in sorted((ROOT / "schemas").glob("*.schema.json")):
+        _write(f"schemas/{path.name}", path.read_text(encoding="utf-8"))
 
 
 def instrument_pages() -> list[tuple[str, str]]:
@@ -146,6 +153,7 @@ def _expand_nav(nav: Any, index: str, pages: list[tuple[str, str]]) -> bool:
 
 
 instrument_format_page()
+schema_files()
 _instrument_pages = instrument_pages()
 _api_pages = api_pages()
 _nav = mkdocs_gen_files.config.nav
