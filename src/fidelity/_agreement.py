@@ -84,6 +84,7 @@ class _Data:
 
     codes: IntArray  # n × r, -1 where missing
     counts: FloatArray  # n × q, r_ik
+    rater_counts: FloatArray  # r × q, ratings of rater g in category k
     categories: FloatArray  # q
     n_raters: int
 
@@ -176,18 +177,28 @@ def _prepare(x: Any, categories: Sequence[float] | npt.ArrayLike | None) -> _Dat
     present = ~np.isnan(mat)
     cats = _category_set(mat, present, categories)
     codes = _code(mat, present, cats)
-    keep_rows, keep_cols = present.any(axis=1), present.any(axis=0)
-    if not keep_rows.all():
-        codes, present = codes[keep_rows], present[keep_rows]
-    if not keep_cols.all():
-        codes, present = codes[:, keep_cols], present[:, keep_cols]
     n, r = codes.shape
     q = cats.size
-    # column 0 of the tally collects the missing cells (code -1) and is dropped
-    flat = np.arange(n, dtype=np.intp)[:, None] * (q + 1) + (codes + 1)
-    tally = np.bincount(flat.ravel(), minlength=n * (q + 1)).reshape(n, q + 1)
-    counts = tally[:, 1:].astype(np.float64)
-    return _Data(codes=codes, counts=counts, categories=cats, n_raters=r)
+    # tallies by subject and by rater; column 0 collects missing cells (code -1)
+    shifted = codes + 1
+    by_subject = np.bincount(
+        (np.arange(n, dtype=np.intp)[:, None] * (q + 1) + shifted).ravel(), minlength=n * (q + 1)
+    ).reshape(n, q + 1)
+    by_rater = np.bincount(
+        (np.arange(r, dtype=np.intp)[None, :] * (q + 1) + shifted).ravel(), minlength=r * (q + 1)
+    ).reshape(r, q + 1)
+    keep_rows, keep_cols = by_subject[:, 0] < r, by_rater[:, 0] < n
+    if not keep_rows.all():
+        codes, by_subject = codes[keep_rows], by_subject[keep_rows]
+    if not keep_cols.all():
+        codes, by_rater = codes[:, keep_cols], by_rater[keep_cols]
+    return _Data(
+        codes=codes,
+        counts=by_subject[:, 1:].astype(np.float64),
+        rater_counts=by_rater[:, 1:].astype(np.float64),
+        categories=cats,
+        n_raters=codes.shape[1],
+    )
 
 
 def _weight_matrix(weights: WeightsArg, q: int) -> tuple[FloatArray, str]:
@@ -286,7 +297,7 @@ def _agreement(
     if r < 2:
         return undefined(method, "only one rater has ratings; agreement needs two", n, r, **info)
     counts = data.counts
-    ri = counts.sum(axis=1)
+    ri = counts @ np.ones(q)  # ratings per subject (a matmul beats a short-axis sum)
     multi = ri >= 2
     n2 = int(multi.sum())
     info["n_pairable"] = n2
@@ -305,8 +316,8 @@ def _agreement(
     # observed agreement, per subject (0 for subjects with fewer than two ratings)
     weighted = counts @ w.T
     den = np.where(multi, ri * (ri - 1.0), 1.0)
-    pa_i = np.where(multi, (counts * (weighted - 1.0)).sum(axis=1) / den, 0.0)
-    pa = float(pa_i[multi].mean())
+    pa_i = np.where(multi, (np.einsum("ik,ik->i", counts, weighted) - ri) / den, 0.0)
+    pa = float(pa_i.sum()) / n2
     info["pa"] = pa
 
     # chance agreement and its per-subject linearised contribution
@@ -325,7 +336,7 @@ def _agreement(
         pe = float(pi @ w @ pi)
         pe_i = share @ ((w + w.T) @ pi / 2.0)
     else:  # conger, cohen
-        pe, pe_i = _conger_chance(data.codes, w)
+        pe, pe_i = _conger_chance(data.codes, data.rater_counts, w)
     info["pe"] = pe
     if pe >= _PE_ONE:
         return undefined(
@@ -367,7 +378,9 @@ def _agreement(
     )
 
 
-def _conger_chance(codes: IntArray, w: FloatArray) -> tuple[float, FloatArray]:
+def _conger_chance(
+    codes: IntArray, rater_counts: FloatArray, w: FloatArray
+) -> tuple[float, FloatArray]:
     """Conger's chance agreement from rater-specific marginals, and its linearisation.
 
     Gwet (2014, ch. 5): ``pe_i = sum_g lambda_ig / (r (r - 1))`` with
@@ -376,12 +389,9 @@ def _conger_chance(codes: IntArray, w: FloatArray) -> tuple[float, FloatArray]:
     subjects or categories).
     """
     n, r = codes.shape
-    q = w.shape[0]
     rated = codes >= 0
-    n_g = rated.sum(axis=0).astype(np.float64)  # subjects rated by each rater
-    flat = np.arange(r, dtype=np.intp)[None, :] * (q + 1) + (codes + 1)
-    p_counts = np.bincount(flat.ravel(), minlength=r * (q + 1)).reshape(r, q + 1)[:, 1:]
-    p = p_counts / n_g[:, None]  # p_gk
+    n_g = rater_counts.sum(axis=1)  # subjects rated by each rater
+    p = rater_counts / n_g[:, None]  # p_gk
     pbar = p.mean(axis=0)
     s2 = (p.T @ p - r * np.outer(pbar, pbar)) / (r - 1)
     pe = float(np.sum(w * (np.outer(pbar, pbar) - s2 / r)))
