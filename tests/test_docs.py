@@ -87,6 +87,8 @@ def test_each_object_section_lists_its_properties_with_their_constraints(
                 assert prop["pattern"] in row, (owner, name)
             if prop.get("description"):
                 assert " ".join(prop["description"].split()) in row.replace("\\|", "|")
+            description = row.rstrip(" |").rsplit(" | ", 1)[1]
+            assert description.strip(), f"{owner or 'top level'}.{name} has no description"
 
 
 def test_scalar_definitions_are_described_with_their_patterns(format_reference: str) -> None:
@@ -160,6 +162,15 @@ def test_api_pages_follow_the_modules_that_exist(tmp_path: Path) -> None:
     real = api_modules(ROOT / "src" / "fidelity")
     assert real[:2] == ["fidelity.catalog", "fidelity.instrument"]
     assert all(m.split(".", 1)[1] in API_MODULES for m in real)
+
+
+def test_hook_renders_sphinx_roles_as_code() -> None:
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    html = "see :func:<code>icc</code> and :class:<code>~fidelity._estimate.Estimate</code>"
+    assert hooks.on_page_content(html) == "see <code>icc</code> and <code>Estimate</code>"
 
 
 @pytest.mark.slow

@@ -163,13 +163,36 @@ def _constraints(schema: Schema, node: Schema, *, depth: int = 0) -> list[str]:
     return out
 
 
-def _description(schema: Schema, node: Schema) -> str:
+_FALLBACK = {
+    "id": "Id of this {owner}, unique among the instrument's {owner}s; references use it.",
+    "name": "Human-readable name of this {owner}.",
+    "label": "Short human-readable label of this {owner}.",
+    "description": "Free-text description of this {owner}.",
+    "rationale": "Why this {owner} is defined as it is, in prose.",
+    "url": "Web address of the source, when it has no DOI or as well as one.",
+    "summary": "One-paragraph summary of the changes.",
+    "notes": "Further notes on the changes, one per entry.",
+    "codes": "Non-score codes a rater may enter on this scale, such as `NA`.",
+    "scoring": "How domain and overall scores are formed, and the bands of the overall score.",
+}
+"""Descriptions for common properties that the schema leaves undescribed."""
+
+_SCALAR_FALLBACK = {
+    "slug": "Lowercase letters and digits in words joined by single hyphens, e.g. "
+    "`enrich-peer-support`.",
+    "text": "Non-empty text.",
+}
+
+
+def _description(schema: Schema, node: Schema, name: str = "", owner: str = "") -> str:
     if node.get("description"):
         return str(node["description"])
     if "$ref" in node:
         target = schema["$defs"][_ref_name(node["$ref"])]
-        return str(target.get("description", ""))
-    return ""
+        if target.get("description") and "properties" in target:
+            return str(target["description"])
+    template = _FALLBACK.get(name, "")
+    return template.format(owner=owner.replace("_", " ") or "instrument")
 
 
 def _refs(node: Any) -> Iterable[str]:
@@ -196,7 +219,7 @@ def _used_in(schema: Schema) -> dict[str, list[str]]:
     return used
 
 
-def _property_table(schema: Schema, obj: Schema) -> list[str]:
+def _property_table(schema: Schema, obj: Schema, owner: str) -> list[str]:
     required = set(obj.get("required", []))
     lines = [
         "| Property | Type | Required | Default | Allowed values | Description |",
@@ -213,7 +236,7 @@ def _property_table(schema: Schema, obj: Schema) -> list[str]:
                     "**yes**" if name in required else "no",
                     _cell(default),
                     _cell("; ".join(_constraints(schema, node))),
-                    _cell(_description(schema, node)),
+                    _cell(_description(schema, node, name, owner)),
                 ]
             )
             + " |"
@@ -258,7 +281,7 @@ def schema_markdown(schema: Schema, *, title: str | None = None) -> str:
             out += [str(obj["description"]), ""]
         if name in used:
             out += ["Used in " + ", ".join(used[name]) + ".", ""]
-        out += [*_property_table(schema, obj), "", _extra_keys(obj), ""]
+        out += [*_property_table(schema, obj, name), "", _extra_keys(obj), ""]
 
     scalars = [
         (name, sub)
@@ -280,7 +303,7 @@ def schema_markdown(schema: Schema, *, title: str | None = None) -> str:
                         f'<span id="{name}"></span>`{name}`',
                         _cell(_type(schema, sub)),
                         _cell("; ".join(_constraints(schema, sub))),
-                        _cell(str(sub.get("description", ""))),
+                        _cell(str(sub.get("description", _SCALAR_FALLBACK.get(name, "")))),
                     ]
                 )
                 + " |"
