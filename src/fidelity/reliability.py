@@ -44,10 +44,16 @@ __all__ = [
     "ICC_FORMS",
     "Estimate",
     "bootstrap",
+    "brennan_prediger",
+    "cohen_kappa",
+    "conger_kappa",
     "cronbach_alpha",
+    "fleiss_kappa",
+    "gwet_ac",
     "icc",
     "icc_table",
     "krippendorff_alpha",
+    "percent_agreement",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -859,23 +865,11 @@ def _bootstrap_impl(
 # Agreement family (kappa / AC), implemented in fidelity._agreement
 # --------------------------------------------------------------------------------------------
 
-try:
-    from fidelity._agreement import (
-        brennan_prediger,
-        cohen_kappa,
-        conger_kappa,
-        fleiss_kappa,
-        gwet_ac,
-        percent_agreement,
-    )
-except ImportError:  # pragma: no cover - the module is being written in parallel
-    pass
-else:
-    __all__ += [
-        "brennan_prediger",
-        "cohen_kappa",
-        "conger_kappa",
-        "fleiss_kappa",
-        "gwet_ac",
-        "percent_agreement",
-    ]
+from fidelity._agreement import (  # noqa: E402  (re-exported public API)
+    brennan_prediger,
+    cohen_kappa,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac,
+    percent_agreement,
+)
