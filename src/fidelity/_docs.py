@@ -21,6 +21,7 @@ API_MODULES: tuple[str, ...] = (
     "reliability",
     "psychometrics",
     "simulate",
+    "versions",
 )
 """Public modules that get an API reference page, in the order they appear in the navigation.
 A module is documented only when its file exists, so pages appear as modules land."""
