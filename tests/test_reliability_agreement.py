@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -180,14 +180,19 @@ sm_ir = pytest.importorskip("statsmodels.stats.inter_rater")
 
 @st.composite
 def ratings(draw: Any, min_raters: int = 2, max_raters: int = 5, missing: bool = True) -> Any:
+    """Subjects × raters ratings 1..q; with ``missing``, a share of cells is NaN (whole
+    subjects may be unrated), but every rater keeps at least one rating."""
     q = draw(st.integers(2, 5))
     n = draw(st.integers(3, 25))
     r = draw(st.integers(min_raters, max_raters))
     x = draw(arrays(np.float64, (n, r), elements=st.integers(1, q).map(float)))
     if missing:
-        mask = draw(arrays(np.bool_, (n, r), elements=st.booleans()))
-        x = np.where(mask & (draw(st.floats(0, 0.4)) > 0.2), np.nan, x)
-        x[:, 0] = np.where(np.isnan(x[:, 0]) & np.isnan(x[:, 1:]).all(axis=1), 1.0, x[:, 0])
+        share = draw(st.sampled_from([0.0, 0.15, 0.3, 0.45]))
+        u = draw(arrays(np.float64, (n, r), elements=st.floats(0, 1, exclude_max=True)))
+        y = np.where(u < share, np.nan, x)
+        empty = np.isnan(y).all(axis=0)
+        y[0, empty] = x[0, empty]
+        x = y
     return x, list(map(float, range(1, q + 1)))
 
 
@@ -213,11 +218,10 @@ PEER = [
 @given(data=ratings())
 def test_matches_irrcac(method: str, f: Any, weights: str, data: Any) -> None:
     x, cats = data
-    # every rater and every subject has at least one rating; some subject has two
-    assume(not np.isnan(x).all(axis=0).any())
-    assume(((~np.isnan(x)).sum(axis=1) >= 2).any())
+    assume(((~np.isnan(x)).sum(axis=1) >= 2).any())  # some subject has two ratings
     est = _call(f, x, None if weights == "identity" else weights, categories=cats)
     assume(est.defined and est.se is not None and est.se > 1e-9)
+    event("with missing ratings" if np.isnan(x).any() else "complete")
     ref = _irrcac(x, cats, weights, method)
     assert est.value == pytest.approx(ref["coefficient_value"], abs=1e-10)
     assert est.se == pytest.approx(ref["se"], abs=1e-10)
@@ -542,3 +546,32 @@ def test_perfect_agreement_with_single_ratings_has_gwet_se() -> None:
     assert est.value == pytest.approx(1.0)
     assert est.se is not None and est.se > 0
     assert "Gwet" in est.details["se_method"]
+
+
+def test_non_integer_and_widely_spaced_categories() -> None:
+    """Category values need not be small integers (both coding paths agree)."""
+    x = _csv("gwet2014_raw4raters.csv")
+    base = conger_kappa(x, "quadratic", categories=[1, 2, 3, 4, 5])
+    for values in ([0.5, 1.5, 2.25, 3.0, 10.0], [0, 10, 10**6, 10**7, 10**8]):
+        mapping = dict(zip([1.0, 2.0, 3.0, 4.0, 5.0], map(float, values), strict=True))
+        y = np.vectorize(lambda v, m=mapping: m.get(v, np.nan))(x)
+        est = conger_kappa(y, "quadratic", categories=values)
+        assert est.value == pytest.approx(base.value, abs=1e-14)
+        assert est.se == pytest.approx(base.se, abs=1e-14)
+        assert conger_kappa(y, "quadratic").value == pytest.approx(base.value, abs=1e-14)
+
+
+def test_categories_keep_the_given_order() -> None:
+    """The scale's order, as given, defines the positions used by ordinal weights."""
+    x = np.array([[1, 2], [2, 3], [3, 3], [1, 1], [2, 1]], float)
+    forward = cohen_kappa(x, "linear", categories=[1, 2, 3])
+    reordered = cohen_kappa(x, "linear", categories=[3, 1, 2])
+    assert forward.value != pytest.approx(reordered.value)
+    assert reordered.details["categories"] == [3.0, 1.0, 2.0]
+
+
+def test_non_finite_rating_raises() -> None:
+    with pytest.raises(ValueError, match="inf"):
+        fleiss_kappa(np.array([[1, np.inf], [2, 2]], float))
+    with pytest.raises(ValueError, match="inf"):
+        fleiss_kappa(np.array([[1, np.inf], [2, 2]], float), categories=[1, 2])

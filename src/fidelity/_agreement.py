@@ -116,6 +116,8 @@ def _category_set(
 ) -> FloatArray:
     if categories is None:
         observed = x[present]
+        if np.isinf(observed).any():
+            raise ValueError("ratings must be finite numbers or NaN (missing); found inf")
         span = _integer_span(observed)
         if span is not None:
             lo, _ = span
@@ -271,14 +273,15 @@ def _agreement(
     _check_confidence(confidence)
     if isinstance(weights, str) and weights not in _WEIGHT_NAMES:
         _weight_matrix(weights, 2)  # raises with the list of names
+    mat = as_matrix(x)
     if coef == "cohen":
-        ncols = as_matrix(x).shape[1]
+        ncols = mat.shape[1]
         if ncols > 2:
             raise ValueError(
                 f"Cohen's kappa is for two raters, got {ncols}; "
                 "use conger_kappa, fleiss_kappa or gwet_ac for more"
             )
-    data = _prepare(x, categories)
+    data = _prepare(mat, categories)
     q = data.categories.size
     if coef == "pa" and within > 0:
         w, wname = _within_weights(within, q), f"within {within}"
@@ -464,7 +467,8 @@ def cohen_kappa(
 
     Standard error: Fleiss, Cohen & Everitt (1969, doi:10.1037/h0028106) large-sample
     (non-null) variance when both raters rated every subject; with missing ratings, Gwet's
-    (2014) linearisation variance. CI: Student t with n - 1 df, upper limit truncated at 1.
+    (2014) linearisation variance (on complete data the two differ only by the factor
+    n / (n - 1) on the variance). CI: Student t with n - 1 df, upper limit truncated at 1.
 
     Args:
         x: subjects × 2 raters array (NaN = missing) or a long table (subject, rater, rating).
