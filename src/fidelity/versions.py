@@ -1,0 +1,1188 @@
+"""Versions of an instrument: structural diff, compatibility classes, semver discipline, locks.
+
+Every change between two versions is classified by what it does to rating sheets that already
+exist under the older version:
+
+``none``
+    Wording only: text, guidance, anchors, labels, descriptions, citations, principle tags.
+    Every existing sheet is valid under the new version and scores exactly the same.
+``additive``
+    Something new that leaves every existing sheet's scores unchanged: an item added to an
+    existing domain (existing sheets simply lack it, so it is *missing* for them: it is left
+    out of the domain's weighted mean and does not count towards ``min_answered``, which
+    together leave their domain and overall scores exactly as they were), an item renamed
+    through ``changes.item_map`` (sheets migrate by renaming the key), a relaxed rule
+    (``allow_na`` switched on, ``required`` switched off, an informant added to an item).
+``breaking``
+    Some existing sheet would score differently, or would no longer validate: an item
+    removed (with or without a mapping to ``null``), moved to another domain, re-scaled,
+    reverse flag flipped, re-weighted relative to the other items it is averaged with, a
+    domain added (under ``mean_of_domains`` it is missing for every existing sheet) or
+    removed, ``min_answered`` changed, the overall rule or ``max_missing_domains``
+    changed, band bounds or ids changed, ``allow_na`` or ``required`` tightened, an
+    informant taken away from an item.
+
+A new item is additive whatever its ``required`` flag is *for scoring*; but a new item
+marked ``required: true`` makes every existing sheet invalid under the new version (the
+item is missing from all of them), so it is classified breaking. Items added in a minor
+version must therefore be ``required: false``.
+
+The semver rule follows: a breaking change needs a new major version, an additive one a new
+minor version, wording a new patch version (for ``0.x`` versions, whose major is 0, a breaking
+change needs a new minor version). :func:`release_problems` is what ``fidelity lint`` runs
+for this; released files are also checked against the lock file ``released.lock`` kept at
+the root of an instrument directory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from fidelity.instrument import Instrument, InstrumentProblem
+
+__all__ = [
+    "LOCK_NAME",
+    "Change",
+    "Diff",
+    "DomainComparability",
+    "MappingProblem",
+    "Severity",
+    "bump_between",
+    "diff",
+    "item_mapping",
+    "read_lock",
+    "release_problems",
+    "required_bump",
+]
+
+Severity = Literal["none", "additive", "breaking"]
+Bump = Literal["major", "minor", "patch", "none"]
+
+_RANK: dict[str, int] = {"none": 0, "additive": 1, "breaking": 2}
+_BUMP_RANK: dict[str, int] = {"none": 0, "patch": 1, "minor": 2, "major": 3}
+
+LOCK_NAME = "released.lock"
+"""File name of the lock at the root of an instrument directory (next to the ``<id>/``
+folders)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions, with its effect on existing rating sheets."""
+
+    kind: str
+    """Stable kind, e.g. ``item-added``, ``item-reweighted``, ``band-bounds``."""
+    target: str
+    """What changed, as ``item:<id>``, ``domain:<id>``, ``scale:<id>``, ``band:<id>``,
+    ``scoring`` or ``instrument``."""
+    severity: Severity
+    message: str
+    domains: tuple[str, ...] = ()
+    """Domains whose scores the change can touch (for comparability)."""
+    old: Any = None
+    new: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "severity": self.severity,
+            "message": self.message,
+            "domains": list(self.domains),
+            "old": self.old,
+            "new": self.new,
+        }
+
+
+@dataclass(frozen=True)
+class DomainComparability:
+    """Whether scores of one domain can be compared across two versions.
+
+    ``status`` is ``identical`` (nothing that affects the domain's scores changed),
+    ``extended`` (items were added: sheets from the older version score the same under the
+    newer one, but newer sheets may include items the older version did not have) or
+    ``not-comparable`` (a breaking change touches the domain, or it exists in one version
+    only).
+    """
+
+    domain: str
+    status: Literal["identical", "extended", "not-comparable"]
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def comparable(self) -> bool:
+        """True for ``identical`` and ``extended``."""
+        return self.status != "not-comparable"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "domain": self.domain,
+            "status": self.status,
+            "comparable": self.comparable,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class MappingProblem:
+    """A conflict in how item ids map from one version to the next."""
+
+    old_item: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Every change from ``old`` to ``new``, classified; see the module docstring."""
+
+    old: Instrument
+    new: Instrument
+    item_map: dict[str, str | None]
+    """Each item of ``old`` mapped to its counterpart in ``new`` (``None``: no counterpart)."""
+    mapping_source: str
+    changes: tuple[Change, ...]
+    mapping_problems: tuple[MappingProblem, ...] = ()
+    domains: tuple[DomainComparability, ...] = field(default=())
+
+    @property
+    def severity(self) -> Severity:
+        """The strongest class among the changes (``none`` when there are none)."""
+        worst: Severity = "none"
+        for change in self.changes:
+            if _RANK[change.severity] > _RANK[worst]:
+                worst = change.severity
+        return worst
+
+    @property
+    def empty(self) -> bool:
+        """True when the two versions have the same content."""
+        return not self.changes
+
+    @property
+    def required_bump(self) -> Bump:
+        """The smallest version bump these changes need (``none`` when there are none)."""
+        if not self.changes:
+            return "none"
+        return required_bump(self.severity, self.old.version)
+
+    @property
+    def actual_bump(self) -> Bump | None:
+        """The bump from the old version to the new one (``None`` when the new one is older)."""
+        return bump_between(self.old.version, self.new.version)
+
+    def requiring(self, severity: Severity) -> list[Change]:
+        """Changes of exactly ``severity``."""
+        return [c for c in self.changes if c.severity == severity]
+
+    def comparability(self) -> dict[str, DomainComparability]:
+        """Per-domain comparability keyed by domain id."""
+        return {d.domain: d for d in self.domains}
+
+    @property
+    def overall_comparable(self) -> bool:
+        """Whether overall scores (and bands) can be compared across the two versions."""
+        if any(c.target in ("scoring",) or c.target.startswith("band:") for c in self.breaking):
+            return False
+        return all(d.comparable for d in self.domains)
+
+    @property
+    def breaking(self) -> list[Change]:
+        """The breaking changes."""
+        return self.requiring("breaking")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (what ``fidelity diff --json`` prints)."""
+        return {
+            "old": {"spec": self.old.spec, "content_hash": self.old.content_hash},
+            "new": {"spec": self.new.spec, "content_hash": self.new.content_hash},
+            "severity": self.severity,
+            "required_bump": self.required_bump,
+            "actual_bump": self.actual_bump,
+            "bump_ok": bump_ok(self.actual_bump, self.required_bump),
+            "mapping_source": self.mapping_source,
+            "item_map": self.item_map,
+            "mapping_problems": [
+                {"old_item": m.old_item, "message": m.message} for m in self.mapping_problems
+            ],
+            "changes": [c.to_dict() for c in self.changes],
+            "comparability": {
+                "overall": self.overall_comparable,
+                "domains": [d.to_dict() for d in self.domains],
+            },
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Semver
+
+
+def _parse_version(version: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(p) for p in version.split("."))
+    return major, minor, patch
+
+
+def bump_between(old: str, new: str) -> Bump | None:
+    """Which part of the version went up from ``old`` to ``new`` (``none`` if equal, ``None``
+    if ``new`` is lower)."""
+    a, b = _parse_version(old), _parse_version(new)
+    if b < a:
+        return None
+    if b == a:
+        return "none"
+    if b[0] > a[0]:
+        return "major"
+    if b[1] > a[1]:
+        return "minor"
+    return "patch"
+
+
+def required_bump(severity: Severity, old_version: str) -> Bump:
+    """The bump a change of ``severity`` needs after ``old_version``.
+
+    breaking → major, additive → minor, none (wording) → patch. While the major version is 0
+    (initial development, semver §4) a breaking change needs only a minor bump.
+    """
+    if severity == "breaking":
+        return "minor" if _parse_version(old_version)[0] == 0 else "major"
+    if severity == "additive":
+        return "minor"
+    return "patch"
+
+
+def bump_ok(actual: Bump | None, required: Bump) -> bool:
+    """Whether an ``actual`` bump satisfies a ``required`` one."""
+    if actual is None:
+        return False
+    if required == "none":
+        return True
+    return _BUMP_RANK[actual] >= _BUMP_RANK[required]
+
+
+# ---------------------------------------------------------------------------------------------
+# Item mapping
+
+Loader = Callable[[str], Instrument]
+
+
+def _default_loader(spec: str) -> Instrument:
+    from fidelity.catalog import load_instrument
+
+    return load_instrument(spec)
+
+
+def _chain(old: Instrument, new: Instrument, loader: Loader | None) -> list[Instrument] | None:
+    """Versions from ``new`` back to ``old`` following ``changes.previous`` (new first)."""
+    chain = [new]
+    current = new
+    for _ in range(64):
+        if current.version == old.version:
+            return chain
+        prev = current.changes.previous if current.changes is not None else None
+        if prev is None:
+            return None
+        if prev == old.version:
+            chain.append(old)
+            return chain
+        if loader is None or _parse_version(prev) < _parse_version(old.version):
+            return None
+        try:
+            current = loader(f"{new.id}@{prev}")
+        except Exception:  # a broken link only means we fall back to matching by id
+            return None
+        chain.append(current)
+    return None
+
+
+def _step_map(prev: Instrument, cur: Instrument) -> dict[str, str | None]:
+    """Map every item of ``prev`` to ``cur`` through ``cur.changes.item_map``; unlisted items
+    keep their id when it still exists."""
+    declared = dict(cur.changes.item_map) if cur.changes is not None else {}
+    now = {it.id for it in cur.items}
+    out: dict[str, str | None] = {}
+    for it in prev.items:
+        if it.id in declared:
+            target = declared[it.id]
+            out[it.id] = target if target in now else None
+        else:
+            out[it.id] = it.id if it.id in now else None
+    return out
+
+
+def item_mapping(
+    old: Instrument, new: Instrument, *, loader: Loader | None = _default_loader
+) -> tuple[dict[str, str | None], str]:
+    """Map each item of ``old`` to its counterpart in ``new``, and say where the map came from.
+
+    Within one instrument id, the ``changes.item_map`` declarations are followed along the
+    ``changes.previous`` chain (composed across several versions, inverted when ``new`` is
+    the older one). Otherwise, and for items no declaration mentions, an item keeps its id.
+    """
+    if old.id == new.id and old.version != new.version:
+        forward = _parse_version(new.version) > _parse_version(old.version)
+        lo, hi = (old, new) if forward else (new, old)
+        chain = _chain(lo, hi, loader)
+        if chain is not None:
+            # chain: hi, ..., lo. Compose maps lo -> ... -> hi.
+            composed: dict[str, str | None] = {it.id: it.id for it in lo.items}
+            for prev, cur in zip(reversed(chain[1:]), reversed(chain[:-1]), strict=True):
+                step = _step_map(prev, cur)
+                composed = {
+                    k: (step.get(v) if v is not None else None) for k, v in composed.items()
+                }
+            via = " → ".join(i.version for i in reversed(chain))
+            if forward:
+                return composed, f"changes.item_map along {via}"
+            inverse: dict[str, str | None] = {it.id: None for it in hi.items}
+            for k, v in composed.items():
+                if v is not None:
+                    inverse[v] = k
+            return inverse, f"changes.item_map along {via}, inverted"
+    ids = {it.id for it in new.items}
+    return {it.id: (it.id if it.id in ids else None) for it in old.items}, "item ids"
+
+
+def _mapping_conflicts(old: Instrument, new: Instrument) -> list[MappingProblem]:
+    """Conflicts between ``new``'s declared map and the items of ``old`` (direct step only)."""
+    if new.changes is None or new.changes.previous != old.version:
+        return []
+    declared = new.changes.item_map
+    old_ids = {it.id for it in old.items}
+    out: list[MappingProblem] = []
+    for key in declared:
+        if key not in old_ids:
+            out.append(
+                MappingProblem(
+                    key,
+                    f"item_map names {key!r}, which is not an item of {old.spec}",
+                )
+            )
+    new_ids = {it.id for it in new.items}
+    for key, target in declared.items():
+        if target is None or target == key:
+            continue
+        if target in old_ids and target not in declared and target in new_ids:
+            out.append(
+                MappingProblem(
+                    key,
+                    f"item_map maps {key!r} to {target!r}, but {old.spec} also has an item "
+                    f"{target!r} that keeps its id; map {target!r} too (to null or elsewhere)",
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Diff
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_loader) -> Diff:
+    """Every structural change from ``old`` to ``new``, each classified by its effect on the
+    scores of rating sheets that exist under ``old``."""
+    mapping, source = item_mapping(old, new, loader=loader)
+    changes: list[Change] = []
+    add = changes.append
+
+    # -- instrument metadata ----------------------------------------------------------------
+    if old.id != new.id:
+        add(
+            Change(
+                "instrument-id",
+                "instrument",
+                "none",
+                f"id {old.id} → {new.id}",
+                old=old.id,
+                new=new.id,
+            )
+        )
+    for attr in ("title", "description", "license", "status"):
+        a, b = getattr(old, attr), getattr(new, attr)
+        if a != b:
+            add(
+                Change(
+                    f"instrument-{attr}",
+                    "instrument",
+                    "none",
+                    f"{attr} changed",
+                    old=a if attr in ("license", "status") else _short(str(a)),
+                    new=b if attr in ("license", "status") else _short(str(b)),
+                )
+            )
+    if old.citations != new.citations:
+        add(Change("citations", "instrument", "none", "citations changed"))
+    if old.extends != new.extends:
+        add(
+            Change(
+                "extends",
+                "instrument",
+                "none",
+                f"base instrument {old.extends or 'none'} → {new.extends or 'none'} "
+                "(its effects are listed as the changes below)",
+                old=old.extends,
+                new=new.extends,
+            )
+        )
+    if old.principles != new.principles:
+        add(
+            Change(
+                "principles",
+                "instrument",
+                "none",
+                "principles (names, descriptions or set) changed",
+            )
+        )
+    old_inf = {i.id: i for i in old.informants}
+    new_inf = {i.id: i for i in new.informants}
+    for iid in new_inf.keys() - old_inf.keys():
+        add(Change("informant-added", f"informant:{iid}", "none", f"informant {iid} added"))
+    for iid in old_inf.keys() - new_inf.keys():
+        add(
+            Change(
+                "informant-removed",
+                f"informant:{iid}",
+                "none",
+                f"informant {iid} removed (items naming it are listed separately)",
+            )
+        )
+    for iid in old_inf.keys() & new_inf.keys():
+        if old_inf[iid] != new_inf[iid]:
+            add(
+                Change(
+                    "informant-wording",
+                    f"informant:{iid}",
+                    "none",
+                    f"informant {iid}: name or description reworded",
+                )
+            )
+
+    # -- scales -------------------------------------------------------------------------------
+    old_scales = {s.id: s for s in old.scales}
+    new_scales = {s.id: s for s in new.scales}
+    used_new = {it.scale for it in new.items}
+    for sid in old_scales.keys() & new_scales.keys():
+        a, b = old_scales[sid], new_scales[sid]
+        if a.values != b.values:
+            affected = tuple(sorted({it.domain for it in new.items if it.scale == sid}))
+            users = [it.id for it in new.items if it.scale == sid]
+            add(
+                Change(
+                    "scale-levels",
+                    f"scale:{sid}",
+                    "breaking" if users else "none",
+                    f"scale {sid}: level values {list(a.values)} → {list(b.values)}"
+                    + (f" (used by {len(users)} item(s))" if users else " (not used)"),
+                    domains=affected,
+                    old=list(a.values),
+                    new=list(b.values),
+                )
+            )
+        elif a != b:
+            add(
+                Change(
+                    "scale-wording",
+                    f"scale:{sid}",
+                    "none",
+                    f"scale {sid}: labels, anchors or codes reworded",
+                )
+            )
+        a_codes = {c.code for c in a.codes}
+        b_codes = {c.code for c in b.codes}
+        if a_codes != b_codes:
+            add(
+                Change(
+                    "scale-codes",
+                    f"scale:{sid}",
+                    "none",
+                    f"scale {sid}: codes {sorted(a_codes)} → {sorted(b_codes)} "
+                    "(items' allow_na changes are listed separately)",
+                )
+            )
+    for sid in new_scales.keys() - old_scales.keys():
+        add(Change("scale-added", f"scale:{sid}", "none", f"scale {sid} added"))
+    for sid in old_scales.keys() - new_scales.keys():
+        add(
+            Change(
+                "scale-removed",
+                f"scale:{sid}",
+                "none",
+                f"scale {sid} removed" + (" (still named by items)" if sid in used_new else ""),
+            )
+        )
+
+    # -- domains ------------------------------------------------------------------------------
+    old_dom = {d.id: d for d in old.domains}
+    new_dom = {d.id: d for d in new.domains}
+    by_domains = new.scoring.overall == "mean_of_domains"
+    for did in new_dom.keys() - old_dom.keys():
+        if by_domains:
+            add(
+                Change(
+                    "domain-added",
+                    f"domain:{did}",
+                    "breaking",
+                    f"domain {did} added: it is missing for every existing sheet, which "
+                    "changes how the overall score (a mean of domains) is formed",
+                    domains=(did,),
+                )
+            )
+        else:
+            add(
+                Change(
+                    "domain-added",
+                    f"domain:{did}",
+                    "additive",
+                    f"domain {did} added (the overall score is a mean of items, so "
+                    "existing sheets keep theirs)",
+                    domains=(did,),
+                )
+            )
+    for did in old_dom.keys() - new_dom.keys():
+        add(
+            Change(
+                "domain-removed",
+                f"domain:{did}",
+                "breaking",
+                f"domain {did} removed",
+                domains=(did,),
+            )
+        )
+    for did in old_dom.keys() & new_dom.keys():
+        a, b = old_dom[did], new_dom[did]
+        if a.min_answered != b.min_answered:
+            add(
+                Change(
+                    "domain-min-answered",
+                    f"domain:{did}",
+                    "breaking",
+                    f"domain {did}: min_answered {a.min_answered} → {b.min_answered}",
+                    domains=(did,),
+                    old=a.min_answered,
+                    new=b.min_answered,
+                )
+            )
+        if (a.name, a.description, a.principles) != (b.name, b.description, b.principles):
+            add(
+                Change(
+                    "domain-wording",
+                    f"domain:{did}",
+                    "none",
+                    f"domain {did}: name, description or principles changed",
+                    domains=(did,),
+                )
+            )
+    if [d.id for d in old.domains if d.id in new_dom] != [
+        d.id for d in new.domains if d.id in old_dom
+    ]:
+        add(Change("domain-order", "instrument", "none", "domains reordered"))
+
+    # -- items --------------------------------------------------------------------------------
+    old_items = {it.id: it for it in old.items}
+    new_items = {it.id: it for it in new.items}
+    targets = {v for v in mapping.values() if v is not None}
+    pairs: list[tuple[Any, Any]] = []
+    for oid, nid in mapping.items():
+        o = old_items[oid]
+        if nid is None:
+            declared = (
+                new.changes is not None
+                and oid in new.changes.item_map
+                and new.changes.item_map[oid] is None
+            )
+            why = "mapped to null in changes.item_map" if declared else "no mapping"
+            add(
+                Change(
+                    "item-removed",
+                    f"item:{oid}",
+                    "breaking",
+                    f"item {oid} removed ({why}): sheets that rated it lose that rating",
+                    domains=(o.domain,),
+                )
+            )
+            continue
+        pairs.append((o, new_items[nid]))
+    for nid, n in new_items.items():
+        if nid in targets:
+            continue
+        sev: Severity = "additive"  # a new domain, if any, is reported (and classed) itself
+        msg = f"item {nid} added to domain {n.domain}"
+        if n.required:
+            sev = "breaking"
+            msg += (
+                ": it is required, so every existing sheet (which lacks it) no longer "
+                "validates; mark it required: false to keep the change additive"
+            )
+        else:
+            msg += ": existing sheets lack it, so it is missing for them and their scores stay"
+        add(Change("item-added", f"item:{nid}", sev, msg, domains=(n.domain,)))
+
+    for o, n in pairs:
+        tgt = f"item:{n.id}"
+        doms = tuple(sorted({o.domain, n.domain}))
+        if o.id != n.id:
+            add(
+                Change(
+                    "item-renamed",
+                    tgt,
+                    "additive",
+                    f"item {o.id} renamed to {n.id} (sheets migrate through item_map)",
+                    domains=doms,
+                    old=o.id,
+                    new=n.id,
+                )
+            )
+        if o.domain != n.domain:
+            add(
+                Change(
+                    "item-moved",
+                    tgt,
+                    "breaking",
+                    f"item {n.id} moved from domain {o.domain} to {n.domain}",
+                    domains=doms,
+                    old=o.domain,
+                    new=n.domain,
+                )
+            )
+        os_, ns_ = old_scales.get(o.scale), new_scales.get(n.scale)
+        if o.scale != n.scale and os_ is not None and ns_ is not None:
+            if os_.values != ns_.values:
+                add(
+                    Change(
+                        "item-rescaled",
+                        tgt,
+                        "breaking",
+                        f"item {n.id} re-scaled: {o.scale} {list(os_.values)} → "
+                        f"{n.scale} {list(ns_.values)}",
+                        domains=doms,
+                        old=o.scale,
+                        new=n.scale,
+                    )
+                )
+            else:
+                add(
+                    Change(
+                        "item-scale-renamed",
+                        tgt,
+                        "none",
+                        f"item {n.id}: scale {o.scale} → {n.scale} with the same levels",
+                        domains=doms,
+                        old=o.scale,
+                        new=n.scale,
+                    )
+                )
+        if o.reverse != n.reverse:
+            add(
+                Change(
+                    "item-reverse",
+                    tgt,
+                    "breaking",
+                    f"item {n.id}: reverse scoring {'on' if n.reverse else 'off'}",
+                    domains=doms,
+                    old=o.reverse,
+                    new=n.reverse,
+                )
+            )
+        if o.allow_na != n.allow_na:
+            if n.allow_na:
+                add(
+                    Change(
+                        "item-na",
+                        tgt,
+                        "additive",
+                        f"item {n.id}: NA now allowed",
+                        domains=doms,
+                        old=False,
+                        new=True,
+                    )
+                )
+            else:
+                add(
+                    Change(
+                        "item-na",
+                        tgt,
+                        "breaking",
+                        f"item {n.id}: NA no longer allowed (sheets rating it NA become invalid)",
+                        domains=doms,
+                        old=True,
+                        new=False,
+                    )
+                )
+        if o.required != n.required:
+            if n.required:
+                add(
+                    Change(
+                        "item-required",
+                        tgt,
+                        "breaking",
+                        f"item {n.id}: now required (sheets where it is missing become invalid)",
+                        domains=doms,
+                        old=False,
+                        new=True,
+                    )
+                )
+            else:
+                add(
+                    Change(
+                        "item-required",
+                        tgt,
+                        "additive",
+                        f"item {n.id}: no longer required",
+                        domains=doms,
+                        old=True,
+                        new=False,
+                    )
+                )
+        lost = [i for i in o.informants if i not in n.informants]
+        gained = [i for i in n.informants if i not in o.informants]
+        if lost:
+            add(
+                Change(
+                    "item-informants",
+                    tgt,
+                    "breaking",
+                    f"item {n.id}: informant(s) {', '.join(lost)} no longer accepted "
+                    "(their sheets become invalid)",
+                    domains=doms,
+                    old=list(o.informants),
+                    new=list(n.informants),
+                )
+            )
+        elif gained:
+            add(
+                Change(
+                    "item-informants",
+                    tgt,
+                    "additive",
+                    f"item {n.id}: informant(s) {', '.join(gained)} now accepted",
+                    domains=doms,
+                    old=list(o.informants),
+                    new=list(n.informants),
+                )
+            )
+        elif o.informants != n.informants:
+            add(
+                Change(
+                    "item-informants-order",
+                    tgt,
+                    "none",
+                    f"item {n.id}: informants reordered",
+                    domains=doms,
+                )
+            )
+        for attr, label in (
+            ("text", "text"),
+            ("guidance", "guidance"),
+            ("anchors", "anchors"),
+            ("principles", "principle tags"),
+        ):
+            if getattr(o, attr) != getattr(n, attr):
+                changed = ""
+                if attr == "anchors":
+                    levels = sorted(
+                        k
+                        for k in set(o.anchors) | set(n.anchors)
+                        if o.anchors.get(k) != n.anchors.get(k)
+                    )
+                    changed = f" at level(s) {', '.join(map(str, levels))}"
+                add(
+                    Change(
+                        f"item-{attr}",
+                        tgt,
+                        "none",
+                        f"item {n.id}: {label} reworded{changed}",
+                        domains=doms,
+                    )
+                )
+
+    # -- weights: only relative weights within an averaging group matter -----------------------
+    changes.extend(_weight_changes(old, new, pairs))
+
+    # -- item order ---------------------------------------------------------------------------
+    old_order = [mapping[it.id] for it in old.items if mapping.get(it.id) is not None]
+    new_order = [it.id for it in new.items if it.id in targets]
+    if old_order != new_order:
+        add(Change("item-order", "instrument", "none", "items reordered"))
+
+    # -- scoring ------------------------------------------------------------------------------
+    so, sn = old.scoring, new.scoring
+    if so.overall != sn.overall:
+        add(
+            Change(
+                "scoring-overall",
+                "scoring",
+                "breaking",
+                f"overall rule {so.overall} → {sn.overall}",
+                old=so.overall,
+                new=sn.overall,
+            )
+        )
+    if so.max_missing_domains != sn.max_missing_domains:
+        matters = sn.overall == "mean_of_domains" or so.overall == "mean_of_domains"
+        add(
+            Change(
+                "scoring-max-missing-domains",
+                "scoring",
+                "breaking" if matters else "none",
+                f"max_missing_domains {so.max_missing_domains} → {sn.max_missing_domains}",
+                old=so.max_missing_domains,
+                new=sn.max_missing_domains,
+            )
+        )
+    if so.rationale != sn.rationale:
+        add(Change("scoring-wording", "scoring", "none", "scoring rationale reworded"))
+    ob = sorted(so.bands, key=lambda b: b.lower)
+    nb = sorted(sn.bands, key=lambda b: b.lower)
+    if [(b.lower, b.upper) for b in ob] != [(b.lower, b.upper) for b in nb]:
+        add(
+            Change(
+                "band-bounds",
+                "band:*",
+                "breaking",
+                "band bounds " + _bands_text(ob) + " → " + _bands_text(nb),
+                old=[[b.lower, b.upper] for b in ob],
+                new=[[b.lower, b.upper] for b in nb],
+            )
+        )
+    elif [b.id for b in ob] != [b.id for b in nb]:
+        add(
+            Change(
+                "band-ids",
+                "band:*",
+                "breaking",
+                "band ids "
+                + ", ".join(b.id for b in ob)
+                + " → "
+                + ", ".join(b.id for b in nb)
+                + " (score outputs report band ids)",
+                old=[b.id for b in ob],
+                new=[b.id for b in nb],
+            )
+        )
+    for a, b in zip(ob, nb, strict=False):
+        if a.id == b.id and (a.label, a.rationale) != (b.label, b.rationale):
+            add(
+                Change(
+                    "band-wording",
+                    f"band:{b.id}",
+                    "none",
+                    f"band {b.id}: label or rationale reworded",
+                )
+            )
+
+    return Diff(
+        old=old,
+        new=new,
+        item_map=mapping,
+        mapping_source=source,
+        changes=tuple(changes),
+        mapping_problems=tuple(_mapping_conflicts(old, new)),
+        domains=_comparability(old, new, changes),
+    )
+
+
+def _bands_text(bands: Iterable[Any]) -> str:
+    return " ".join(f"{b.id}[{b.lower:g},{b.upper:g})" for b in bands)
+
+
+def _weight_changes(old: Instrument, new: Instrument, pairs: list[tuple[Any, Any]]) -> list[Change]:
+    """Re-weighting matters only when the ratio of weights among items averaged together
+    changes: within a domain, and across all items when the overall score is a mean of
+    items. Scaling every weight in a group by the same factor changes nothing."""
+    out: list[Change] = []
+    changed = [(o, n) for o, n in pairs if o.weight != n.weight and o.domain == n.domain]
+    if not changed:
+        return out
+
+    def proportional(group: list[tuple[Any, Any]]) -> bool:
+        ratios = [n.weight / o.weight for o, n in group]
+        return all(math.isclose(r, ratios[0], rel_tol=1e-12) for r in ratios)
+
+    stays = [(o, n) for o, n in pairs if o.domain == n.domain]
+    overall_items = (
+        old.scoring.overall == "mean_of_items" and new.scoring.overall == "mean_of_items"
+    )
+    for o, n in changed:
+        group = [(a, b) for a, b in stays if b.domain == n.domain]
+        relative = not proportional(group)
+        if overall_items and not proportional(stays):
+            relative = True
+        if relative:
+            out.append(
+                Change(
+                    "item-reweighted",
+                    f"item:{n.id}",
+                    "breaking",
+                    f"item {n.id}: weight {o.weight:g} → {n.weight:g} (changes its weight relative "
+                    "to the items it is averaged with)",
+                    domains=(n.domain,),
+                    old=o.weight,
+                    new=n.weight,
+                )
+            )
+        else:
+            out.append(
+                Change(
+                    "item-reweighted",
+                    f"item:{n.id}",
+                    "none",
+                    f"item {n.id}: weight {o.weight:g} → {n.weight:g}, in proportion with every "
+                    "item it is averaged with (no effect on scores)",
+                    domains=(n.domain,),
+                    old=o.weight,
+                    new=n.weight,
+                )
+            )
+    return out
+
+
+def _comparability(
+    old: Instrument, new: Instrument, changes: list[Change]
+) -> tuple[DomainComparability, ...]:
+    old_ids = [d.id for d in old.domains]
+    new_ids = [d.id for d in new.domains]
+    out: list[DomainComparability] = []
+    for did in new_ids + [d for d in old_ids if d not in new_ids]:
+        if did not in old_ids or did not in new_ids:
+            where = "new" if did not in old_ids else "old"
+            out.append(
+                DomainComparability(did, "not-comparable", (f"exists in the {where} version only",))
+            )
+            continue
+        touching = [c for c in changes if did in c.domains]
+        breaking = tuple(c.message for c in touching if c.severity == "breaking")
+        if breaking:
+            out.append(DomainComparability(did, "not-comparable", breaking))
+            continue
+        added = tuple(
+            c.message for c in touching if c.kind == "item-added" and c.severity == "additive"
+        )
+        if added:
+            out.append(DomainComparability(did, "extended", added))
+        else:
+            out.append(DomainComparability(did, "identical"))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lock file of released versions
+
+
+def read_lock(path: str | os.PathLike[str]) -> dict[str, tuple[str, int]]:
+    """Read a lock file: ``id@version`` → (sha256 hex, line).
+
+    Format: one ``id@version sha256:<hex>`` per line; ``#`` starts a comment."""
+    out: dict[str, tuple[str, int]] = {}
+    text = Path(path).read_text(encoding="utf-8")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].startswith("sha256:"):
+            raise ValueError(f"{path}:{number}: expected 'id@version sha256:<hex>', got {raw!r}")
+        out[parts[0]] = (parts[1].removeprefix("sha256:"), number)
+    return out
+
+
+def format_lock(entries: Mapping[str, str]) -> str:
+    """The text of a lock file for ``id@version`` → sha256 hex, sorted by id then version."""
+
+    def key(spec: str) -> tuple[str, tuple[int, int, int]]:
+        inst_id, version = spec.split("@")
+        return inst_id, _parse_version(version)
+
+    lines = [
+        "# Content hashes (sha256 of the canonical JSON form) of released instrument versions.",
+        "# A released version never changes: `fidelity lint` and the test suite compare every",
+        "# file against this list. Add a line when you release a version (`fidelity lock DIR`);",
+        "# never edit an existing one.",
+    ]
+    lines += [f"{spec} sha256:{entries[spec]}" for spec in sorted(entries, key=key)]
+    return "\n".join(lines) + "\n"
+
+
+def lock_path_for(file: str | os.PathLike[str]) -> Path:
+    """Where the lock for an instrument file lives: ``<root>/released.lock`` for a file at
+    ``<root>/<id>/<version>.yaml``."""
+    return Path(file).resolve().parent.parent / LOCK_NAME
+
+
+# ---------------------------------------------------------------------------------------------
+# Lint: semver discipline and released-file protection
+
+
+def _siblings(file: Path, inst: Instrument) -> dict[str, Path]:
+    """Other version files of the same instrument in the same directory."""
+    out: dict[str, Path] = {}
+    for candidate in file.parent.glob("*.yaml"):
+        stem = candidate.stem
+        if candidate.resolve() == file.resolve():
+            continue
+        try:
+            _parse_version(stem)
+        except ValueError:
+            continue
+        out[stem] = candidate
+    return out
+
+
+def previous_version(
+    inst: Instrument, file: str | os.PathLike[str] | None = None
+) -> tuple[Instrument | None, str | None]:
+    """The version ``inst`` should be compared with, and a problem message if it cannot be
+    found. Looks next to ``file`` first, then in the catalog. Uses ``changes.previous`` when
+    it is given, else the highest lower version."""
+    from fidelity.catalog import CatalogError, list_instruments
+    from fidelity.instrument import InstrumentError, read_instrument_file
+
+    candidates: dict[str, Callable[[], Instrument]] = {}
+    try:
+        for entry in list_instruments():
+            if entry.id == inst.id:
+                candidates[entry.version] = entry.load
+    except CatalogError:
+        pass
+    if file is not None:
+        for version, path in _siblings(Path(file), inst).items():
+            candidates[version] = partial(read_instrument_file, path)
+    candidates.pop(inst.version, None)
+    wanted = inst.changes.previous if inst.changes is not None else None
+    if wanted is not None:
+        if _parse_version(wanted) >= _parse_version(inst.version):
+            return None, (
+                f"changes.previous is {wanted}, which is not lower than this version {inst.version}"
+            )
+        if wanted not in candidates:
+            have = ", ".join(sorted(candidates, key=_parse_version)) or "none"
+            return None, (
+                f"changes.previous names {inst.id}@{wanted}, which cannot be found next to this "
+                f"file or in the catalog (versions found: {have})"
+            )
+        chosen = wanted
+    else:
+        lower = [v for v in candidates if _parse_version(v) < _parse_version(inst.version)]
+        if not lower:
+            return None, None
+        chosen = max(lower, key=_parse_version)
+    try:
+        return candidates[chosen](), None
+    except (InstrumentError, CatalogError) as exc:
+        return None, f"previous version {inst.id}@{chosen} does not load: {exc}"
+    except (LookupError, OSError) as exc:
+        return None, f"previous version {inst.id}@{chosen} does not load: {exc}"
+
+
+def release_problems(inst: Instrument, file: str | os.PathLike[str]) -> list[InstrumentProblem]:
+    """The version rules ``fidelity lint`` adds for a valid instrument file.
+
+    FI201 a released version whose content hash differs from the lock file;
+    FI202 ``changes.previous`` that cannot be found or is not lower;
+    FI203 ``changes.item_map`` names an item the previous version does not have, or maps an
+    item onto an id another item still holds;
+    FI204 the version bump is smaller than the changes since the previous version require;
+    FI205 the new version is not higher than the previous one.
+    """
+    from fidelity._yaml import YamlError, read_yaml_text
+
+    path = Path(file)
+    try:
+        located = read_yaml_text(path.read_bytes(), source=str(path))
+        line_of: Callable[[tuple[Any, ...]], int | None] = located.line_of
+    except (OSError, YamlError):  # pragma: no cover - the file was just read successfully
+
+        def line_of(_: tuple[Any, ...]) -> int | None:
+            return None
+
+    problems: list[InstrumentProblem] = []
+    src = str(path)
+
+    lock = lock_path_for(path)
+    if inst.status == "released" and lock.is_file():
+        try:
+            entries = read_lock(lock)
+        except ValueError as exc:
+            problems.append(InstrumentProblem("FI201", str(exc), str(lock)))
+            entries = {}
+        locked = entries.get(inst.spec)
+        if locked is not None and locked[0] != inst.content_hash:
+            problems.append(
+                InstrumentProblem(
+                    "FI201",
+                    f"{inst.spec} is released and locked with content hash {locked[0][:12]}… "
+                    f"({lock}:{locked[1]}), but this file hashes to {inst.content_hash[:12]}…: a "
+                    "released version never changes; put the change in a new version",
+                    src,
+                    line_of(("version",)),
+                    "version",
+                    inst.spec,
+                )
+            )
+
+    prev, why = previous_version(inst, path)
+    if why is not None:
+        problems.append(
+            InstrumentProblem(
+                "FI202", why, src, line_of(("changes", "previous")), "changes.previous", inst.spec
+            )
+        )
+    if prev is None:
+        return problems
+
+    d = diff(prev, inst)
+    for mp in d.mapping_problems:
+        problems.append(
+            InstrumentProblem(
+                "FI203",
+                mp.message,
+                src,
+                line_of(("changes", "item_map", mp.old_item)),
+                f"changes.item_map.{mp.old_item}",
+                mp.old_item,
+            )
+        )
+    actual = d.actual_bump
+    if actual is None or actual == "none":
+        problems.append(
+            InstrumentProblem(
+                "FI205",
+                f"version {inst.version} is not higher than the previous version {prev.version}",
+                src,
+                line_of(("version",)),
+                "version",
+                inst.spec,
+            )
+        )
+        return problems
+    needed = d.required_bump
+    if not bump_ok(actual, needed):
+        worst = d.severity
+        reasons = d.requiring(worst)
+        listed = "; ".join(c.message for c in reasons[:8])
+        more = f"; and {len(reasons) - 8} more" if len(reasons) > 8 else ""
+        problems.append(
+            InstrumentProblem(
+                "FI204",
+                f"{prev.version} → {inst.version} is a {actual} bump, but the changes since "
+                f"{prev.spec} are {worst} and need a {needed} bump: {listed}{more}",
+                src,
+                line_of(("version",)),
+                "version",
+                inst.spec,
+            )
+        )
+    return problems
