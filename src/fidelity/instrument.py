@@ -55,6 +55,7 @@ __all__ = [
 
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 SEMVER_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
+EXTENDS_PATTERN = SLUG_PATTERN[:-1] + "@" + SEMVER_PATTERN[1:]
 
 Slug = Annotated[str, StringConstraints(strict=True, pattern=SLUG_PATTERN, max_length=64)]
 Text = Annotated[str, StringConstraints(strict=True, min_length=1)]
@@ -297,6 +298,9 @@ class Instrument(_Frozen):
     items: tuple[Item, ...] = Field(min_length=1)
     scoring: Scoring
     changes: Changes | None = None
+    extends: Annotated[str, StringConstraints(strict=True, pattern=EXTENDS_PATTERN)] | None = None
+    """The base instrument (``id@version``) this one was derived from; the fields hold the
+    resolved content (base entries first, then this instrument's own)."""
 
     _source: str | None = PrivateAttr(default=None)
     _hash: str | None = PrivateAttr(default=None)
@@ -633,6 +637,32 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
                     )
                 )
             targets[new] = old
+        out.extend(_item_map_cycles(inst.changes.item_map))
+    return out
+
+
+def _item_map_cycles(item_map: Mapping[str, str | None]) -> list[_Found]:
+    """Renames that chase each other round (``a: b, b: a``): ambiguous for migration."""
+    out: list[_Found] = []
+    reported: set[str] = set()
+    for start in item_map:
+        seen = [start]
+        node = item_map.get(start)
+        while node is not None and node in item_map and node not in seen:
+            seen.append(node)
+            node = item_map[node]
+        if node == start and len(seen) > 1 and not reported.intersection(seen):
+            reported.update(seen)
+            loop = " → ".join([*seen, start])
+            out.append(
+                (
+                    ("changes", "item_map", start),
+                    "FI110",
+                    f"item_map renames items in a cycle ({loop}); rename through new ids "
+                    "instead, so that each old id maps to one id that no other old item had",
+                    start,
+                )
+            )
     return out
 
 
@@ -809,6 +839,13 @@ def _validate_located(
                 located.line_of(()),
             )
         ]
+    if "extends" in located.data:
+        from fidelity._extends import resolve_extends
+
+        resolved, problems = resolve_extends(located)
+        if resolved is None:
+            return None, problems
+        located = resolved
     found: list[_Found] = []
     try:
         inst = Instrument.model_validate(located.data, context={"problems": found})
@@ -862,12 +899,15 @@ def _read_bounded(path: Path) -> bytes:
 
 def check_instrument_file(path: str | Path) -> list[InstrumentProblem]:
     """Every problem in one instrument file (empty when it is valid): reading, schema,
-    model and cross-reference rules, each with file and line."""
+    model and cross-reference rules, each with file and line; then the version rules of
+    :func:`fidelity.versions.release_problems` (locked hash, semver bump, item mappings)."""
     try:
-        read_instrument_file(path)
+        inst = read_instrument_file(path)
     except InstrumentError as exc:
         return list(exc.problems)
-    return []
+    from fidelity.versions import release_problems
+
+    return release_problems(inst, path)
 
 
 def iter_problems(paths: Iterable[str | Path]) -> Iterator[InstrumentProblem]:
