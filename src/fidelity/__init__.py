@@ -17,6 +17,15 @@ _EXPORTS = {
     "Instrument": "fidelity.instrument",
     "InstrumentError": "fidelity.instrument",
     "InstrumentProblem": "fidelity.instrument",
+    "validate": "fidelity.ratings",
+    "read_sheets": "fidelity.ratings",
+    "RatingSheet": "fidelity.ratings",
+    "SheetBatch": "fidelity.ratings",
+    "Problem": "fidelity.ratings",
+    "SheetsInvalidError": "fidelity.ratings",
+    "score": "fidelity.scoring",
+    "ScoreResult": "fidelity.scoring",
+    "simulate_audit": "fidelity.simulate",
     "reliability": "fidelity.reliability",
     "psychometrics": "fidelity.psychometrics",
 }
@@ -38,6 +47,16 @@ if TYPE_CHECKING:
     import fidelity.reliability as reliability
     from fidelity.catalog import CatalogError, list_instruments, load_instrument
     from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem
+    from fidelity.ratings import (
+        Problem,
+        RatingSheet,
+        SheetBatch,
+        SheetsInvalidError,
+        read_sheets,
+        validate,
+    )
+    from fidelity.scoring import ScoreResult, score
+    from fidelity.simulate import simulate_audit
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,340 @@
+"""Scoring: item → domain → overall → band, vectorised over a sheets × items array.
+
+The rules (DESIGN.md, "Scoring semantics"), applied to every sheet at once:
+
+* **Item score**: the level value; for a ``reverse`` item it is turned round first,
+  ``max + min − value`` on the item's scale (on a 1–4 scale, 1 ↔ 4 and 2 ↔ 3).
+* **NA and missing**: both are left out of every mean. ``NA`` (not applicable) is a rater's
+  answer and is excluded by design; a missing answer is a data problem that :func:`validate`
+  reports as a warning. Items not asked of the sheet's informant are left out the same way.
+* **Domain score**: the weighted mean of the domain's answered item scores,
+  ``Σ wᵢ·sᵢ / Σ wᵢ`` (item ``weight``, default 1), or missing (NaN) when fewer than the
+  domain's ``min_answered`` items are answered.
+* **Overall score** (``scoring.overall``): ``mean_of_domains`` is the unweighted mean of the
+  domain scores that are present; ``mean_of_items`` is the weighted mean of all answered item
+  scores. Either way the overall score is missing when more than
+  ``scoring.max_missing_domains`` domains are missing (default 0: any missing domain).
+* **Band**: the band whose closed-open interval ``[lower, upper)`` holds the overall score;
+  the top band also holds its upper bound. Found with :func:`numpy.searchsorted`.
+
+Domain and overall scores are rounded to 10 decimal places (:data:`DECIMALS`), far below any
+meaningful difference, so that a score that is exactly on a cut-off in exact arithmetic (say
+3 from the domain means 8/3 and 10/3) is reported, and banded, as that number instead of
+2.9999999999999996. Sums run over items in instrument order, so a sheet's scores are the same
+bit for bit whatever other sheets share the batch.
+
+Per-assessment scores (:meth:`ScoreResult.by_assessment`) use the consensus sheet when there
+is one, otherwise the mean over the raters who have a score; per-site summaries
+(:meth:`ScoreResult.by_site`) describe the per-assessment scores, so a double-rated interview
+counts once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.instrument import Instrument
+from fidelity.ratings import (
+    ANSWERED,
+    MISSING,
+    NA,
+    NOT_ASKED,
+    CompiledInstrument,
+    SheetsInvalidError,
+    check_sheets,
+    compile_instrument,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
+
+DECIMALS = 10
+"""Domain and overall scores are rounded to this many decimal places."""
+
+
+def score(inst: Instrument, sheets: Any) -> ScoreResult:
+    """Validate and score rating sheets on ``inst``.
+
+    ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
+    a list of them, a pandas DataFrame or a :class:`~fidelity.ratings.SheetBatch`.
+    Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
+    sheets have errors; warnings (unanswered required items) do not stop scoring and stay
+    available as ``result.problems``.
+    """
+    checked = check_sheets(inst, sheets)
+    if not checked.problems.ok:
+        raise SheetsInvalidError(checked.problems)
+    c = compile_instrument(inst)
+    domains, overall = score_values(c, checked.values)
+    band = assign_bands(c, overall)
+    state = checked.state
+    from fidelity import __version__
+
+    return ScoreResult(
+        instrument=inst.spec,
+        content_hash=inst.content_hash,
+        fidelity_version=__version__,
+        scored_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        domain_ids=c.domain_ids,
+        assessment=checked.assessment,
+        rater=checked.rater,
+        site=checked.site,
+        informant=checked.informant,
+        date=checked.date,
+        consensus=checked.consensus,
+        source=checked.source,
+        domains=domains,
+        overall=overall,
+        band=band,
+        n_answered=(state == ANSWERED).sum(axis=1),
+        n_na=(state == NA).sum(axis=1),
+        n_missing=(state == MISSING).sum(axis=1),
+        n_not_asked=(state == NOT_ASKED).sum(axis=1),
+        problems=list(checked.problems),
+        _compiled=c,
+    )
+
+
+def score_values(
+    c: CompiledInstrument | Instrument, values: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Domain and overall scores of a sheets × items array of level values.
+
+    ``values[s, j]`` is sheet ``s``'s level on item ``j`` (instrument item order), NaN when
+    not answered (NA, missing or not asked). Returns ``(domains, overall)``: a sheets ×
+    domains array and a vector, NaN where missing, rounded to :data:`DECIMALS` places. The
+    loop runs over items and domains (a few dozen), never over sheets.
+    """
+    if isinstance(c, Instrument):
+        c = compile_instrument(c)
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    answered = ~np.isnan(values)
+    item_score = np.where(c.reverse[None, :], (c.hi + c.lo)[None, :] - values, values)
+    item_score = np.where(answered, item_score, 0.0)
+    domains = np.full((n, len(c.domain_ids)), np.nan)
+    total_num = np.zeros(n)
+    total_den = np.zeros(n)
+    for d, idx in enumerate(c.domain_items):
+        num = np.zeros(n)
+        den = np.zeros(n)
+        count = np.zeros(n, dtype=np.int64)
+        for j in idx.tolist():
+            w = c.weight[j]
+            a = answered[:, j]
+            num += w * item_score[:, j]
+            den += w * a
+            count += a
+        enough = count >= c.min_answered[d]
+        np.divide(num, den, out=domains[:, d], where=enough)
+        total_num += num
+        total_den += den
+    missing_domains = np.isnan(domains).sum(axis=1)
+    allowed = missing_domains <= c.inst.scoring.max_missing_domains
+    overall = np.full(n, np.nan)
+    if c.inst.scoring.overall == "mean_of_items":
+        np.divide(total_num, total_den, out=overall, where=allowed & (total_den > 0))
+    else:
+        present = len(c.domain_ids) - missing_domains
+        acc = np.zeros(n)
+        for d in range(len(c.domain_ids)):
+            col = domains[:, d]
+            acc += np.where(np.isnan(col), 0.0, col)
+        np.divide(acc, present, out=overall, where=allowed & (present > 0))
+    return np.round(domains, DECIMALS), np.round(overall, DECIMALS)
+
+
+def assign_bands(c: CompiledInstrument | Instrument, overall: NDArray[np.float64]) -> NDArray[Any]:
+    """Band id of every overall score (``None`` when missing or outside every band).
+
+    Same rule as :meth:`Instrument.band_for`: closed-open bands, the top band closed."""
+    if isinstance(c, Instrument):
+        c = compile_instrument(c)
+    x = np.asarray(overall, dtype=float)
+    k = np.searchsorted(c.band_lower, x, side="right") - 1
+    last = len(c.band_ids) - 1
+    kk = np.clip(k, 0, last)
+    upper = c.band_upper[kk]
+    inside = (k >= 0) & ~np.isnan(x) & ((x < upper) | ((kk == last) & (x == upper)))
+    ids = np.array([*c.band_ids, None], dtype=object)
+    out: NDArray[Any] = ids[np.where(inside, kk, last + 1)]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreResult:
+    """Scores of a batch of sheets, one row per sheet, with provenance.
+
+    Arrays are aligned with the input order. ``problems`` keeps the validation warnings
+    (unanswered required items) that did not stop scoring.
+    """
+
+    instrument: str
+    content_hash: str
+    fidelity_version: str
+    scored_at: str
+    domain_ids: tuple[str, ...]
+    assessment: NDArray[Any]
+    rater: NDArray[Any]
+    site: NDArray[Any]
+    informant: NDArray[Any]
+    date: NDArray[Any]
+    consensus: NDArray[np.bool_]
+    source: NDArray[Any]
+    domains: NDArray[np.float64]
+    overall: NDArray[np.float64]
+    band: NDArray[Any]
+    n_answered: NDArray[np.int64]
+    n_na: NDArray[np.int64]
+    n_missing: NDArray[np.int64]
+    n_not_asked: NDArray[np.int64]
+    problems: list[Any]
+    _compiled: CompiledInstrument
+
+    def __len__(self) -> int:
+        return int(self.overall.shape[0])
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Where the numbers come from: instrument, its content hash, library version, time."""
+        rules = self._compiled.inst.scoring
+        return {
+            "instrument": self.instrument,
+            "content_hash": self.content_hash,
+            "fidelity_version": self.fidelity_version,
+            "scored_at": self.scored_at,
+            "n_sheets": len(self),
+            "overall_rule": rules.overall,
+            "max_missing_domains": rules.max_missing_domains,
+            "rounding": f"scores rounded to {DECIMALS} decimal places",
+        }
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per sheet: assessment, rater, site, informant, date, consensus, one column
+        per domain id, overall, band, n_answered, n_na, n_missing, n_not_asked and source
+        (file and row). ``df.attrs["provenance"]`` holds :attr:`provenance`."""
+        import pandas as pd
+
+        data: dict[str, Any] = {
+            "assessment": self.assessment,
+            "rater": self.rater,
+            "site": self.site,
+            "informant": self.informant,
+            "date": self.date,
+            "consensus": self.consensus,
+        }
+        for d, dom in enumerate(self.domain_ids):
+            data[dom] = self.domains[:, d]
+        data.update(overall=self.overall, band=self.band, n_answered=self.n_answered,
+                    n_na=self.n_na, n_missing=self.n_missing, n_not_asked=self.n_not_asked,
+                    source=self.source)
+        frame = pd.DataFrame(data)
+        frame.attrs["provenance"] = self.provenance
+        return frame
+
+    def by_assessment(self) -> pd.DataFrame:
+        """One row per assessment: the consensus sheet's scores when there is one, otherwise
+        the mean of the raters' scores (each score averaged over the raters who have it).
+        ``basis`` says which ("consensus", "single rating" or "mean of N raters");
+        ``n_sheets`` counts the sheets; the band is assigned to the averaged overall score."""
+        import pandas as pd
+
+        frame = self.to_pandas()
+        cols = [*self.domain_ids, "overall"]
+        if frame.empty:
+            out = pd.DataFrame(columns=["assessment", "site", "informant", "basis", "n_sheets",
+                                        *cols, "band"])
+            out.attrs["provenance"] = self.provenance
+            return out
+        groups = frame.groupby("assessment", sort=False)
+        first = groups[["site", "informant"]].first()
+        n_sheets = groups.size()
+        raters = frame[~frame["consensus"]].groupby("assessment", sort=False).size()
+        scores = groups[cols].mean()
+        cons = frame[frame["consensus"]].drop_duplicates("assessment").set_index("assessment")
+        scores.loc[cons.index, cols] = cons[cols]
+        n_raters = raters.reindex(scores.index).fillna(0).astype(int)
+        basis = np.where(n_raters.to_numpy() <= 1, "single rating",
+                         "mean of " + n_raters.astype(str).to_numpy() + " raters").astype(object)
+        basis[scores.index.isin(cons.index)] = "consensus"
+        out = pd.DataFrame({
+            "assessment": scores.index.to_numpy(),
+            "site": first["site"].to_numpy(),
+            "informant": first["informant"].to_numpy(),
+            "basis": basis,
+            "n_sheets": n_sheets.to_numpy(),
+        })
+        for col in cols:
+            out[col] = np.round(scores[col].to_numpy(dtype=float), DECIMALS)
+        out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))
+        out.attrs["provenance"] = self.provenance
+        return out
+
+    def by_site(self) -> pd.DataFrame:
+        """Per site and score (each domain, then overall): n, mean, SD (n − 1 denominator;
+        empty below two values), min and max over the site's per-assessment scores
+        (:meth:`by_assessment`). Sheets without a site are grouped as ``(no site)``."""
+        import pandas as pd
+
+        per = self.by_assessment()
+        cols = [*self.domain_ids, "overall"]
+        rows = []
+        if not per.empty:
+            sites = per["site"].fillna("(no site)")
+            for site, part in per.groupby(sites, sort=True):
+                for col in cols:
+                    x = part[col].to_numpy(dtype=float)
+                    x = x[~np.isnan(x)]
+                    rows.append({
+                        "site": site,
+                        "score": col,
+                        "n": int(x.size),
+                        "mean": float(np.mean(x)) if x.size else np.nan,
+                        "sd": float(np.std(x, ddof=1)) if x.size > 1 else np.nan,
+                        "min": float(np.min(x)) if x.size else np.nan,
+                        "max": float(np.max(x)) if x.size else np.nan,
+                    })
+        out = pd.DataFrame(rows, columns=["site", "score", "n", "mean", "sd", "min", "max"])
+        out.attrs["provenance"] = self.provenance
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Provenance, domains, bands and the per-sheet, per-assessment and per-site tables
+        as JSON-ready data (missing scores are ``null``)."""
+        inst = self._compiled.inst
+        return {
+            "provenance": self.provenance,
+            "domains": [{"id": d.id, "name": d.name} for d in inst.domains],
+            "bands": [{"id": b.id, "label": b.label, "lower": b.lower, "upper": b.upper}
+                      for b in inst.scoring.bands],
+            "sheets": _records(self.to_pandas()),
+            "assessments": _records(self.by_assessment()),
+            "sites": _records(self.by_site()),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    cols = list(frame.columns)
+    for row in frame.itertuples(index=False, name=None):
+        rec = {}
+        for k, v in zip(cols, row, strict=True):
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, float) and v != v:
+                v = None
+            rec[k] = v
+        out.append(rec)
+    return out

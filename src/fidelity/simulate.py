@@ -1,0 +1,337 @@
+"""Seeded synthetic audits with known true scores, informant effects and rater noise.
+
+The generating model, on the continuous scale of an instrument's levels (for ENRICH, 1–4):
+
+* every site has a true level per domain, ``τ[site, domain] ~ Normal(site_mean, site_sd)``,
+  clipped to the scale's range;
+* each informant adds a fixed effect ``δ[informant]`` (people see different things: by
+  default peer workers rate their own practice a little higher, people supported a little
+  lower), and each item a fixed offset ``β[item] ~ Normal(0, item_sd)``;
+* each interview (an *assessment*: one informant at one site) has its own true item levels
+  ``μ[a, item] = τ[site, domain(item)] + δ[informant] + β[item] + Normal(0, interview_sd)``;
+* a rater records ``round(μ[a, item] + bias[rater] + Normal(0, rater_sd))``, clipped to the
+  scale (and turned round for reverse-scored items, so that the *score* follows μ); the
+  optional consensus sheet records ``round(μ[a, item])``;
+* items that allow NA are NA for an interview with probability ``p_na`` (all raters agree
+  that the situation did not arise), and any asked item is left empty on a sheet with
+  probability ``p_missing``; items not asked of the informant are left empty.
+
+A fraction ``double_rated`` of interviews is rated by a second, different rater, which is
+what inter-rater reliability is estimated from. On the latent scale the single-rater
+reliability of an item is ``var(μ) / (var(μ) + bias_sd² + rater_sd²)``
+(:meth:`SimulatedAudit.expected_icc`); the latent ratings are kept (``latent``) so a
+reliability test can check an ICC estimate against it before rounding blurs it.
+
+Everything is drawn from one ``numpy.random.Generator`` seeded with ``seed``, in a fixed
+order, so the same arguments give the same audit on every machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.instrument import Instrument
+from fidelity.ratings import FIELDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DEFAULT_INFORMANT_EFFECTS", "SimulatedAudit", "main", "simulate_audit"]
+
+DEFAULT_INFORMANT_EFFECTS: Mapping[str, float] = {
+    "peer-worker": 0.15,
+    "supervisor": 0.05,
+    "person-supported": -0.2,
+}
+"""Informant effects used when none are given (ids not listed get 0)."""
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedAudit:
+    """A synthetic audit and the truth behind it.
+
+    Sheet arrays are aligned (one row per sheet); ``values`` holds level values as floats with
+    NaN for empty cells and ``na`` marks NA answers. ``true_site`` holds τ (sites × domains),
+    ``true_item`` holds μ (assessments × items), ``latent`` the raters' continuous ratings
+    before rounding (NaN for consensus sheets and empty cells).
+    """
+
+    instrument: Instrument
+    params: dict[str, Any]
+    sites: tuple[str, ...]
+    assessment_ids: tuple[str, ...]
+    assessment_site: NDArray[np.intp]
+    assessment_informant: tuple[str, ...]
+    double_rated: NDArray[np.bool_]
+    true_site: NDArray[np.float64]
+    true_item: NDArray[np.float64]
+    sheet_assessment: NDArray[np.intp]
+    rater: tuple[str, ...]
+    consensus: NDArray[np.bool_]
+    date: tuple[str, ...]
+    values: NDArray[np.float64]
+    na: NDArray[np.bool_]
+    latent: NDArray[np.float64]
+    _records: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.sheet_assessment.shape[0])
+
+    @property
+    def n_sheets(self) -> int:
+        """Number of sheets."""
+        return len(self)
+
+    @property
+    def sheets(self) -> list[dict[str, Any]]:
+        """The sheets as JSON-ready dicts (missing answers are ``null``; items not asked of
+        the informant are left out)."""
+        if not self._records:
+            self._records.extend(self._build_records())
+        return self._records
+
+    def _build_records(self) -> list[dict[str, Any]]:
+        inst = self.instrument
+        item_ids = [it.id for it in inst.items]
+        asked = {i.id: np.array([i.id in it.informants for it in inst.items])
+                 for i in inst.informants}
+        out = []
+        for s in range(len(self)):
+            a = int(self.sheet_assessment[s])
+            inf = self.assessment_informant[a]
+            ratings: dict[str, Any] = {}
+            for j, item in enumerate(item_ids):
+                if not asked[inf][j]:
+                    continue
+                v = self.values[s, j]
+                ratings[item] = "NA" if self.na[s, j] else (None if np.isnan(v) else int(v))
+            out.append({
+                "instrument": inst.spec,
+                "assessment": self.assessment_ids[a],
+                "rater": self.rater[s],
+                "site": self.sites[int(self.assessment_site[a])],
+                "informant": inf,
+                "date": self.date[s],
+                "consensus": bool(self.consensus[s]),
+                "ratings": ratings,
+            })
+        return out
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The wide table: the sheet fields, then one text column per item id (``"3"``,
+        ``"NA"`` or ``""``), exactly as :meth:`write_csv` writes it."""
+        import pandas as pd
+
+        a = self.sheet_assessment
+        data: dict[str, Any] = {
+            "instrument": np.full(len(self), self.instrument.spec, dtype=object),
+            "assessment": np.asarray(self.assessment_ids, dtype=object)[a],
+            "rater": np.asarray(self.rater, dtype=object),
+            "site": np.asarray(self.sites, dtype=object)[self.assessment_site[a]],
+            "informant": np.asarray(self.assessment_informant, dtype=object)[a],
+            "date": np.asarray(self.date, dtype=object),
+            "consensus": np.where(self.consensus, "true", "false").astype(object),
+        }
+        for j, item in enumerate(self.instrument.items):
+            col = self.values[:, j]
+            text = np.where(np.isnan(col), "", np.nan_to_num(col).astype(np.int64).astype(str))
+            text = np.where(self.na[:, j], "NA", text)
+            data[item.id] = text.astype(object)
+        return pd.DataFrame(data, columns=[*FIELDS, *(it.id for it in self.instrument.items)])
+
+    def write_csv(self, path: str | Path) -> Path:
+        """Write the wide CSV (the layout ``fidelity template --format csv`` describes)."""
+        p = Path(path)
+        self.to_pandas().to_csv(p, index=False, lineterminator="\n")
+        return p
+
+    def write_json(self, path: str | Path) -> Path:
+        """Write the sheets as one JSON list."""
+        p = Path(path)
+        p.write_text(json.dumps(self.sheets, indent=1, ensure_ascii=False) + "\n",
+                     encoding="utf-8")
+        return p
+
+    def truth(self) -> pd.DataFrame:
+        """True domain levels per site (τ), one row per site."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.true_site, columns=[d.id for d in self.instrument.domains])
+        frame.insert(0, "site", list(self.sites))
+        return frame
+
+    def expected_icc(self) -> float:
+        """Single-rater reliability of one item on the latent scale,
+        ``var(μ) / (var(μ) + bias_sd² + rater_sd²)``, with var(μ) the between-interview
+        variance of the true item levels (averaged over items)."""
+        between = float(np.mean(np.var(self.true_item, axis=0, ddof=1)))
+        noise = self.params["rater_sd"] ** 2 + self.params["rater_bias_sd"] ** 2
+        return float(between / (between + noise))
+
+
+def simulate_audit(
+    inst: Instrument,
+    n_sites: int = 24,
+    informants: Sequence[str] | None = None,
+    double_rated: float = 1 / 3,
+    seed: int = 20240601,
+    *,
+    rater_sd: float = 0.5,
+    rater_bias_sd: float = 0.0,
+    n_raters: int = 8,
+    site_mean: float | None = None,
+    site_sd: float = 0.6,
+    item_sd: float = 0.15,
+    interview_sd: float = 0.3,
+    informant_effects: Mapping[str, float] | None = None,
+    consensus: float = 0.5,
+    p_na: float = 0.15,
+    p_missing: float = 0.02,
+    start_date: str = "2024-02-01",
+    days: int = 180,
+) -> SimulatedAudit:
+    """Simulate an audit of ``n_sites`` sites, one interview per site and informant.
+
+    ``double_rated`` is the fraction of interviews rated by a second rater, ``consensus``
+    the fraction of double-rated interviews that also get a consensus sheet. Every draw comes
+    from ``numpy.random.default_rng(seed)``. See the module docstring for the model.
+    """
+    if n_sites < 1:
+        raise ValueError("n_sites must be at least 1")
+    if not 0 <= double_rated <= 1 or not 0 <= consensus <= 1:
+        raise ValueError("double_rated and consensus are fractions between 0 and 1")
+    if n_raters < 2 and double_rated > 0:
+        raise ValueError("double rating needs at least two raters")
+    rng = np.random.default_rng(seed)
+    informants = tuple(informants or (i.id for i in inst.informants))
+    known = {i.id for i in inst.informants}
+    unknown = [i for i in informants if i not in known]
+    if unknown:
+        raise ValueError(f"unknown informant(s) {unknown}; {inst.spec} has {sorted(known)}")
+    effects = dict(DEFAULT_INFORMANT_EFFECTS if informant_effects is None else informant_effects)
+    items = inst.items
+    m = len(items)
+    scales = [inst.scale_of(it) for it in items]
+    lo = np.array([s.min for s in scales], dtype=float)
+    hi = np.array([s.max for s in scales], dtype=float)
+    domain_ids = [d.id for d in inst.domains]
+    dom_of = np.array([domain_ids.index(it.domain) for it in items])
+    reverse = np.array([it.reverse for it in items])
+    allow_na = np.array([it.allow_na for it in items])
+    mean = float(site_mean if site_mean is not None else lo.min() + 0.57 * (hi.max() - lo.min()))
+
+    sites = tuple(f"site-{k + 1:02d}" for k in range(n_sites))
+    true_site = np.clip(rng.normal(mean, site_sd, size=(n_sites, len(domain_ids))),
+                        lo.min(), hi.max())
+    beta = rng.normal(0.0, item_sd, size=m)
+    for d in range(len(domain_ids)):
+        sel = dom_of == d
+        beta[sel] -= beta[sel].mean()
+
+    n_inf = len(informants)
+    n_a = n_sites * n_inf
+    a_site = np.repeat(np.arange(n_sites), n_inf)
+    a_inf = tuple(informants[k % n_inf] for k in range(n_a))
+    a_ids = tuple(f"{sites[a_site[k]]}-{a_inf[k]}" for k in range(n_a))
+    delta = np.array([effects.get(i, 0.0) for i in a_inf])
+    mu = (true_site[a_site][:, dom_of] + delta[:, None] + beta[None, :]
+          + rng.normal(0.0, interview_sd, size=(n_a, m)))
+    asked_by = {i.id: np.array([i.id in it.informants for it in items]) for i in inst.informants}
+    asked = np.stack([asked_by[i] for i in a_inf]) if n_a else np.zeros((0, m), dtype=bool)
+    na_a = (rng.random((n_a, m)) < p_na) & allow_na[None, :] & asked
+
+    n_double = round(double_rated * n_a)
+    double = np.zeros(n_a, dtype=bool)
+    double[rng.choice(n_a, size=n_double, replace=False)] = True
+    n_cons = round(consensus * n_double)
+    cons_a = np.zeros(n_a, dtype=bool)
+    if n_cons:
+        cons_a[rng.choice(np.flatnonzero(double), size=n_cons, replace=False)] = True
+
+    raters = tuple(f"rater-{k + 1}" for k in range(n_raters))
+    first = rng.integers(0, n_raters, size=n_a)
+    second = (first + rng.integers(1, max(n_raters, 2), size=n_a)) % n_raters
+    bias = rng.normal(0.0, rater_bias_sd, size=n_raters) if rater_bias_sd > 0 else np.zeros(
+        n_raters)
+
+    # sheets, grouped by assessment: first rater, second rater, consensus
+    per_a = 1 + double.astype(int) + cons_a.astype(int)
+    sheet_a = np.repeat(np.arange(n_a), per_a)
+    rank = np.arange(sheet_a.size) - np.repeat(np.cumsum(per_a) - per_a, per_a)
+    is_cons = (rank == 2) | ((rank == 1) & ~double[sheet_a] & cons_a[sheet_a])
+    rater_idx = np.where(rank == 0, first[sheet_a], second[sheet_a])
+    n_s = sheet_a.size
+    noise = rng.normal(0.0, rater_sd, size=(n_s, m))
+    latent = mu[sheet_a] + bias[rater_idx][:, None] + noise
+    latent[is_cons] = mu[sheet_a][is_cons]
+    level = np.clip(np.round(latent), lo, hi)
+    recorded = np.where(reverse[None, :], hi + lo - level, level)
+    missing = (rng.random((n_s, m)) < p_missing) & ~is_cons[:, None]
+    na = na_a[sheet_a]
+    empty = ~asked[sheet_a] | na | missing
+    values = np.where(empty, np.nan, recorded)
+    latent = np.where(empty | is_cons[:, None], np.nan, latent)
+    rater_names = tuple("consensus" if is_cons[s] else raters[rater_idx[s]] for s in range(n_s))
+    start = _dt.date.fromisoformat(start_date)
+    a_day = rng.integers(0, max(days, 1), size=n_a)
+    dates = tuple((start + _dt.timedelta(days=int(a_day[a]))).isoformat() for a in sheet_a)
+
+    params = {
+        "seed": seed, "n_sites": n_sites, "informants": list(informants),
+        "double_rated": double_rated, "consensus": consensus, "rater_sd": rater_sd,
+        "rater_bias_sd": rater_bias_sd, "n_raters": n_raters, "site_mean": mean,
+        "site_sd": site_sd, "item_sd": item_sd, "interview_sd": interview_sd,
+        "informant_effects": {i: effects.get(i, 0.0) for i in informants}, "p_na": p_na,
+        "p_missing": p_missing, "start_date": start_date, "days": days,
+    }
+    return SimulatedAudit(
+        instrument=inst, params=params, sites=sites, assessment_ids=a_ids,
+        assessment_site=a_site, assessment_informant=a_inf, double_rated=double,
+        true_site=true_site, true_item=mu, sheet_assessment=sheet_a, rater=rater_names,
+        consensus=is_cons, date=dates, values=values, na=na, latent=latent,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m fidelity.simulate``: write a synthetic audit as CSV and/or JSON."""
+    from fidelity.catalog import load_instrument
+
+    parser = argparse.ArgumentParser(prog="python -m fidelity.simulate",
+                                     description="Write a seeded synthetic audit.")
+    parser.add_argument("--instrument", default="enrich-peer-support")
+    parser.add_argument("--sites", type=int, default=24)
+    parser.add_argument("--double-rated", type=float, default=1 / 3)
+    parser.add_argument("--consensus", type=float, default=0.5)
+    parser.add_argument("--rater-sd", type=float, default=0.5)
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--csv", type=Path, help="write the wide CSV here")
+    parser.add_argument("--json", type=Path, help="write the JSON list here")
+    parser.add_argument("--truth", type=Path, help="write the true site levels (CSV) here")
+    args = parser.parse_args(argv)
+    inst = load_instrument(args.instrument)
+    audit = simulate_audit(inst, n_sites=args.sites, double_rated=args.double_rated,
+                           consensus=args.consensus, rater_sd=args.rater_sd, seed=args.seed)
+    if args.csv:
+        audit.write_csv(args.csv)
+    if args.json:
+        audit.write_json(args.json)
+    if args.truth:
+        audit.truth().round(4).to_csv(args.truth, index=False, lineterminator="\n")
+    sys.stdout.write(f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at "
+                     f"{len(audit.sites)} sites; expected latent item ICC "
+                     f"{audit.expected_icc():.3f}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
