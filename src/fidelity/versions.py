@@ -7,25 +7,28 @@ exist under the older version:
     Wording only: text, guidance, anchors, labels, descriptions, citations, principle tags.
     Every existing sheet is valid under the new version and scores exactly the same.
 ``additive``
-    Something new that leaves every existing sheet's scores unchanged: an item added to an
-    existing domain (existing sheets simply lack it, so it is *missing* for them: it is left
-    out of the domain's weighted mean and does not count towards ``min_answered``, which
-    together leave their domain and overall scores exactly as they were), an item renamed
-    through ``changes.item_map`` (sheets migrate by renaming the key), a relaxed rule
-    (``allow_na`` switched on, ``required`` switched off, an informant added to an item).
+    Something new that leaves every existing sheet's scores unchanged once the sheet is
+    migrated (re-pinned, renamed keys): an item added to an existing domain, an item renamed
+    through ``changes.item_map``, a relaxed or merely advisory rule (``allow_na`` switched on,
+    an informant added to an item, ``required`` switched either way).
 ``breaking``
     Some existing sheet would score differently, or would no longer validate: an item
     removed (with or without a mapping to ``null``), moved to another domain, re-scaled,
-    reverse flag flipped, re-weighted relative to the other items it is averaged with, a
-    domain added (under ``mean_of_domains`` it is missing for every existing sheet) or
-    removed, ``min_answered`` changed, the overall rule or ``max_missing_domains``
-    changed, band bounds or ids changed, ``allow_na`` or ``required`` tightened, an
-    informant taken away from an item.
+    reverse flag flipped, re-weighted relative to the other items it is averaged with; a
+    domain added or removed; ``min_answered``, the overall rule or ``max_missing_domains``
+    changed; band bounds or ids changed; ``allow_na`` switched off; an informant taken away
+    from an item or from the instrument.
 
-A new item is additive whatever its ``required`` flag is *for scoring*; but a new item
-marked ``required: true`` makes every existing sheet invalid under the new version (the
-item is missing from all of them), so it is classified breaking. Items added in a minor
-version must therefore be ``required: false``.
+Why an added item is additive. Scoring (``fidelity.scoring``) leaves a missing answer out of
+the domain's weighted mean and does not count it towards ``min_answered``, which is a count
+of answered items. A sheet made under the older version lacks the new item, so for it the
+item is missing: its domain keeps the same answered items, the same weighted mean and the
+same count against the same ``min_answered``, hence the same domain, overall score and band.
+This holds only while ``min_answered`` stays as it was (changing it is classified on its own,
+as breaking) and the item lands in a domain that already existed (a new domain is missing for
+old sheets, which counts against ``max_missing_domains``). ``required`` does not enter
+scoring: an unanswered required item is a validation *warning*, so a new required item is
+still additive, and migrated sheets carry a warning that it was not answered.
 
 The semver rule follows: a breaking change needs a new major version, an additive one a new
 minor version, wording a new patch version (for ``0.x`` versions, whose major is 0, a breaking
@@ -456,8 +459,8 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
             Change(
                 "informant-removed",
                 f"informant:{iid}",
-                "none",
-                f"informant {iid} removed (items naming it are listed separately)",
+                "breaking",
+                f"informant {iid} removed: sheets that name this informant no longer validate",
             )
         )
     for iid in old_inf.keys() & new_inf.keys():
@@ -528,30 +531,17 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
     # -- domains ------------------------------------------------------------------------------
     old_dom = {d.id: d for d in old.domains}
     new_dom = {d.id: d for d in new.domains}
-    by_domains = new.scoring.overall == "mean_of_domains"
     for did in new_dom.keys() - old_dom.keys():
-        if by_domains:
-            add(
-                Change(
-                    "domain-added",
-                    f"domain:{did}",
-                    "breaking",
-                    f"domain {did} added: it is missing for every existing sheet, which "
-                    "changes how the overall score (a mean of domains) is formed",
-                    domains=(did,),
-                )
+        add(
+            Change(
+                "domain-added",
+                f"domain:{did}",
+                "breaking",
+                f"domain {did} added: it is missing for every existing sheet, which counts "
+                "against max_missing_domains and changes how the overall score is formed",
+                domains=(did,),
             )
-        else:
-            add(
-                Change(
-                    "domain-added",
-                    f"domain:{did}",
-                    "additive",
-                    f"domain {did} added (the overall score is a mean of items, so "
-                    "existing sheets keep theirs)",
-                    domains=(did,),
-                )
-            )
+        )
     for did in old_dom.keys() - new_dom.keys():
         add(
             Change(
@@ -620,15 +610,12 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
         if nid in targets:
             continue
         sev: Severity = "additive"  # a new domain, if any, is reported (and classed) itself
-        msg = f"item {nid} added to domain {n.domain}"
+        msg = (
+            f"item {nid} added to domain {n.domain}: missing on existing sheets, whose "
+            "scores stay the same"
+        )
         if n.required:
-            sev = "breaking"
-            msg += (
-                ": it is required, so every existing sheet (which lacks it) no longer "
-                "validates; mark it required: false to keep the change additive"
-            )
-        else:
-            msg += ": existing sheets lack it, so it is missing for them and their scores stay"
+            msg += " (validation warns that it is unanswered)"
         add(Change("item-added", f"item:{nid}", sev, msg, domains=(n.domain,)))
 
     for o, n in pairs:
@@ -728,8 +715,9 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
                     Change(
                         "item-required",
                         tgt,
-                        "breaking",
-                        f"item {n.id}: now required (sheets where it is missing become invalid)",
+                        "additive",
+                        f"item {n.id}: now required (where it is missing, validation now "
+                        "warns; scores are unchanged)",
                         domains=doms,
                         old=False,
                         new=True,
@@ -832,12 +820,11 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
             )
         )
     if so.max_missing_domains != sn.max_missing_domains:
-        matters = sn.overall == "mean_of_domains" or so.overall == "mean_of_domains"
         add(
             Change(
                 "scoring-max-missing-domains",
                 "scoring",
-                "breaking" if matters else "none",
+                "breaking",
                 f"max_missing_domains {so.max_missing_domains} → {sn.max_missing_domains}",
                 old=so.max_missing_domains,
                 new=sn.max_missing_domains,
@@ -969,7 +956,9 @@ def _comparability(
             out.append(DomainComparability(did, "not-comparable", breaking))
             continue
         added = tuple(
-            c.message for c in touching if c.kind == "item-added" and c.severity == "additive"
+            f"adds item {c.target.removeprefix('item:')}"
+            for c in touching
+            if c.kind == "item-added" and c.severity == "additive"
         )
         if added:
             out.append(DomainComparability(did, "extended", added))
