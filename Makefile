@@ -20,7 +20,8 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.installed
 	$(BIN)/fidelity instruments
-	$(BIN)/fidelity show enrich-peer-support --brief
+	$(BIN)/fidelity validate examples/enrich-audit.csv
+	$(BIN)/fidelity score examples/enrich-audit.csv -o $(OUT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
