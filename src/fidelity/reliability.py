@@ -107,7 +107,7 @@ def _one_way(x: FloatArray) -> dict[str, FloatArray]:
 
     Subjects may have any number of ratings; subjects with none contribute nothing. Returns
     MSB, MSW, their degrees of freedom and the n0 coefficient ("k0") of the unbalanced design
-    (Searle 1971, *Linear Models*, §9; Donner 1986, doi:10.2307/1403318).
+    (Searle 1971, *Linear Models*, Wiley; Donner 1986, International Statistical Review 54:67-82).
     """
     mask = ~np.isnan(x)
     ki = mask.sum(axis=-1).astype(np.float64)
@@ -347,7 +347,7 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
                 "design": "balanced" if incomplete == 0 else
                 "unbalanced one-way (unequal ratings per subject; k is the n0 coefficient)",
                 "ci_method": "F-based (Shrout & Fleiss 1979; McGraw & Wong 1996, case 1), "
-                "k replaced by n0 for unbalanced data (Donner 1986)",
+                "k replaced by n0 for unbalanced data (Donner & Wells 1986)",
             }  # fmt: skip
             val = r["value"]
             if math.isnan(val):
@@ -438,10 +438,12 @@ def icc(
     * the one-way forms use the unbalanced one-way ANOVA estimator, valid when subjects have
       unequal numbers of ratings from raters that differ between subjects (e.g. double-rating
       by varying pairs): k is replaced by
-      ``n0 = (N - sum(k_i**2) / N) / (n - 1)`` (Searle 1971, *Linear Models*; Donner 1986,
-      doi:10.2307/1403318), and ``ICC(1,k)`` is the reliability of the mean of ``n0`` ratings.
-      The CI uses the same F approximation with ``n0`` (Donner 1986). Subjects with no rating
-      at all contribute nothing and are counted in ``details``;
+      ``n0 = (N - sum(k_i**2) / N) / (n - 1)`` (Searle 1971, *Linear Models*, Wiley; Donner
+      1986, International Statistical Review 54:67-82), and ``ICC(1,k)`` is the reliability of
+      the mean of ``n0`` ratings. The CI is the balanced-design F interval with ``n0`` in place
+      of k, which Donner & Wells (1986, Biometrics 42:401-412, PMID 3741978) found adequate at
+      small to moderate ICC (it is approximate for very unequal group sizes). Subjects with no
+      rating at all contribute nothing and are counted in ``details``;
     * the two-way forms need every subject rated by every rater; with incomplete subjects the
       result is undefined (``nan``) and ``reason`` says how many subjects are incomplete and
       what to do.
