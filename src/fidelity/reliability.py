@@ -828,6 +828,22 @@ def bootstrap(
     )  # fmt: skip
 
 
+def _undefined_reason(statistic: str | Statistic, mat: FloatArray) -> str:
+    """The reason an Estimate-returning statistic gives for being undefined on ``mat``."""
+    try:
+        if isinstance(statistic, str):
+            if statistic.strip().lower().startswith("krippendorff"):
+                lvl = statistic.split(":", 1)[1].strip() if ":" in statistic else "nominal"
+                return str(krippendorff_alpha(mat, lvl).reason)  # type: ignore[arg-type]
+            return str(icc(mat, statistic).reason)
+        result = statistic(mat)
+    except Exception as exc:  # pragma: no cover - only used to word a message
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(result, Estimate) and result.reason:
+        return result.reason
+    return "it returned NaN"
+
+
 def _bootstrap_impl(
     mat: FloatArray,
     statistic: str | Statistic,
@@ -845,7 +861,8 @@ def _bootstrap_impl(
         return undefined(label, f"{n} subject(s): a bootstrap needs at least two", n, k)
     point = _evaluate(fn, batched, mat, np.arange(n)[None, :])[0]
     if not math.isfinite(point):
-        return undefined(label, "the statistic is undefined on the full data", n, k)
+        why = _undefined_reason(statistic, mat)
+        return undefined(label, f"the statistic is undefined on the full data: {why}", n, k)
     rng = np.random.default_rng(seed)
     index = rng.integers(0, n, size=(n_resamples, n))
     thetas = _evaluate(fn, batched, mat, index)
