@@ -263,6 +263,8 @@ class RatingSheet(BaseModel):
     comments: dict[str, Annotated[str, StringConstraints(strict=True)]] = Field(
         default_factory=dict
     )
+    migrations: list[dict[str, Any]] | None = None
+    """Provenance written by ``fidelity migrate``: one record per migration step."""
 
     def to_record(self) -> dict[str, Any]:
         """The sheet as a plain JSON-ready dictionary (unset optional fields left out)."""
@@ -684,7 +686,7 @@ def _decode(name: str, data: bytes) -> str | _Segment:
 
 # -- JSON ---------------------------------------------------------------------------------------
 
-_RECORD_KEYS = frozenset((*FIELDS, "ratings", "comments"))
+_RECORD_KEYS = frozenset((*FIELDS, "ratings", "comments", "migrations"))
 
 
 def _read_json(name: str, text: str) -> _Segment:
@@ -770,6 +772,10 @@ def _records_segment(
         col = np.empty(n, dtype=object)
         col[:] = [r.get(f, ABSENT) for r in keep]
         seg.fields[f] = col
+    if any("migrations" in r for r in keep):  # provenance written by `fidelity migrate`
+        col = np.empty(n, dtype=object)
+        col[:] = [r.get("migrations", ABSENT) for r in keep]
+        seg.fields["migrations"] = col
     ratings: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
     for i, rec in enumerate(keep):

@@ -46,7 +46,9 @@ from fidelity.ratings import (
     NA,
     NOT_ASKED,
     CompiledInstrument,
+    SheetBatch,
     SheetsInvalidError,
+    as_batch,
     check_sheets,
     compile_instrument,
 )
@@ -69,7 +71,8 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
     sheets have errors; warnings (unanswered required items) do not stop scoring and stay
     available as ``result.problems``.
     """
-    checked = check_sheets(inst, sheets)
+    batch = as_batch(sheets)
+    checked = check_sheets(inst, batch)
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     c = compile_instrument(inst)
@@ -100,7 +103,27 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
         n_not_asked=(state == NOT_ASKED).sum(axis=1),
         problems=list(checked.problems),
         _compiled=c,
+        migrated_from=_migrated_from(batch),
     )
+
+
+def _migrated_from(batch: SheetBatch) -> NDArray[Any] | None:
+    """Per sheet, the version it was originally rated on when ``fidelity migrate`` rewrote
+    it (``None`` for sheets that were not migrated); ``None`` when no sheet was migrated."""
+    parts = []
+    found = False
+    for seg in batch.segments:
+        col = seg.fields.get("migrations")
+        out = np.full(seg.n, None, dtype=object)
+        if col is not None:
+            for i, steps in enumerate(col.tolist()):
+                if isinstance(steps, list) and steps and isinstance(steps[0], dict):
+                    out[i] = steps[0].get("from")
+                    found = True
+        parts.append(out)
+    if not found:
+        return None
+    return np.concatenate(parts) if parts else None
 
 
 def score_values(
@@ -198,6 +221,8 @@ class ScoreResult:
     n_not_asked: NDArray[np.int64]
     problems: list[Any]
     _compiled: CompiledInstrument
+    migrated_from: NDArray[Any] | None = None
+    """Per sheet, the version it was rated on if ``fidelity migrate`` carried it to this one."""
 
     def __len__(self) -> int:
         return int(self.overall.shape[0])
@@ -215,6 +240,19 @@ class ScoreResult:
             "overall_rule": rules.overall,
             "max_missing_domains": rules.max_missing_domains,
             "rounding": f"scores rounded to {DECIMALS} decimal places",
+            **self._migration_note(),
+        }
+
+    def _migration_note(self) -> dict[str, Any]:
+        if self.migrated_from is None:
+            return {}
+        origins = sorted({v for v in self.migrated_from.tolist() if v is not None})
+        n = sum(v is not None for v in self.migrated_from.tolist())
+        return {
+            "migrated_sheets": n,
+            "migrated_from": origins,
+            "migration_note": f"{n} sheet(s) were rated on {', '.join(origins)} and migrated "
+            f"to {self.instrument}; see `fidelity diff` for which domains are comparable",
         }
 
     def to_pandas(self) -> pd.DataFrame:
@@ -236,6 +274,8 @@ class ScoreResult:
         data.update(overall=self.overall, band=self.band, n_answered=self.n_answered,
                     n_na=self.n_na, n_missing=self.n_missing, n_not_asked=self.n_not_asked,
                     source=self.source)
+        if self.migrated_from is not None:
+            data["migrated_from"] = self.migrated_from
         frame = pd.DataFrame(data)
         frame.attrs["provenance"] = self.provenance
         return frame
