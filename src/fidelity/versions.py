@@ -1175,3 +1175,653 @@ def release_problems(inst: Instrument, file: str | os.PathLike[str]) -> list[Ins
             )
         )
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Migration of rating sheets
+
+
+class MigrationRefused(ValueError):
+    """A migration the declared mappings cannot support; ``reasons`` says why, one per line."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("migration refused:\n" + "\n".join(f"  {r}" for r in reasons))
+
+
+@dataclass(frozen=True)
+class MigrationStep:
+    """How sheets of ``old`` become sheets of ``new``."""
+
+    old: Instrument
+    new: Instrument
+    item_map: dict[str, str | None]
+    """Every item of ``old`` → its counterpart in ``new`` (``None``: no counterpart)."""
+    mapping_source: str
+    added: tuple[str, ...]
+    """Items of ``new`` with no counterpart in ``old``: missing on migrated sheets."""
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Items whose id changed."""
+        return {k: v for k, v in self.item_map.items() if v is not None and v != k}
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        """Items of ``old`` with no counterpart in ``new``."""
+        return tuple(k for k, v in self.item_map.items() if v is None)
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        parts = [f"{self.old.spec} → {self.new.spec} ({self.mapping_source})"]
+        if self.renamed:
+            parts.append("renamed " + ", ".join(f"{a}→{b}" for a, b in self.renamed.items()))
+        if self.dropped:
+            parts.append("dropped " + ", ".join(self.dropped))
+        if self.added:
+            parts.append("new (left missing) " + ", ".join(self.added))
+        return "; ".join(parts)
+
+
+def plan_migration(
+    old: Instrument, new: Instrument, *, loader: Loader | None = _default_loader
+) -> MigrationStep:
+    """Check that sheets of ``old`` can be carried to ``new`` and say how; raise
+    :class:`MigrationRefused` with every reason otherwise.
+
+    Refused: different instruments; the same version; versions that no chain of
+    ``changes.previous`` links (so no mapping was ever declared between them); a mapped item
+    whose levels differ (item_map maps ids, not values) or whose reverse flag flipped (the
+    same number would then mean the opposite).
+    """
+    reasons: list[str] = []
+    if old.id != new.id:
+        raise MigrationRefused(
+            [
+                f"{old.spec} and {new.spec} are different instruments; migration works between "
+                "versions of one instrument"
+            ]
+        )
+    if old.version == new.version:
+        if old.content_hash != new.content_hash:
+            raise MigrationRefused(
+                [
+                    f"two different files both claim to be {new.spec}; a released version never "
+                    "changes"
+                ]
+            )
+        raise MigrationRefused([f"the sheets are already on {new.spec}"])
+    mapping, source = item_mapping(old, new, loader=loader)
+    if source == "item ids":
+        raise MigrationRefused(
+            [
+                f"no chain of changes.previous links {old.spec} and {new.spec}, so no item "
+                "mapping was declared between them"
+            ]
+        )
+    old_scales = {s.id: s for s in old.scales}
+    new_scales = {s.id: s for s in new.scales}
+    new_items = {it.id: it for it in new.items}
+    for o in old.items:
+        target = mapping.get(o.id)
+        if target is None:
+            continue
+        n = new_items[target]
+        if old_scales[o.scale].values != new_scales[n.scale].values:
+            reasons.append(
+                f"item {o.id} → {n.id}: levels {list(old_scales[o.scale].values)} → "
+                f"{list(new_scales[n.scale].values)}; item_map maps ids, not values, so these "
+                "ratings cannot be carried over"
+            )
+        if o.reverse != n.reverse:
+            reasons.append(
+                f"item {o.id} → {n.id}: reverse scoring flipped, so the same level would mean "
+                "the opposite; these ratings cannot be carried over"
+            )
+    if reasons:
+        raise MigrationRefused(reasons)
+    targets = {v for v in mapping.values() if v is not None}
+    added = tuple(it.id for it in new.items if it.id not in targets)
+    return MigrationStep(old, new, mapping, source, added)
+
+
+def migrate_records(
+    records: list[dict[str, Any]],
+    step: MigrationStep,
+    *,
+    at: str | None = None,
+    where: list[str] | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Migrate checked sheet records (plain dicts whose ratings are ints, ``"NA"`` or
+    ``None``); return the migrated records and the reasons any of them cannot be migrated.
+
+    A rating moves to the mapped item; an item with no counterpart is dropped and its value
+    (and comment) kept in the provenance record; an item new in the target version is set to
+    ``None`` (missing). NA on an item that no longer allows it, an informant the target
+    version does not know, or a rating for an item no longer asked of the sheet's informant
+    cannot be carried over without changing its meaning, and is refused.
+    """
+    from fidelity import __version__
+
+    stamp = at if at is not None else _now()
+    new_items = {it.id: it for it in step.new.items}
+    known_informants = {i.id for i in step.new.informants}
+    out: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for k, rec in enumerate(records):
+        label = where[k] if where is not None else f"sheet {k}"
+        who = f"{label} (assessment {rec.get('assessment')}, rater {rec.get('rater')})"
+        informant = rec.get("informant")
+        if informant is not None and informant not in known_informants:
+            problems.append(
+                f"{who}: informant {informant!r} is not an informant of {step.new.spec}"
+            )
+        ratings: dict[str, Any] = {}
+        dropped: dict[str, Any] = {}
+        for old_id, value in rec.get("ratings", {}).items():
+            target = step.item_map.get(old_id)
+            if target is None:
+                dropped[old_id] = value
+                continue
+            item = new_items[target]
+            if value == "NA" and not item.allow_na:
+                problems.append(
+                    f"{who}: {old_id} is NA, which {target} in {step.new.spec} does not allow"
+                )
+            if value is not None and informant is not None and informant not in item.informants:
+                problems.append(
+                    f"{who}: {target} is not asked of informant {informant} in "
+                    f"{step.new.spec}, but the sheet rates {old_id}"
+                )
+            ratings[target] = value
+        for new_id in step.added:
+            ratings[new_id] = None
+        order = {it.id: i for i, it in enumerate(step.new.items)}
+        migrated: dict[str, Any] = {
+            key: rec[key] for key in rec if key not in ("ratings", "comments", "migrations")
+        }
+        migrated["instrument"] = step.new.spec
+        migrated["ratings"] = dict(sorted(ratings.items(), key=lambda kv: order[kv[0]]))
+        comments: dict[str, Any] = {}
+        dropped_comments: dict[str, Any] = {}
+        for old_id, text in rec.get("comments", {}).items():
+            target = step.item_map.get(old_id)
+            if target is None:
+                dropped_comments[old_id] = text
+            else:
+                comments[target] = text
+        if comments:
+            migrated["comments"] = comments
+        entry: dict[str, Any] = {
+            "from": step.old.spec,
+            "from_hash": step.old.content_hash,
+            "to": step.new.spec,
+            "to_hash": step.new.content_hash,
+            "mapping": step.mapping_source,
+            "renamed": {a: b for a, b in step.renamed.items() if a in rec.get("ratings", {})},
+            "dropped": dropped,
+            "added_missing": list(step.added),
+            "by": f"fidelity {__version__}",
+            "at": stamp,
+        }
+        if dropped_comments:
+            entry["dropped_comments"] = dropped_comments
+        previous = rec.get("migrations")
+        history = list(previous) if isinstance(previous, list) else []
+        migrated["migrations"] = [*history, entry]
+        out.append(migrated)
+    return out, problems
+
+
+def _now() -> str:
+    import datetime as _dt
+
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class MigratedFile:
+    """One output of :func:`migrate_files`."""
+
+    source: str
+    name: str
+    text: str
+    n_sheets: int
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What :func:`migrate_files` produced (nothing is written yet)."""
+
+    outputs: tuple[MigratedFile, ...]
+    steps: tuple[MigrationStep, ...]
+
+    def report(self, written: list[str]) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "steps": [
+                {
+                    "from": s.old.spec,
+                    "to": s.new.spec,
+                    "mapping": s.mapping_source,
+                    "renamed": s.renamed,
+                    "dropped": list(s.dropped),
+                    "added_missing": list(s.added),
+                }
+                for s in self.steps
+            ],
+            "files": [
+                {"input": o.source, "output": w, "sheets": o.n_sheets}
+                for o, w in zip(self.outputs, written, strict=True)
+            ],
+        }
+
+
+def _checked_records(inst: Instrument, batch: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The sheets of a one-input batch as normalised records, after validating them on
+    ``inst`` (errors become refusal reasons)."""
+    from fidelity.ratings import ANSWERED, NA, as_batch, check_sheets
+
+    batch = as_batch(batch)
+    checked = check_sheets(inst, batch)
+    if not checked.problems.ok:
+        return [], [str(p) for p in checked.problems.errors]
+    raw = list(batch.records())
+    ids = [it.id for it in inst.items]
+    out: list[dict[str, Any]] = []
+    for i, rec in enumerate(raw):
+        sheet: dict[str, Any] = {
+            "instrument": inst.spec,
+            "assessment": checked.assessment[i],
+            "rater": checked.rater[i],
+        }
+        for name in ("site", "informant", "date"):
+            value = getattr(checked, name)[i]
+            if value is not None:
+                sheet[name] = value
+        if bool(checked.consensus[i]):
+            sheet["consensus"] = True
+        ratings: dict[str, Any] = {}
+        for j, item_id in enumerate(ids):
+            state = checked.state[i, j]
+            if state == ANSWERED:
+                ratings[item_id] = int(checked.values[i, j])
+            elif state == NA:
+                ratings[item_id] = "NA"
+            elif item_id in rec.get("ratings", {}):
+                ratings[item_id] = None
+        sheet["ratings"] = ratings
+        if rec.get("comments"):
+            sheet["comments"] = dict(rec["comments"])
+        if isinstance(rec.get("migrations"), list):
+            sheet["migrations"] = rec["migrations"]
+        out.append(sheet)
+    return out, []
+
+
+def migrate_files(
+    files: Iterable[str | os.PathLike[str]],
+    target: Instrument,
+    *,
+    source: Instrument | None = None,
+    loader: Loader | None = _default_loader,
+) -> MigrationResult:
+    """Read, check and migrate rating-sheet files to ``target``; raise
+    :class:`MigrationRefused` (listing every reason) when anything cannot be migrated.
+
+    Each input gives one output named after it: JSON for ``.json``, ``.csv`` and ``.xlsx``
+    inputs (tables have no place for provenance), JSON Lines for ``.jsonl``. The source
+    version is ``source`` or the version the sheets are pinned to. Migrated sheets are
+    validated on ``target`` before anything is returned.
+    """
+    import json
+
+    from fidelity.ratings import SheetBatch, read_sheets
+
+    paths = [Path(f) for f in files]
+    batch = read_sheets(paths)
+    reasons = [str(p) for p in batch.problems]
+    if reasons:
+        raise MigrationRefused(reasons)
+    steps: dict[str, MigrationStep] = {}
+    outputs: list[MigratedFile] = []
+    names: dict[str, str] = {}
+    for path, seg in zip(paths, batch.segments, strict=True):
+        one = SheetBatch([seg])
+        pins = one.instruments()
+        if source is not None:
+            other = [p for p in pins if p != source.spec]
+            if other:
+                reasons.append(
+                    f"{path}: sheets are pinned to {', '.join(other)}, not to --from {source.spec}"
+                )
+                continue
+            old = source
+        else:
+            unpinned = [r for r in one.records() if not r.get("instrument")]
+            if unpinned or len(pins) != 1:
+                reasons.append(
+                    f"{path}: "
+                    + (
+                        f"sheets name several versions ({', '.join(pins)}); migrate them apart"
+                        if len(pins) > 1
+                        else "some sheets name no instrument version; give it with --from"
+                    )
+                )
+                continue
+            try:
+                old = (loader or _default_loader)(pins[0])
+            except Exception as exc:
+                reasons.append(f"{path}: cannot load {pins[0]}: {exc}")
+                continue
+        try:
+            step = steps.get(old.spec) or plan_migration(old, target, loader=loader)
+        except MigrationRefused as exc:
+            reasons.extend(f"{path}: {r}" for r in exc.reasons)
+            continue
+        steps[old.spec] = step
+        records, problems = _checked_records(old, one)
+        if problems:
+            reasons.extend(problems)
+            continue
+        where = [f"{path} sheet {k + 1}" for k in range(len(records))]
+        migrated, problems = migrate_records(records, step, where=where)
+        if problems:
+            reasons.extend(problems)
+            continue
+        from fidelity.ratings import check_sheets
+
+        after = check_sheets(target, migrated)
+        if not after.problems.ok:
+            reasons.extend(f"{path}: after migration: {p}" for p in after.problems.errors)
+            continue
+        jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
+        name = path.stem + (".jsonl" if jsonl else ".json")
+        if name in names:
+            reasons.append(f"{path} and {names[name]} would both be written to {name}")
+            continue
+        names[name] = str(path)
+        if jsonl:
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in migrated)
+        elif seg.locator == "single" and len(migrated) == 1:
+            text = json.dumps(migrated[0], indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = json.dumps(migrated, indent=2, ensure_ascii=False) + "\n"
+        outputs.append(MigratedFile(str(path), name, text, len(migrated)))
+    if reasons:
+        raise MigrationRefused(reasons)
+    return MigrationResult(tuple(outputs), tuple(steps.values()))
+
+
+def migrate(
+    sheets: list[dict[str, Any]],
+    old: Instrument,
+    new: Instrument,
+    *,
+    loader: Loader | None = _default_loader,
+) -> list[dict[str, Any]]:
+    """Migrate in-memory sheets (dicts) from ``old`` to ``new``; raise
+    :class:`MigrationRefused` when the sheets are invalid on ``old`` or cannot be carried
+    over."""
+    step = plan_migration(old, new, loader=loader)
+    records, problems = _checked_records(old, sheets)
+    if problems:
+        raise MigrationRefused(problems)
+    migrated, problems = migrate_records(records, step)
+    if problems:
+        raise MigrationRefused(problems)
+    return migrated
+
+
+# ---------------------------------------------------------------------------------------------
+# Lock maintenance
+
+
+class LockError(ValueError):
+    """Released files that disagree with their lock entries."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class LockReport:
+    """What :func:`update_lock` found."""
+
+    path: Path
+    locked: tuple[str, ...]
+    added: tuple[str, ...]
+
+
+def update_lock(directory: str | os.PathLike[str], *, write: bool = True) -> LockReport:
+    """Add every released ``<dir>/<id>/<version>.yaml`` missing from ``<dir>/released.lock``.
+
+    Existing entries are never changed; a released file whose hash differs from its entry
+    raises :class:`LockError`. Draft versions are not locked."""
+    from fidelity.instrument import InstrumentError, read_instrument_file
+
+    root = Path(directory)
+    lock = root / LOCK_NAME
+    entries = {k: v[0] for k, v in read_lock(lock).items()} if lock.is_file() else {}
+    problems: list[str] = []
+    added: list[str] = []
+    for file in sorted(root.glob("*/*.yaml")):
+        try:
+            _parse_version(file.stem)
+        except ValueError:
+            continue
+        try:
+            inst = read_instrument_file(file)
+        except InstrumentError as exc:
+            problems.extend(str(p) for p in exc.problems)
+            continue
+        if inst.status != "released":
+            continue
+        known = entries.get(inst.spec)
+        if known is None:
+            entries[inst.spec] = inst.content_hash
+            added.append(inst.spec)
+        elif known != inst.content_hash:
+            problems.append(
+                f"{file}: {inst.spec} hashes to {inst.content_hash} but {lock} records {known}: "
+                "a released version never changes"
+            )
+    if problems:
+        raise LockError(problems)
+    if added and write:
+        from fidelity.cli import atomic_write
+
+        atomic_write(lock, format_lock(entries))
+    return LockReport(lock, tuple(sorted(entries)), tuple(added))
+
+
+# ---------------------------------------------------------------------------------------------
+# Scaffolding: `fidelity new`
+
+_SCHEMA_URL = "https://fidelity.readthedocs.io/schemas/instrument.schema.json"
+
+_NEW_TEMPLATE = """\
+# yaml-language-server: $schema={schema}
+# A new instrument written by `fidelity new`. It is valid as it stands: check it with
+#   fidelity lint {path}
+# and read it back with `fidelity show {path}`. Replace every placeholder text.
+# The file lives at <dir>/<id>/<version>.yaml; add <dir> to FIDELITY_INSTRUMENT_PATH (or ship
+# it in a plugin) so that `fidelity.load_instrument("{id}")` finds it.
+
+# id: lowercase letters, digits and single hyphens; the same in every version.
+id: {id}
+# version: MAJOR.MINOR.PATCH. Once released a version never changes; after that, wording
+# changes need a new patch version, additions a new minor version, and anything that changes
+# an existing rating sheet's score a new major version (`fidelity lint` checks this).
+version: {version}
+# status: draft while you work on it; released when its content is frozen (then run
+# `fidelity lock <dir>` to record its content hash).
+status: draft
+title: {title}
+description: >-
+  What the instrument measures, for whom, how it was written, and what it is not (for
+  example, whether it has been validated).
+# license: the licence of the instrument text (an SPDX identifier where one exists).
+license: CC-BY-4.0
+# citations: published sources the instrument draws on (id, text, optional doi and role).
+citations:
+  - id: example-source
+    text: Author A (2024). The title of the source. Journal.
+    role: What this source contributes (structure, principles, reference values).
+# informants: the people whose interviews (or records) provide the evidence.
+informants:
+  - id: peer-worker
+    name: Peer worker
+    description: The person providing the support being assessed.
+# principles: what the instrument encodes. Every principle is measured by a domain, or
+# (cross_cutting: true) tagged on items across domains.
+principles:
+  - id: first-principle
+    name: First principle
+    description: What practice that keeps to this principle looks like.
+# scales: ordered levels (value, label, generic anchor) and allowed codes; NA (not
+# applicable) is left out of scoring by design and allowed only on items with allow_na.
+scales:
+  - id: four-level
+    name: Four-level scale
+    levels:
+      - value: 1
+        label: Not evident
+        anchor: No evidence of the practice.
+      - value: 2
+        label: Limited
+        anchor: The practice happens occasionally or partly.
+      - value: 3
+        label: Largely evident
+        anchor: The practice is regular, with some gaps.
+      - value: 4
+        label: Fully evident
+        anchor: The practice is consistent and deliberate.
+    codes:
+      - code: NA
+        label: Not applicable
+# domains: groups of items scored together. A domain score is the weighted mean of its
+# answered items, or missing when fewer than min_answered items are answered.
+domains:
+  - id: first-domain
+    name: First domain
+    principles: [first-principle]
+    min_answered: 1
+# items: what raters judge. Each names its domain, informants and scale and gives an anchor
+# for every level of that scale. Optional: principles (tags), guidance, reverse (score as
+# max + min - value), weight (default 1), allow_na (default false), required (default true).
+items:
+  - id: first-item
+    domain: first-domain
+    text: What the rater judges, in one sentence.
+    guidance: Where to find the evidence and how to weigh it.
+    informants: [peer-worker]
+    scale: four-level
+    anchors:
+      "1": What level 1 looks like for this item.
+      "2": What level 2 looks like for this item.
+      "3": What level 3 looks like for this item.
+      "4": What level 4 looks like for this item.
+  - id: second-item
+    domain: first-domain
+    text: What the rater judges, in one sentence.
+    informants: [peer-worker]
+    scale: four-level
+    allow_na: true
+    anchors:
+      "1": What level 1 looks like for this item.
+      "2": What level 2 looks like for this item.
+      "3": What level 3 looks like for this item.
+      "4": What level 4 looks like for this item.
+# scoring: the overall score is the mean of domain scores (or mean_of_items), missing when
+# more than max_missing_domains domains are missing. Bands are closed-open intervals
+# [lower, upper) covering the score range (the top band includes its upper bound).
+scoring:
+  overall: mean_of_domains
+  max_missing_domains: 0
+  bands:
+    - id: low
+      label: Low
+      lower: 1
+      upper: 2.5
+      rationale: Why this cut-point.
+    - id: high
+      label: High
+      lower: 2.5
+      upper: 4
+      rationale: Why this cut-point.
+# changes: from the second version on, what changed since `previous`, and item_map
+# (old item id -> new id, or null when an item has no counterpart) for migrating sheets.
+changes:
+  summary: First version.
+"""
+
+_DERIVED_TEMPLATE = """\
+# yaml-language-server: $schema={schema}
+# A derived instrument written by `fidelity new --extends {base}`. It is valid as it stands:
+#   fidelity lint {path}
+#   fidelity show {path}
+#
+# How inheritance resolves: everything in {base} (citations, informants, principles,
+# scales, domains, items) comes first, in its own order; the entries below are added after
+# it. Ids are looked up in the combined lists, so a local item can sit in a base domain and
+# use a base scale. An inherited entry cannot be changed here (repeating it unchanged is
+# allowed); give a local variant its own id. license and scoring are inherited unless given.
+# This instrument has its own id and its own version history; the base stays pinned at
+# {base} until you change `extends` in a new version.
+
+id: {id}
+version: {version}
+status: draft
+title: {title}
+description: >-
+  What this local version adds to {base_title} and why.
+extends: {base}
+items:
+  - id: {item_id}
+    domain: {domain}
+    text: What the rater judges, in one sentence.
+    guidance: Where to find the evidence and how to weigh it.
+    informants: [{informant}]
+    scale: {scale}
+    # Local items in an existing domain: required false keeps the base's min_answered rules
+    # meaningful for sheets that leave it out.
+    required: false
+    anchors:
+{anchors}
+changes:
+  summary: First version.
+"""
+
+
+def scaffold(inst_id: str, version: str, *, base: Instrument | None = None) -> str:
+    """The text of a new, valid instrument file with explanatory comments (derived from
+    ``base`` when given)."""
+    title = inst_id.replace("-", " ").capitalize()
+    path = f"<dir>/{inst_id}/{version}.yaml"
+    if base is None:
+        return _NEW_TEMPLATE.format(
+            schema=_SCHEMA_URL, id=inst_id, version=version, title=title, path=path
+        )
+    domain = base.domains[0]
+    first = base.items_in(domain.id)[0]
+    scale = base.scale(first.scale)
+    anchors = "\n".join(
+        f'      "{lv.value}": What level {lv.value} ({lv.label}) looks like for this item.'
+        for lv in scale.levels
+    )
+    return _DERIVED_TEMPLATE.format(
+        schema=_SCHEMA_URL,
+        id=inst_id,
+        version=version,
+        title=title,
+        path=path,
+        base=base.spec,
+        base_title=base.title,
+        item_id=f"{inst_id}-local-item"[:64].rstrip("-"),
+        domain=domain.id,
+        informant=first.informants[0],
+        scale=scale.id,
+        anchors=anchors,
+    )
