@@ -32,11 +32,12 @@ def main() -> None:
     )
     audit.write_csv(HERE / "enrich-audit.csv")
     audit.write_json(HERE / "enrich-audit.json")
-    audit.truth().round(4).to_csv(HERE / "enrich-audit-truth.csv", index=False,
-                                  lineterminator="\n")
-    print(f"{len(audit)} sheets ({int(audit.consensus.sum())} consensus), "
-          f"{len(audit.assessment_ids)} interviews, {int(audit.double_rated.sum())} double-rated; "
-          f"expected latent item ICC {audit.expected_icc():.3f}")
+    audit.truth().round(4).to_csv(HERE / "enrich-audit-truth.csv", index=False, lineterminator="\n")
+    print(
+        f"{len(audit)} sheets ({int(audit.consensus.sum())} consensus), "
+        f"{len(audit.assessment_ids)} interviews, {int(audit.double_rated.sum())} double-rated; "
+        f"expected latent item ICC {audit.expected_icc():.3f}"
+    )
 
 
 if __name__ == "__main__":

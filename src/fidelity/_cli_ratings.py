@@ -53,13 +53,21 @@ class TemplateFormat(enum.StrEnum):
 
 _Files = Annotated[
     list[Path],
-    typer.Argument(help="Rating-sheet files (.csv wide or long, .json, .jsonl, .xlsx).",
-                   exists=True, dir_okay=False, readable=True),
+    typer.Argument(
+        help="Rating-sheet files (.csv wide or long, .json, .jsonl, .xlsx).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
 ]
 _InstrumentOpt = Annotated[
     str | None,
-    typer.Option("--instrument", "-i", metavar="SPEC",
-                 help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name."),
+    typer.Option(
+        "--instrument",
+        "-i",
+        metavar="SPEC",
+        help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name.",
+    ),
 ]
 _Strict = Annotated[
     bool, typer.Option("--strict", help="Treat warnings (unanswered required items) as errors.")
@@ -82,21 +90,25 @@ def _resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
     if len(named) == 1:
         return load_or_fail(named[0])
     if len(named) > 1:
-        fail(f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
-             "check them separately or pass --instrument")
+        fail(
+            f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
+            "check them separately or pass --instrument"
+        )
     if batch.problems:
         _write_lines([str(p) for p in batch.problems])
-        fail(f"{len(batch.problems)} problem(s) reading the input; no instrument could be "
-             "determined")
-    fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION",
-         EXIT_USAGE)
+        fail(
+            f"{len(batch.problems)} problem(s) reading the input; no instrument could be determined"
+        )
+    fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
 
 
 def _summary_line(problems: list[Problem], n_sheets: int, n_files: int, spec: str) -> str:
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
-    return (f"{n_sheets} sheet(s) in {n_files} file(s) checked against {spec}: "
-            f"{errors} error(s), {warnings} warning(s)")
+    return (
+        f"{n_sheets} sheet(s) in {n_files} file(s) checked against {spec}: "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
 
 
 @app.command("validate")
@@ -118,20 +130,25 @@ def validate_cmd(
     problems = validate(inst, batch)
     failing = [p for p in problems if p.severity == "error" or strict]
     if as_json:
-        print_json({
-            "instrument": inst.spec,
-            "content_hash": inst.content_hash,
-            "files": [str(f) for f in files],
-            "n_sheets": len(batch),
-            "valid": not failing,
-            "errors": sum(1 for p in problems if p.severity == "error"),
-            "warnings": sum(1 for p in problems if p.severity == "warning"),
-            "problems": [p.to_dict() for p in problems],
-        })
+        print_json(
+            {
+                "instrument": inst.spec,
+                "content_hash": inst.content_hash,
+                "files": [str(f) for f in files],
+                "n_sheets": len(batch),
+                "valid": not failing,
+                "errors": sum(1 for p in problems if p.severity == "error"),
+                "warnings": sum(1 for p in problems if p.severity == "warning"),
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
     else:
         _write_lines([str(p) for p in problems])
-        typer.echo(_summary_line(problems, len(batch), len(files), inst.spec)
-                   + ("" if failing else " - valid"), err=True)
+        typer.echo(
+            _summary_line(problems, len(batch), len(files), inst.spec)
+            + ("" if failing else " - valid"),
+            err=True,
+        )
     if failing:
         raise typer.Exit(EXIT_INVALID)
 
@@ -139,10 +156,15 @@ def validate_cmd(
 @app.command("score")
 def score_cmd(
     files: _Files,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.",
-                                      file_okay=False)] = Path("."),
-    fmt: Annotated[list[OutFormat] | None, typer.Option(
-        "--format", "-f", help="Output format; repeat for both (default: csv and json).")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output directory.", file_okay=False)
+    ] = Path("."),
+    fmt: Annotated[
+        list[OutFormat] | None,
+        typer.Option(
+            "--format", "-f", help="Output format; repeat for both (default: csv and json)."
+        ),
+    ] = None,
     instrument: _InstrumentOpt = None,
     strict: _Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
@@ -173,8 +195,10 @@ def score_cmd(
         if failing:
             progress.stop()
             _write_lines([str(p) for p in failing])
-            fail(_summary_line(problems, len(batch), len(files), inst.spec)
-                 + "; nothing was scored or written")
+            fail(
+                _summary_line(problems, len(batch), len(files), inst.spec)
+                + "; nothing was scored or written"
+            )
         progress.step("scoring")
         result = score(inst, batch)
         progress.step("writing")
@@ -185,12 +209,18 @@ def score_cmd(
     if warnings:
         _write_lines([str(p) for p in warnings[:WARNINGS_SHOWN]])
         if len(warnings) > WARNINGS_SHOWN:
-            typer.echo(f"... and {len(warnings) - WARNINGS_SHOWN} more warning(s); "
-                       "`fidelity validate` lists them all", err=True)
+            typer.echo(
+                f"... and {len(warnings) - WARNINGS_SHOWN} more warning(s); "
+                "`fidelity validate` lists them all",
+                err=True,
+            )
     if not quiet:
         _print_site_table(result)
-    typer.echo(f"scored {len(result)} sheet(s) on {inst.spec}; wrote "
-               f"{', '.join(str(out / n) for n in outputs)}", err=True)
+    typer.echo(
+        f"scored {len(result)} sheet(s) on {inst.spec}; wrote "
+        f"{', '.join(str(out / n) for n in outputs)}",
+        err=True,
+    )
 
 
 def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, str]:
@@ -199,9 +229,9 @@ def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, s
     if OutFormat.csv in formats:
         outputs["scores.csv"] = result.to_pandas().to_csv(index=False, lineterminator="\n")
         outputs["scores-by-assessment.csv"] = result.by_assessment().to_csv(
-            index=False, lineterminator="\n")
-        outputs["scores-by-site.csv"] = result.by_site().to_csv(index=False,
-                                                                lineterminator="\n")
+            index=False, lineterminator="\n"
+        )
+        outputs["scores-by-site.csv"] = result.by_site().to_csv(index=False, lineterminator="\n")
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
         outputs["scores.json"] = result.to_json() + "\n"
@@ -219,9 +249,12 @@ def _print_site_table(result: ScoreResult) -> None:
     cols = [*result.domain_ids, "overall"]
     codes = [f"D{k + 1}" for k in range(len(result.domain_ids))]
     legend = "; ".join(f"{c} {d}" for c, d in zip(codes, result.domain_ids, strict=True))
-    table = Table(title=f"Mean scores per site, {result.instrument}",
-                  caption=f"n = assessments (consensus sheet, else mean of raters). {legend}",
-                  title_justify="left", caption_justify="left")
+    table = Table(
+        title=f"Mean scores per site, {result.instrument}",
+        caption=f"n = assessments (consensus sheet, else mean of raters). {legend}",
+        title_justify="left",
+        caption_justify="left",
+    )
     table.add_column("site", no_wrap=True)
     table.add_column("n", justify="right")
     for code in codes:
@@ -264,10 +297,14 @@ class _Progress:
         if self.enabled:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._progress = Progress(TextColumn("{task.description:<24}"), BarColumn(),
-                                      TextColumn("{task.completed}/{task.total}"),
-                                      TimeElapsedColumn(), console=console(stderr=True),
-                                      transient=True)
+            self._progress = Progress(
+                TextColumn("{task.description:<24}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
             self._progress.start()
             self._task = self._progress.add_task("starting", total=self.steps)
         return self
@@ -294,10 +331,17 @@ class _Progress:
 def template_cmd(
     spec: Annotated[str, typer.Argument(help="ID, ID@VERSION or a path to an instrument file.")],
     fmt: Annotated[TemplateFormat, typer.Option("--format", "-f", help="csv or xlsx.")] = (
-        TemplateFormat.csv),
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output file (csv default: stdout; xlsx default: "
-        "<id>-<version>-template.xlsx).", dir_okay=False)] = None,
+        TemplateFormat.csv
+    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file (csv default: stdout; xlsx default: <id>-<version>-template.xlsx).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Write an empty data-entry sheet for an instrument (wide layout: one row per sheet).
 
@@ -361,10 +405,17 @@ def template_xlsx(inst: Instrument) -> bytes:
 
     def restrict(col: int, values: list[str], title: str, prompt: str) -> None:
         letter = get_column_letter(col)
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"',
-                            allow_blank=True, showErrorMessage=True, showInputMessage=True,
-                            errorTitle="Not allowed", error=f"Choose one of {', '.join(values)}",
-                            promptTitle=title[:32], prompt=prompt[:255])
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(values) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorTitle="Not allowed",
+            error=f"Choose one of {', '.join(values)}",
+            promptTitle=title[:32],
+            prompt=prompt[:255],
+        )
         dv.add(f"{letter}2:{letter}{last}")
         sheet.add_data_validation(dv)
 
@@ -380,9 +431,12 @@ def template_xlsx(inst: Instrument) -> bytes:
         scale = inst.scale_of(item)
         values = [str(v) for v in scale.values] + (["NA"] if item.allow_na else [])
         anchors = "\n".join(f"{v}: {a.strip()}" for v, a in sorted(item.anchors.items()))
-        note = (f"{item.text.strip()}\n\nAsked of: {', '.join(item.informants)}"
-                + ("\nReverse-scored." if item.reverse else "")
-                + ("\nNA allowed." if item.allow_na else "") + f"\n\n{anchors}")
+        note = (
+            f"{item.text.strip()}\n\nAsked of: {', '.join(item.informants)}"
+            + ("\nReverse-scored." if item.reverse else "")
+            + ("\nNA allowed." if item.allow_na else "")
+            + f"\n\n{anchors}"
+        )
         cell = sheet.cell(row=1, column=k)
         cell.comment = Comment(note[:30000], inst.spec, width=480, height=360)
         cell.fill = fill
@@ -390,24 +444,47 @@ def template_xlsx(inst: Instrument) -> bytes:
 
     guide = book.create_sheet("anchors")
     levels = sorted({v for it in inst.items for v in inst.scale_of(it).values})
-    guide.append(["item", "domain", "text", "informants", "reverse", "NA allowed",
-                  *(f"level {v}" for v in levels), "guidance"])
+    guide.append(
+        [
+            "item",
+            "domain",
+            "text",
+            "informants",
+            "reverse",
+            "NA allowed",
+            *(f"level {v}" for v in levels),
+            "guidance",
+        ]
+    )
     for c in guide[1]:
         c.font = bold
     for item in inst.items:
-        guide.append([item.id, item.domain, " ".join(item.text.split()),
-                      ", ".join(item.informants), "yes" if item.reverse else "",
-                      "yes" if item.allow_na else "",
-                      *(" ".join(item.anchors.get(v, "").split()) for v in levels),
-                      " ".join(item.guidance.split())])
+        guide.append(
+            [
+                item.id,
+                item.domain,
+                " ".join(item.text.split()),
+                ", ".join(item.informants),
+                "yes" if item.reverse else "",
+                "yes" if item.allow_na else "",
+                *(" ".join(item.anchors.get(v, "").split()) for v in levels),
+                " ".join(item.guidance.split()),
+            ]
+        )
     for k, width in enumerate([28, 24, 60, 24, 8, 10, *([50] * len(levels)), 60], start=1):
         guide.column_dimensions[get_column_letter(k)].width = width
     about = book.create_sheet("about")
-    for row in (["instrument", inst.spec], ["title", inst.title],
-                ["content sha256", inst.content_hash],
-                ["how to fill in", "One row per rating sheet (one rater, one assessment). Leave "
-                 "items not asked of the informant empty; use NA only where the drop-down offers "
-                 "it. Check with: fidelity validate <file>.xlsx"]):
+    for row in (
+        ["instrument", inst.spec],
+        ["title", inst.title],
+        ["content sha256", inst.content_hash],
+        [
+            "how to fill in",
+            "One row per rating sheet (one rater, one assessment). Leave "
+            "items not asked of the informant empty; use NA only where the drop-down offers "
+            "it. Check with: fidelity validate <file>.xlsx",
+        ],
+    ):
         about.append(row)
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 100
@@ -419,8 +496,9 @@ def template_xlsx(inst: Instrument) -> bytes:
 @app.command("schema")
 def schema_cmd(
     spec: Annotated[str, typer.Argument(help="ID, ID@VERSION or a path to an instrument file.")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.",
-                                             dir_okay=False)] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file.", dir_okay=False)
+    ] = None,
 ) -> None:
     """Print the strict JSON Schema of one rating sheet on an instrument version."""
     from fidelity.ratings import sheet_schema

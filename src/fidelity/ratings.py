@@ -424,7 +424,8 @@ def sheet_schema(inst: Instrument) -> dict[str, Any]:
         item_props[it.id] = {
             "title": it.text.strip(),
             "description": f"Domain {it.domain}. Asked of: {', '.join(it.informants)}. "
-            f"Levels: {anchors}" + ("; NA = not applicable" if it.allow_na else "")
+            f"Levels: {anchors}"
+            + ("; NA = not applicable" if it.allow_na else "")
             + (" (reverse-scored)" if it.reverse else ""),
             "enum": allowed,
         }
@@ -433,11 +434,16 @@ def sheet_schema(inst: Instrument) -> dict[str, Any]:
     for inf in informants:
         not_asked = [it.id for it in inst.items if inf not in it.informants]
         if not_asked:
-            conditions.append({
-                "if": {"required": ["informant"], "properties": {"informant": {"const": inf}}},
-                "then": {"properties": {"ratings": {
-                    "properties": {i: {"type": "null"} for i in not_asked}}}},
-            })
+            conditions.append(
+                {
+                    "if": {"required": ["informant"], "properties": {"informant": {"const": inf}}},
+                    "then": {
+                        "properties": {
+                            "ratings": {"properties": {i: {"type": "null"} for i in not_asked}}
+                        }
+                    },
+                }
+            )
     text = {"type": "string", "minLength": 1}
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -587,10 +593,14 @@ class SheetBatch:
                     v = col[i]
                     if v is not ABSENT and v != "":
                         rec[name] = v
-                rec["ratings"] = {k: _record_value(c[i], seg.mode)
-                                  for k, c in seg.ratings.items() if c[i] is not ABSENT}
-                comments = {k: c[i] for k, c in seg.comments.items()
-                            if c[i] not in (ABSENT, None, "")}
+                rec["ratings"] = {
+                    k: _record_value(c[i], seg.mode)
+                    for k, c in seg.ratings.items()
+                    if c[i] is not ABSENT
+                }
+                comments = {
+                    k: c[i] for k, c in seg.comments.items() if c[i] not in (ABSENT, None, "")
+                }
                 if comments:
                     rec["comments"] = comments
                 yield rec
@@ -626,31 +636,45 @@ def read_sheets(
 
 
 def _empty_segment(source: str | None, problem: Problem | None = None) -> _Segment:
-    return _Segment(source, "text", "row", np.zeros(0, dtype=np.int64), {}, {}, {}, True,
-                    problems=[problem] if problem else [])
+    return _Segment(
+        source,
+        "text",
+        "row",
+        np.zeros(0, dtype=np.int64),
+        {},
+        {},
+        {},
+        True,
+        problems=[problem] if problem else [],
+    )
 
 
 def _file_problem(path: str, code: str, message: str) -> _Segment:
     return _empty_segment(path, Problem(code, message, SheetRef(path)))
 
 
-_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
-            ".xlsx": "xlsx"}
+_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
 
 
 def _read_file(path: Path, fmt: str | None) -> _Segment:
     name = str(path)
     kind = fmt or _FORMATS.get(path.suffix.lower())
     if kind is None:
-        return _file_problem(name, "FR003", f"unsupported file type {path.suffix or '(none)'!r}: "
-                             "use .csv, .json, .jsonl or .xlsx")
+        return _file_problem(
+            name,
+            "FR003",
+            f"unsupported file type {path.suffix or '(none)'!r}: use .csv, .json, .jsonl or .xlsx",
+        )
     try:
         size = path.stat().st_size
         if path.is_dir():
             return _file_problem(name, "FR001", "cannot read file: it is a directory")
         if size > MAX_FILE_BYTES:
-            return _file_problem(name, "FR005", f"file is too large ({size:,} bytes; the limit "
-                                 f"is {MAX_FILE_BYTES:,})")
+            return _file_problem(
+                name,
+                "FR005",
+                f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})",
+            )
         data = path.read_bytes()
     except OSError as exc:
         return _file_problem(name, "FR001", f"cannot read file: {exc.strerror or exc}")
@@ -674,14 +698,21 @@ def _decode(name: str, data: bytes) -> str | _Segment:
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        return _file_problem(name, "FR004", f"not a text file (binary data, a NUL byte on line "
-                             f"{line}); rating sheets are UTF-8 CSV, JSON or JSON Lines, or XLSX")
+        return _file_problem(
+            name,
+            "FR004",
+            f"not a text file (binary data, a NUL byte on line "
+            f"{line}); rating sheets are UTF-8 CSV, JSON or JSON Lines, or XLSX",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return _file_problem(name, "FR004", f"not UTF-8 text: undecodable byte on line {line}; "
-                             "save the file as UTF-8")
+        return _file_problem(
+            name,
+            "FR004",
+            f"not UTF-8 text: undecodable byte on line {line}; save the file as UTF-8",
+        )
 
 
 # -- JSON ---------------------------------------------------------------------------------------
@@ -693,8 +724,9 @@ def _read_json(name: str, text: str) -> _Segment:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return _file_problem(name, "FR010", f"malformed JSON at line {exc.lineno} column "
-                             f"{exc.colno}: {exc.msg}")
+        return _file_problem(
+            name, "FR010", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        )
     except RecursionError:
         return _file_problem(name, "FR010", "malformed JSON: nested too deeply")
     if isinstance(data, dict):
@@ -703,8 +735,12 @@ def _read_json(name: str, text: str) -> _Segment:
         if not data:
             return _file_problem(name, "FR002", "the JSON list is empty: it holds no sheets")
         return _records_segment(name, data, "index", list(range(len(data))))
-    return _file_problem(name, "FR011", f"a JSON rating-sheet file holds one sheet (an object) "
-                         f"or a list of sheets, not {_json_kind(data)}")
+    return _file_problem(
+        name,
+        "FR011",
+        f"a JSON rating-sheet file holds one sheet (an object) "
+        f"or a list of sheets, not {_json_kind(data)}",
+    )
 
 
 def _read_jsonl(name: str, text: str) -> _Segment:
@@ -718,11 +754,17 @@ def _read_jsonl(name: str, text: str) -> _Segment:
             records.append(json.loads(line))
             lines.append(lineno)
         except json.JSONDecodeError as exc:
-            problems.append(Problem("FR010", f"malformed JSON at column {exc.colno}: {exc.msg}",
-                                    SheetRef(name, line=lineno)))
+            problems.append(
+                Problem(
+                    "FR010",
+                    f"malformed JSON at column {exc.colno}: {exc.msg}",
+                    SheetRef(name, line=lineno),
+                )
+            )
         except RecursionError:
-            problems.append(Problem("FR010", "malformed JSON: nested too deeply",
-                                    SheetRef(name, line=lineno)))
+            problems.append(
+                Problem("FR010", "malformed JSON: nested too deeply", SheetRef(name, line=lineno))
+            )
     seg = _records_segment(name, records, "line", lines)
     seg.problems[:0] = problems
     return seg
@@ -758,15 +800,32 @@ def _records_segment(
         if isinstance(rec, RatingSheet):
             rec = rec.model_dump(mode="json", exclude_none=True)
         if not isinstance(rec, dict):
-            ref = (SheetRef(name, line=pos) if locator == "line" else
-                   SheetRef(name, index=pos) if locator == "index" else SheetRef(name))
-            problems.append(Problem("FR012", f"a rating sheet must be a JSON object, not "
-                                    f"{_json_kind(rec)}", ref))
+            ref = (
+                SheetRef(name, line=pos)
+                if locator == "line"
+                else SheetRef(name, index=pos)
+                if locator == "index"
+                else SheetRef(name)
+            )
+            problems.append(
+                Problem(
+                    "FR012", f"a rating sheet must be a JSON object, not {_json_kind(rec)}", ref
+                )
+            )
             continue
         keep.append(rec)
         kept_pos.append(pos)
-    seg = _Segment(name, mode, locator, np.asarray(kept_pos, dtype=np.int64), {}, {}, {}, False,
-                   problems=problems)
+    seg = _Segment(
+        name,
+        mode,
+        locator,
+        np.asarray(kept_pos, dtype=np.int64),
+        {},
+        {},
+        {},
+        False,
+        problems=problems,
+    )
     n = len(keep)
     for f in FIELDS:
         col = np.empty(n, dtype=object)
@@ -784,15 +843,27 @@ def _records_segment(
                 seg.extra.append((i, str(key)))
         r = rec.get("ratings", {})
         if not isinstance(r, dict):
-            seg.problems.append(Problem(
-                "FR202", f"'ratings' must be an object mapping item ids to values, not "
-                f"{_json_kind(r)}", seg.ref(i), seg.path(i, "ratings"), value=_jsonable(r)))
+            seg.problems.append(
+                Problem(
+                    "FR202",
+                    f"'ratings' must be an object mapping item ids to values, not {_json_kind(r)}",
+                    seg.ref(i),
+                    seg.path(i, "ratings"),
+                    value=_jsonable(r),
+                )
+            )
             r = {}
         c = rec.get("comments", {})
         if not isinstance(c, dict):
-            seg.problems.append(Problem(
-                "FR202", f"'comments' must be an object mapping item ids to text, not "
-                f"{_json_kind(c)}", seg.ref(i), seg.path(i, "comments"), value=_jsonable(c)))
+            seg.problems.append(
+                Problem(
+                    "FR202",
+                    f"'comments' must be an object mapping item ids to text, not {_json_kind(c)}",
+                    seg.ref(i),
+                    seg.path(i, "comments"),
+                    value=_jsonable(c),
+                )
+            )
             c = {}
         ratings.append(r)
         comments.append(c)
@@ -824,15 +895,19 @@ def _header_problem(name: str, header: Sequence[str]) -> Problem | None:
         return None
     shown = ", ".join(_short(repr(h), 30) for h in header[:6])
     more = f" and {len(header) - 6} more" if len(header) > 6 else ""
-    return Problem("FR020", f"wrong header: no {_plain_list(missing, 'or')} column; a rating "
-                   f"sheet table needs the columns assessment and rater, then one column per "
-                   f"item id (wide) or item and value columns (long); found {shown}{more}",
-                   SheetRef(name, row=1), value=None)
+    return Problem(
+        "FR020",
+        f"wrong header: no {_plain_list(missing, 'or')} column; a rating "
+        f"sheet table needs the columns assessment and rater, then one column per "
+        f"item id (wide) or item and value columns (long); found {shown}{more}",
+        SheetRef(name, row=1),
+        value=None,
+    )
 
 
 def _read_csv(name: str, text: str) -> _Segment:
     try:
-        header_reader = csv.reader(io.StringIO(text))
+        header_reader = csv.reader(io.StringIO(text), strict=True)
         header = next(header_reader)
     except csv.Error as exc:
         return _file_problem(name, "FR024", f"malformed CSV in the header: {exc}")
@@ -843,14 +918,24 @@ def _read_csv(name: str, text: str) -> _Segment:
         return _empty_segment(name, problem)
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
-        return _empty_segment(name, Problem(
-            "FR021", f"wrong header: column(s) {', '.join(map(repr, dup))} appear more than once",
-            SheetRef(name, row=1)))
+        return _empty_segment(
+            name,
+            Problem(
+                "FR021",
+                f"wrong header: column(s) {', '.join(map(repr, dup))} appear more than once",
+                SheetRef(name, row=1),
+            ),
+        )
     empty = [k + 1 for k, h in enumerate(header) if not h.strip()]
     if empty:
-        return _empty_segment(name, Problem(
-            "FR020", f"wrong header: column(s) {', '.join(map(str, empty))} have no name",
-            SheetRef(name, row=1)))
+        return _empty_segment(
+            name,
+            Problem(
+                "FR020",
+                f"wrong header: column(s) {', '.join(map(str, empty))} have no name",
+                SheetRef(name, row=1),
+            ),
+        )
     columns, rows, problems = _csv_table(name, text, header)
     long = all(c in header for c in _LONG_COLUMNS)
     if long:
@@ -876,9 +961,7 @@ def _csv_table(
     return _csv_slow(name, text, header)
 
 
-def _csv_fast(
-    text: str, header: list[str]
-) -> tuple[list[NDArray[Any]], NDArray[np.int64]] | None:
+def _csv_fast(text: str, header: list[str]) -> tuple[list[NDArray[Any]], NDArray[np.int64]] | None:
     import pandas as pd
 
     raw = text.encode("utf-8")
@@ -905,8 +988,15 @@ def _csv_fast(
         return None
     rows = (np.flatnonzero(~data_blank) + 2).astype(np.int64)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=True, header=0, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            header=0,
+            engine="c",
+        )
     except Exception:  # any parser complaint: the exact path reports it properly
         return None
     if len(frame) != rows.size or frame.shape[1] != len(header):
@@ -921,7 +1011,7 @@ def _csv_slow(
     problems: list[Problem] = []
     good: list[list[str]] = []
     rows: list[int] = []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     width = len(header)
     rownum = 0
     while True:
@@ -930,16 +1020,26 @@ def _csv_slow(
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem("FR024", f"malformed CSV: {exc}; the rest of the file was "
-                                    "not read", SheetRef(name, row=rownum + 1)))
+            problems.append(
+                Problem(
+                    "FR024",
+                    f"malformed CSV: {exc}; the rest of the file was not read",
+                    SheetRef(name, row=rownum + 1),
+                )
+            )
             break
         rownum += 1
         if rownum == 1 or not record:
             continue
         if len(record) != width:
-            problems.append(Problem(
-                "FR023", f"row has {len(record)} field(s) but the header has {width}; check for "
-                "unquoted commas or a missing cell", SheetRef(name, row=rownum)))
+            problems.append(
+                Problem(
+                    "FR023",
+                    f"row has {len(record)} field(s) but the header has {width}; check for "
+                    "unquoted commas or a missing cell",
+                    SheetRef(name, row=rownum),
+                )
+            )
             continue
         good.append(record)
         rows.append(rownum)
@@ -985,19 +1085,32 @@ def _long_segment(
     allowed = {*FIELDS, "item", "value", "comment"}
     unknown = [h for h in header if h not in allowed]
     if unknown:
-        problems.append(Problem(
-            "FR020", f"wrong header for a long table: unknown column(s) "
-            f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}",
-            SheetRef(name, row=1 if mode == "text" else None)))
+        problems.append(
+            Problem(
+                "FR020",
+                f"wrong header for a long table: unknown column(s) "
+                f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}",
+                SheetRef(name, row=1 if mode == "text" else None),
+            )
+        )
     key_a = np.array([_key_text(v) for v in cols["assessment"]], dtype=object)
     key_r = np.array([_key_text(v) for v in cols["rater"]], dtype=object)
     item_col = np.array([_key_text(v) for v in cols["item"]], dtype=object)
     keyless = (key_a == "") | (key_r == "") | (item_col == "")
     for i in np.flatnonzero(keyless):
-        what = [w for w, c in (("assessment", key_a), ("rater", key_r), ("item", item_col))
-                if c[i] == ""]
-        problems.append(Problem("FR201", f"long-table row without {_plain_list(what, 'and')}",
-                                _long_ref(name, mode, int(positions[i])), what[0]))
+        what = [
+            w
+            for w, c in (("assessment", key_a), ("rater", key_r), ("item", item_col))
+            if c[i] == ""
+        ]
+        problems.append(
+            Problem(
+                "FR201",
+                f"long-table row without {_plain_list(what, 'and')}",
+                _long_ref(name, mode, int(positions[i])),
+                what[0],
+            )
+        )
     ok = np.flatnonzero(~keyless)
     frame = pd.DataFrame({"a": key_a[ok], "r": key_r[ok]})
     sheet_of, _uniq = pd.factorize(pd.MultiIndex.from_frame(frame))
@@ -1007,8 +1120,18 @@ def _long_segment(
     order = np.arange(ok.size)[::-1]
     first[sheet_of[order]] = order
     sheet_pos = positions[ok][first] if n_sheets else np.zeros(0, dtype=np.int64)
-    seg = _Segment(name, mode, "row" if mode == "text" else "index", sheet_pos.astype(np.int64),
-                   {}, {}, {}, False, cell_positions={}, problems=problems)
+    seg = _Segment(
+        name,
+        mode,
+        "row" if mode == "text" else "index",
+        sheet_pos.astype(np.int64),
+        {},
+        {},
+        {},
+        False,
+        cell_positions={},
+        problems=problems,
+    )
     for f in FIELDS:
         if f not in cols:
             continue
@@ -1020,25 +1143,40 @@ def _long_segment(
             continue
         # every row of a sheet must repeat the same sheet fields
         norm = np.array([_key_text(v) for v in src], dtype=object)
-        differs = (np.flatnonzero(norm != norm[first[sheet_of]]) if n_sheets
-                   else np.zeros(0, dtype=np.intp))
+        differs = (
+            np.flatnonzero(norm != norm[first[sheet_of]])
+            if n_sheets
+            else np.zeros(0, dtype=np.intp)
+        )
         for k in differs.tolist():
             s = int(sheet_of[k])
-            problems.append(Problem(
-                "FR304", f"rows of one sheet disagree on {f}: {src[k]!r} here but "
-                f"{out[s]!r} on row {int(sheet_pos[s])}",
-                _long_ref(name, mode, int(positions[ok][k]), key_a[ok][k], key_r[ok][k]), f,
-                value=_jsonable(src[k])))
+            problems.append(
+                Problem(
+                    "FR304",
+                    f"rows of one sheet disagree on {f}: {src[k]!r} here but "
+                    f"{out[s]!r} on row {int(sheet_pos[s])}",
+                    _long_ref(name, mode, int(positions[ok][k]), key_a[ok][k], key_r[ok][k]),
+                    f,
+                    value=_jsonable(src[k]),
+                )
+            )
     items = item_col[ok]
     values = cols["value"][ok]
     comments = cols["comment"][ok] if "comment" in cols else None
     pos_ok = positions[ok]
     dup = pd.DataFrame({"s": sheet_of, "i": items}).duplicated(keep="first").to_numpy()
     for k in np.flatnonzero(dup):
-        problems.append(Problem(
-            "FR108", f"item {items[k]} is given more than once for this sheet; only the first "
-            "row counts", _long_ref(name, mode, int(pos_ok[k]), key_a[ok][k], key_r[ok][k]),
-            str(items[k]), item=str(items[k]), value=_jsonable(values[k])))
+        problems.append(
+            Problem(
+                "FR108",
+                f"item {items[k]} is given more than once for this sheet; only the first "
+                "row counts",
+                _long_ref(name, mode, int(pos_ok[k]), key_a[ok][k], key_r[ok][k]),
+                str(items[k]),
+                item=str(items[k]),
+                value=_jsonable(values[k]),
+            )
+        )
     keep = np.flatnonzero(~dup)
     assert seg.cell_positions is not None
     for item in dict.fromkeys(items[keep].tolist()):
@@ -1064,8 +1202,9 @@ def _key_text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
-def _long_ref(name: str | None, mode: Mode, pos: int, a: str | None = None,
-              r: str | None = None) -> SheetRef:
+def _long_ref(
+    name: str | None, mode: Mode, pos: int, a: str | None = None, r: str | None = None
+) -> SheetRef:
     a = a or None
     r = r or None
     if mode == "text":
@@ -1082,8 +1221,11 @@ def _read_xlsx(name: str, data: bytes) -> _Segment:
 
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not XLSX
-        return _file_problem(name, "FR025", f"cannot read as an XLSX workbook "
-                             f"({type(exc).__name__}: {_short(str(exc), 120)})")
+        return _file_problem(
+            name,
+            "FR025",
+            f"cannot read as an XLSX workbook ({type(exc).__name__}: {_short(str(exc), 120)})",
+        )
     try:
         sheet = book["ratings"] if "ratings" in book.sheetnames else book.worksheets[0]
         rows_iter = sheet.iter_rows(values_only=True)
@@ -1095,9 +1237,15 @@ def _read_xlsx(name: str, data: bytes) -> _Segment:
             header.pop()
         bad = [k + 1 for k, h in enumerate(header) if not isinstance(h, str) or not h.strip()]
         if bad:
-            return _empty_segment(name, Problem(
-                "FR020", f"wrong header: column(s) {', '.join(map(str, bad[:10]))} of row 1 "
-                "are not column names", SheetRef(name, row=1)))
+            return _empty_segment(
+                name,
+                Problem(
+                    "FR020",
+                    f"wrong header: column(s) {', '.join(map(str, bad[:10]))} of row 1 "
+                    "are not column names",
+                    SheetRef(name, row=1),
+                ),
+            )
         names = [str(h) for h in header]
         problem = _header_problem(name, names)
         if problem is not None:
@@ -1111,8 +1259,13 @@ def _read_xlsx(name: str, data: bytes) -> _Segment:
             if all(v is None or v == "" for v in values):
                 continue
             if any(v not in (None, "") for v in values[width:]):
-                problems.append(Problem("FR023", f"row has values beyond the {width} named "
-                                        "columns", SheetRef(name, row=rownum)))
+                problems.append(
+                    Problem(
+                        "FR023",
+                        f"row has values beyond the {width} named columns",
+                        SheetRef(name, row=rownum),
+                    )
+                )
                 continue
             values = (values + [None] * width)[:width]
             good.append(tuple(values))
@@ -1147,11 +1300,24 @@ def _dataframe_segment(frame: pd.DataFrame, name: str | None = None) -> _Segment
     problem = _header_problem(name or "<DataFrame>", header)
     if problem is not None:
         return _empty_segment(name, Problem(problem.code, problem.message, SheetRef(name)))
-    columns = [frame.iloc[:, k].to_numpy(dtype=object) for k in range(frame.shape[1])]
+    columns = [_frame_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
     positions = np.arange(len(frame), dtype=np.int64)
     if all(c in header for c in _LONG_COLUMNS):
         return _long_segment(name, header, columns, positions, "cell")
     return _wide_segment(name, header, columns, positions, "cell", "index")
+
+
+def _frame_column(col: pd.Series[Any]) -> NDArray[Any]:
+    """A DataFrame column as Python objects. pandas stores an integer column with gaps as
+    floats, so in a float column whole numbers become ints and NaN becomes empty; any other
+    float stays a float and is reported."""
+    out: NDArray[Any] = col.to_numpy(dtype=object)
+    if col.dtype.kind == "f":
+        raw = col.to_numpy(dtype=float)
+        whole = np.isfinite(raw) & (raw == np.round(raw))
+        out[whole] = [int(v) for v in raw[whole]]
+        out[np.isnan(raw)] = None
+    return out
 
 
 def as_batch(sheets: Any) -> SheetBatch:
@@ -1170,8 +1336,7 @@ def as_batch(sheets: Any) -> SheetBatch:
     if isinstance(sheets, list | tuple):
         if sheets and all(isinstance(s, str | os.PathLike) for s in sheets):
             return read_sheets(sheets)
-        return SheetBatch([_records_segment(None, list(sheets), "index",
-                                            list(range(len(sheets))))])
+        return SheetBatch([_records_segment(None, list(sheets), "index", list(range(len(sheets))))])
     import pandas as pd
 
     if isinstance(sheets, pd.DataFrame):
@@ -1241,17 +1406,28 @@ def check_sheets(inst: Instrument, sheets: Any) -> _Checked:
     else:
         values = np.zeros((0, m))
         state = np.zeros((0, m), dtype=np.int8)
-        meta = {k: np.zeros(0, dtype=object) for k in
-                ("assessment", "rater", "site", "informant", "date", "source")}
+        meta = {
+            k: np.zeros(0, dtype=object)
+            for k in ("assessment", "rater", "site", "informant", "date", "source")
+        }
         meta["consensus"] = np.zeros(0, dtype=bool)
     _check_relations(batch, meta, found)
     found.sort(key=lambda t: (t[0], t[1]))
     problems = ProblemList(p for _, _, p in found)
     if offset == 0 and not problems:
         problems.append(Problem("FR002", "no rating sheets were given"))
-    checked = _Checked(problems, values, state, meta["assessment"], meta["rater"], meta["site"],
-                       meta["informant"], meta["date"], meta["consensus"].astype(bool),
-                       meta["source"])
+    checked = _Checked(
+        problems,
+        values,
+        state,
+        meta["assessment"],
+        meta["rater"],
+        meta["site"],
+        meta["informant"],
+        meta["date"],
+        meta["consensus"].astype(bool),
+        meta["source"],
+    )
     batch._checked[inst.content_hash] = checked
     return checked
 
@@ -1286,19 +1462,36 @@ def _check_segment(
         rows = np.flatnonzero(codes == u)
         if j is None:
             for i in rows:
-                add(int(i), -8, Problem(
-                    "FR205", f"unknown informant {val!r}; {c.spec} knows "
-                    f"{_plain_list(list(c.informant_ids))}", seg.ref(int(i)),
-                    seg.path(int(i), "informant"), value=val,
-                    allowed=f"one of {_plain_list(list(c.informant_ids))} or empty"))
+                add(
+                    int(i),
+                    -8,
+                    Problem(
+                        "FR205",
+                        f"unknown informant {val!r}; {c.spec} knows "
+                        f"{_plain_list(list(c.informant_ids))}",
+                        seg.ref(int(i)),
+                        seg.path(int(i), "informant"),
+                        value=val,
+                        allowed=f"one of {_plain_list(list(c.informant_ids))} or empty",
+                    ),
+                )
         else:
             inf_index[rows] = j
     meta["informant"] = informant
     _pin_check(c, seg, meta.pop("instrument"), add)
     for i, key in seg.extra:
-        add(i, -7, Problem("FR203", f"unknown field {key!r} in a rating sheet; allowed: "
-                           f"{', '.join((*FIELDS, 'ratings', 'comments'))}", seg.ref(i),
-                           seg.path(i, key), value=None))
+        add(
+            i,
+            -7,
+            Problem(
+                "FR203",
+                f"unknown field {key!r} in a rating sheet; allowed: "
+                f"{', '.join((*FIELDS, 'ratings', 'comments'))}",
+                seg.ref(i),
+                seg.path(i, key),
+                value=None,
+            ),
+        )
 
     # -- ratings
     for col_name, raw in seg.ratings.items():
@@ -1307,15 +1500,28 @@ def _check_segment(
             _unknown_item(c, seg, col_name, raw, add)
             continue
         _classify(c, seg, j, raw, values, state, add)
-    if seg.tabular:
+    if seg.tabular and n:
         for j in np.flatnonzero(c.required):
             item_id = c.item_ids[j]
             if item_id not in seg.ratings:
-                found.append((offset - 1, int(j), Problem(
-                    "FR107", f"wrong header: no column for the required item {item_id} "
-                    f"(\"{c.short_labels[j]}\")", SheetRef(seg.source, row=1)
-                    if seg.locator == "row" else SheetRef(seg.source), item_id, item_id,
-                    c.labels[j], allowed=c.allowed_words[j])))
+                found.append(
+                    (
+                        offset - 1,
+                        int(j),
+                        Problem(
+                            "FR107",
+                            f"wrong header: no column for the required item {item_id} "
+                            f'("{c.short_labels[j]}")',
+                            SheetRef(seg.source, row=1)
+                            if seg.locator == "row"
+                            else SheetRef(seg.source),
+                            item_id,
+                            item_id,
+                            c.labels[j],
+                            allowed=c.allowed_words[j],
+                        ),
+                    )
+                )
     for key, raw in seg.comments.items():
         _check_comments(c, seg, key, raw, add)
 
@@ -1326,12 +1532,21 @@ def _check_segment(
         ii, jj = int(i), int(j)
         inf = informant[ii]
         askees = c.inst.items[jj].informants
-        add(ii, jj, Problem(
-            "FR106", f"item {c.item_ids[jj]} (\"{c.short_labels[jj]}\") is not asked of the "
-            f"informant {inf}, only of {_plain_list(list(askees))}; leave it empty",
-            seg.ref(ii, _cell_pos(seg, c.item_ids[jj], ii)), seg.path(ii, "ratings",
-                                                                       c.item_ids[jj]),
-            c.item_ids[jj], c.labels[jj], _cell_value(seg, c.item_ids[jj], ii), "empty"))
+        add(
+            ii,
+            jj,
+            Problem(
+                "FR106",
+                f'item {c.item_ids[jj]} ("{c.short_labels[jj]}") is not asked of the '
+                f"informant {inf}, only of {_plain_list(list(askees))}; leave it empty",
+                seg.ref(ii, _cell_pos(seg, c.item_ids[jj], ii)),
+                seg.path(ii, "ratings", c.item_ids[jj]),
+                c.item_ids[jj],
+                c.labels[jj],
+                _cell_value(seg, c.item_ids[jj], ii),
+                "empty",
+            ),
+        )
     state[wrong_informant] = INVALID
     values[wrong_informant] = np.nan
     state[(state == MISSING) & ~asked] = NOT_ASKED
@@ -1339,14 +1554,30 @@ def _check_segment(
     if seg.tabular:  # a column absent from the header is reported once (FR107)
         unanswered[:, [j for j, k in enumerate(c.item_ids) if k not in seg.ratings]] = False
     rows_u, cols_u = np.nonzero(unanswered)
-    messages = [f"required item {k} (\"{c.short_labels[j]}\") has no answer; it is left out "
-                "of the domain score" for j, k in enumerate(c.item_ids)]
+    messages = [
+        f'required item {k} ("{c.short_labels[j]}") has no answer; it is left out '
+        "of the domain score"
+        for j, k in enumerate(c.item_ids)
+    ]
     for ii, jj in zip(rows_u.tolist(), cols_u.tolist(), strict=True):
         item_id = c.item_ids[jj]
-        found.append((offset + ii, jj, Problem(
-            "FR105", messages[jj], seg.ref(ii, _cell_pos(seg, item_id, ii)),
-            seg.path(ii, "ratings", item_id), item_id, c.labels[jj], None,
-            c.allowed_words[jj], "warning")))
+        found.append(
+            (
+                offset + ii,
+                jj,
+                Problem(
+                    "FR105",
+                    messages[jj],
+                    seg.ref(ii, _cell_pos(seg, item_id, ii)),
+                    seg.path(ii, "ratings", item_id),
+                    item_id,
+                    c.labels[jj],
+                    None,
+                    c.allowed_words[jj],
+                    "warning",
+                ),
+            )
+        )
 
     meta["source"] = _where_column(seg)
     return values, state, meta
@@ -1402,8 +1633,7 @@ def _required_text(seg: _Segment, f: str, add: _Add) -> NDArray[Any]:
         out[:] = None
         if seg.mode != "text" and not seg.tabular:
             for i in range(n):
-                add(i, -10, Problem("FR201", f"the sheet has no {f!r}", seg.ref(i),
-                                    seg.path(i, f)))
+                add(i, -10, Problem("FR201", f"the sheet has no {f!r}", seg.ref(i), seg.path(i, f)))
         return out
     if seg.mode == "text":
         blank = col == ""
@@ -1427,11 +1657,19 @@ def _required_text(seg: _Segment, f: str, add: _Add) -> NDArray[Any]:
         bad_rows = np.asarray(bad, dtype=np.intp)
     for i, kind in zip(bad_rows.tolist(), kinds, strict=True):
         raw = col[i]
-        msg = (f"the sheet has no {f}" if kind == "empty" else
-               f"{f} must be text, not {kind}")
-        add(i, -10, Problem("FR201" if kind == "empty" else "FR202", msg, seg.ref(i),
-                            seg.path(i, f), value=None if raw is ABSENT else _jsonable(raw),
-                            allowed="non-empty text"))
+        msg = f"the sheet has no {f}" if kind == "empty" else f"{f} must be text, not {kind}"
+        add(
+            i,
+            -10,
+            Problem(
+                "FR201" if kind == "empty" else "FR202",
+                msg,
+                seg.ref(i),
+                seg.path(i, f),
+                value=None if raw is ABSENT else _jsonable(raw),
+                allowed="non-empty text",
+            ),
+        )
     return out
 
 
@@ -1453,10 +1691,20 @@ def _optional_text(seg: _Segment, f: str, add: _Add) -> NDArray[Any]:
             out[i] = None
         else:
             out[i] = None
-            add(i, -9, Problem("FR202", f"{f} must be text or empty, not {_json_kind(v)}"
-                               if v != "" else f"{f} is empty text; leave it out or use null",
-                               seg.ref(i), seg.path(i, f), value=_jsonable(v),
-                               allowed="text or empty"))
+            add(
+                i,
+                -9,
+                Problem(
+                    "FR202",
+                    f"{f} must be text or empty, not {_json_kind(v)}"
+                    if v != ""
+                    else f"{f} is empty text; leave it out or use null",
+                    seg.ref(i),
+                    seg.path(i, f),
+                    value=_jsonable(v),
+                    allowed="text or empty",
+                ),
+            )
     return out
 
 
@@ -1481,9 +1729,18 @@ def _date_field(seg: _Segment, add: _Add) -> NDArray[Any]:
             out[rows] = v
             continue
         for i in rows.tolist():
-            add(i, -9, Problem("FR202", f"date {v!r} is not a calendar date written "
-                               "YYYY-MM-DD", seg.ref(i), seg.path(i, "date"), value=_jsonable(v),
-                               allowed="a date such as 2024-03-31, or empty"))
+            add(
+                i,
+                -9,
+                Problem(
+                    "FR202",
+                    f"date {v!r} is not a calendar date written YYYY-MM-DD",
+                    seg.ref(i),
+                    seg.path(i, "date"),
+                    value=_jsonable(v),
+                    allowed="a date such as 2024-03-31, or empty",
+                ),
+            )
     return out
 
 
@@ -1508,9 +1765,18 @@ def _bool_field(seg: _Segment, add: _Add) -> NDArray[Any]:
             out[rows] = v in _TRUE
             continue
         for i in rows.tolist():
-            add(i, -9, Problem("FR202", f"consensus must be true or false, not {v!r}",
-                               seg.ref(i), seg.path(i, "consensus"), value=_jsonable(v),
-                               allowed="true, false or empty (false)"))
+            add(
+                i,
+                -9,
+                Problem(
+                    "FR202",
+                    f"consensus must be true or false, not {v!r}",
+                    seg.ref(i),
+                    seg.path(i, "consensus"),
+                    value=_jsonable(v),
+                    allowed="true, false or empty (false)",
+                ),
+            )
     return out
 
 
@@ -1541,22 +1807,33 @@ def _pin_check(c: CompiledInstrument, seg: _Segment, pins: NDArray[Any], add: _A
             continue
         inst_id, _, version = str(v).partition("@")
         if inst_id == c.inst.id and not version:
-            msg = (f"the sheet names instrument {v!r} without a version; pin it as "
-                   f"{c.spec!r}")
+            msg = f"the sheet names instrument {v!r} without a version; pin it as {c.spec!r}"
         elif inst_id == c.inst.id:
             msg = f"the sheet is pinned to {v}, but is being checked against {c.spec}"
         else:
             msg = f"the sheet is for instrument {v!r}, not {c.spec}"
         for i in np.flatnonzero(codes == u).tolist():
-            add(i, -11, Problem("FR204", msg, seg.ref(i), seg.path(i, "instrument"), value=v,
-                                allowed=f"{c.spec} or empty"))
+            add(
+                i,
+                -11,
+                Problem(
+                    "FR204",
+                    msg,
+                    seg.ref(i),
+                    seg.path(i, "instrument"),
+                    value=v,
+                    allowed=f"{c.spec} or empty",
+                ),
+            )
 
 
-def _unknown_item(c: CompiledInstrument, seg: _Segment, name: str, raw: NDArray[Any],
-                  add: _Add) -> None:
+def _unknown_item(
+    c: CompiledInstrument, seg: _Segment, name: str, raw: NDArray[Any], add: _Add
+) -> None:
     hint = _nearest(name, c.item_ids)
     msg = f"unknown item {name!r}: not an item of {c.spec}" + (
-        f" (did you mean {hint!r}?)" if hint else "")
+        f" (did you mean {hint!r}?)" if hint else ""
+    )
     if seg.tabular:
         ref = SheetRef(seg.source, row=1) if seg.locator == "row" else SheetRef(seg.source)
         add(-1, -1, Problem("FR104", f"wrong header: {msg}", ref, name, name))
@@ -1565,8 +1842,18 @@ def _unknown_item(c: CompiledInstrument, seg: _Segment, name: str, raw: NDArray[
         v = raw[i]
         if v is ABSENT:
             continue
-        add(i, -6, Problem("FR104", msg, seg.ref(i, _cell_pos(seg, name, i)),
-                           seg.path(i, "ratings", name), name, value=_jsonable(v)))
+        add(
+            i,
+            -6,
+            Problem(
+                "FR104",
+                msg,
+                seg.ref(i, _cell_pos(seg, name, i)),
+                seg.path(i, "ratings", name),
+                name,
+                value=_jsonable(v),
+            ),
+        )
 
 
 def _nearest(name: str, options: Sequence[str]) -> str | None:
@@ -1587,8 +1874,15 @@ def _cell_value(seg: _Segment, item_id: str, i: int) -> Any:
     return None if col is None or col[i] is ABSENT else _jsonable(col[i])
 
 
-def _classify(c: CompiledInstrument, seg: _Segment, j: int, raw: NDArray[Any],
-              values: NDArray[np.float64], state: NDArray[np.int8], add: _Add) -> None:
+def _classify(
+    c: CompiledInstrument,
+    seg: _Segment,
+    j: int,
+    raw: NDArray[Any],
+    values: NDArray[np.float64],
+    state: NDArray[np.int8],
+    add: _Add,
+) -> None:
     """Fill column ``j`` of ``values``/``state`` from raw cells; report bad ones.
 
     Distinct raw values are classified once (a column holds a handful), then spread to the
@@ -1619,11 +1913,21 @@ def _classify(c: CompiledInstrument, seg: _Segment, j: int, raw: NDArray[Any],
         u = int(codes[i])
         code, reason = bad[u]
         v = uniques[u]
-        add(i, j, Problem(
-            code, f"item {item_id} (\"{_short(label)}\"): {reason}; allowed: "
-            f"{c.allowed_words[j]} (or empty)", seg.ref(i, _cell_pos(seg, item_id, i)),
-            seg.path(i, "ratings", item_id), item_id, label, _jsonable(v),
-            c.allowed_words[j]))
+        add(
+            i,
+            j,
+            Problem(
+                code,
+                f'item {item_id} ("{_short(label)}"): {reason}; allowed: '
+                f"{c.allowed_words[j]} (or empty)",
+                seg.ref(i, _cell_pos(seg, item_id, i)),
+                seg.path(i, "ratings", item_id),
+                item_id,
+                label,
+                _jsonable(v),
+                c.allowed_words[j],
+            ),
+        )
 
 
 def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
@@ -1632,16 +1936,22 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
         return (np.nan, MISSING)
     if isinstance(v, str):
         if v == "":
-            return (np.nan, MISSING) if mode != "json" else (
-                "FR102", "empty text \"\" is not a value; use null for a missing answer")
+            return (
+                (np.nan, MISSING)
+                if mode != "json"
+                else ("FR102", 'empty text "" is not a value; use null for a missing answer')
+            )
         if v == "NA":
             if c.allow_na[j]:
                 return (np.nan, NA)
             return ("FR103", "NA (not applicable) is not allowed on this item")
         if mode == "json":
             if _INT_RE.match(v):
-                return ("FR102", f"the text \"{v}\" is not a level value; write the number "
-                        f"{int(v)} without quotes")
+                return (
+                    "FR102",
+                    f'the text "{v}" is not a level value; write the number '
+                    f"{int(v)} without quotes",
+                )
             return ("FR102", f"{_short(repr(v), 40)} is not a level value")
         if _INT_RE.match(v):
             level = int(v)
@@ -1653,8 +1963,11 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
         if v.upper() in ("NA", "N/A", "N.A."):
             return ("FR102", f"{v!r} is not a code: write not applicable as NA exactly")
         if _FLOAT_RE.match(v):
-            return ("FR102", f"{v} is not a level value (levels are whole numbers, written "
-                    "without a decimal point)")
+            return (
+                "FR102",
+                f"{v} is not a level value (levels are whole numbers, written "
+                "without a decimal point)",
+            )
         return ("FR102", f"{_short(repr(v), 40)} is not a level value")
     if isinstance(v, bool | np.bool_):
         return ("FR102", f"{str(bool(v)).lower()} is not a level value")
@@ -1668,34 +1981,66 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
             return (np.nan, MISSING)  # pandas' marker for an empty cell
         shown = repr(float(v)) if v == v else "NaN"
         if v == v and float(v).is_integer():
-            return ("FR102", f"{shown} is not a level value (levels are whole numbers; write "
-                    f"{int(v)})")
+            return (
+                "FR102",
+                f"{shown} is not a level value (levels are whole numbers; write {int(v)})",
+            )
         return ("FR102", f"{shown} is not a level value")
     return ("FR102", f"{_json_kind(v)} is not a level value")
 
 
-def _check_comments(c: CompiledInstrument, seg: _Segment, key: str, raw: NDArray[Any],
-                    add: _Add) -> None:
+def _check_comments(
+    c: CompiledInstrument, seg: _Segment, key: str, raw: NDArray[Any], add: _Add
+) -> None:
     known = key in c.index
     if seg.tabular and not known:
         ref = SheetRef(seg.source, row=1) if seg.locator == "row" else SheetRef(seg.source)
-        add(-1, -1, Problem("FR109", f"wrong header: comment column for unknown item {key!r}",
-                            ref, key + COMMENT_SUFFIX, key))
+        add(
+            -1,
+            -1,
+            Problem(
+                "FR109",
+                f"wrong header: comment column for unknown item {key!r}",
+                ref,
+                key + COMMENT_SUFFIX,
+                key,
+            ),
+        )
         return
     for i, v in enumerate(raw.tolist()):
         if _is_blank(v):
             continue
         if not known:
-            add(i, -5, Problem("FR109", f"comment on unknown item {key!r}", seg.ref(i),
-                               seg.path(i, "comments", key), key, value=_jsonable(v)))
+            add(
+                i,
+                -5,
+                Problem(
+                    "FR109",
+                    f"comment on unknown item {key!r}",
+                    seg.ref(i),
+                    seg.path(i, "comments", key),
+                    key,
+                    value=_jsonable(v),
+                ),
+            )
         elif not isinstance(v, str):
-            add(i, -5, Problem("FR109", f"comment on {key} must be text, not {_json_kind(v)}",
-                               seg.ref(i), seg.path(i, "comments", key), key,
-                               value=_jsonable(v)))
+            add(
+                i,
+                -5,
+                Problem(
+                    "FR109",
+                    f"comment on {key} must be text, not {_json_kind(v)}",
+                    seg.ref(i),
+                    seg.path(i, "comments", key),
+                    key,
+                    value=_jsonable(v),
+                ),
+            )
 
 
-def _check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]],
-                     found: list[tuple[int, int, Problem]]) -> None:
+def _check_relations(
+    batch: SheetBatch, meta: dict[str, NDArray[Any]], found: list[tuple[int, int, Problem]]
+) -> None:
     """Duplicate sheets, several consensus sheets, and assessments that disagree on site or
     informant (across all inputs)."""
     import pandas as pd
@@ -1709,14 +2054,26 @@ def _check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]],
     dup = frame.duplicated(keep="first").to_numpy() & keyed
     if dup.any():
         first = frame[keyed].drop_duplicates(keep="first")
-        first_pos = {(a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"],
-                                                       strict=True)}
+        first_pos = {
+            (a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"], strict=True)
+        }
         for i in np.flatnonzero(dup).tolist():
             a, r = meta["assessment"][i], meta["rater"][i]
             at = first_pos[(a, r)]
-            found.append((i, -4, Problem(
-                "FR301", f"duplicate sheet: assessment {a} rated by {r} already appears at "
-                f"{refs(at).where()}", refs(i), "", value=None)))
+            found.append(
+                (
+                    i,
+                    -4,
+                    Problem(
+                        "FR301",
+                        f"duplicate sheet: assessment {a} rated by {r} already appears at "
+                        f"{refs(at).where()}",
+                        refs(i),
+                        "",
+                        value=None,
+                    ),
+                )
+            )
     cons = meta["consensus"].astype(bool) & keyed
     if cons.any():
         ca = pd.Series(meta["assessment"][cons])
@@ -1724,9 +2081,19 @@ def _check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]],
         idx = np.flatnonzero(cons)
         for k in np.flatnonzero(extra).tolist():
             i = int(idx[k])
-            found.append((i, -3, Problem(
-                "FR302", f"assessment {meta['assessment'][i]} has more than one consensus "
-                "sheet", refs(i), "consensus", value=True)))
+            found.append(
+                (
+                    i,
+                    -3,
+                    Problem(
+                        "FR302",
+                        f"assessment {meta['assessment'][i]} has more than one consensus sheet",
+                        refs(i),
+                        "consensus",
+                        value=True,
+                    ),
+                )
+            )
     for f in ("site", "informant"):
         col = pd.Series(meta[f]).fillna("")
         a = pd.Series(meta["assessment"])
@@ -1736,13 +2103,26 @@ def _check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]],
         if len(split) == 0:
             continue
         firsts = groups.drop_duplicates("a").set_index("a")["v"]
-        rows = groups.index[groups["a"].isin(split).to_numpy() &
-                            (groups["v"].to_numpy() != firsts.reindex(groups["a"]).to_numpy())]
+        rows = groups.index[
+            groups["a"].isin(split).to_numpy()
+            & (groups["v"].to_numpy() != firsts.reindex(groups["a"]).to_numpy())
+        ]
         for i in rows.tolist():
-            found.append((int(i), -2, Problem(
-                "FR303", f"sheets of assessment {meta['assessment'][i]} disagree on {f}: "
-                f"{meta[f][i] or '(empty)'!s} here, {firsts[meta['assessment'][i]] or '(empty)'} "
-                "on its first sheet", refs(int(i)), f, value=meta[f][i])))
+            found.append(
+                (
+                    int(i),
+                    -2,
+                    Problem(
+                        "FR303",
+                        f"sheets of assessment {meta['assessment'][i]} disagree on {f}: "
+                        f"{meta[f][i] or '(empty)'!s} here, "
+                        f"{firsts[meta['assessment'][i]] or '(empty)'} on its first sheet",
+                        refs(int(i)),
+                        f,
+                        value=meta[f][i],
+                    ),
+                )
+            )
 
 
 def _global_refs(batch: SheetBatch) -> Any:
@@ -1762,4 +2142,4 @@ def _global_refs(batch: SheetBatch) -> Any:
 
 def describe_item(item: Item) -> str:
     """``id ("text…")`` for messages."""
-    return f"{item.id} (\"{_short(item.text)}\")"
+    return f'{item.id} ("{_short(item.text)}")'

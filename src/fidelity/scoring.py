@@ -271,9 +271,15 @@ class ScoreResult:
         }
         for d, dom in enumerate(self.domain_ids):
             data[dom] = self.domains[:, d]
-        data.update(overall=self.overall, band=self.band, n_answered=self.n_answered,
-                    n_na=self.n_na, n_missing=self.n_missing, n_not_asked=self.n_not_asked,
-                    source=self.source)
+        data.update(
+            overall=self.overall,
+            band=self.band,
+            n_answered=self.n_answered,
+            n_na=self.n_na,
+            n_missing=self.n_missing,
+            n_not_asked=self.n_not_asked,
+            source=self.source,
+        )
         if self.migrated_from is not None:
             data["migrated_from"] = self.migrated_from
         frame = pd.DataFrame(data)
@@ -290,8 +296,9 @@ class ScoreResult:
         frame = self.to_pandas()
         cols = [*self.domain_ids, "overall"]
         if frame.empty:
-            out = pd.DataFrame(columns=["assessment", "site", "informant", "basis", "n_sheets",
-                                        *cols, "band"])
+            out = pd.DataFrame(
+                columns=["assessment", "site", "informant", "basis", "n_sheets", *cols, "band"]
+            )
             out.attrs["provenance"] = self.provenance
             return out
         groups = frame.groupby("assessment", sort=False)
@@ -302,16 +309,21 @@ class ScoreResult:
         cons = frame[frame["consensus"]].drop_duplicates("assessment").set_index("assessment")
         scores.loc[cons.index, cols] = cons[cols]
         n_raters = raters.reindex(scores.index).fillna(0).astype(int)
-        basis = np.where(n_raters.to_numpy() <= 1, "single rating",
-                         "mean of " + n_raters.astype(str).to_numpy() + " raters").astype(object)
+        basis = np.where(
+            n_raters.to_numpy() <= 1,
+            "single rating",
+            "mean of " + n_raters.astype(str).to_numpy() + " raters",
+        ).astype(object)
         basis[scores.index.isin(cons.index)] = "consensus"
-        out = pd.DataFrame({
-            "assessment": scores.index.to_numpy(),
-            "site": first["site"].to_numpy(),
-            "informant": first["informant"].to_numpy(),
-            "basis": basis,
-            "n_sheets": n_sheets.to_numpy(),
-        })
+        out = pd.DataFrame(
+            {
+                "assessment": scores.index.to_numpy(),
+                "site": first["site"].to_numpy(),
+                "informant": first["informant"].to_numpy(),
+                "basis": basis,
+                "n_sheets": n_sheets.to_numpy(),
+            }
+        )
         for col in cols:
             out[col] = np.round(scores[col].to_numpy(dtype=float), DECIMALS)
         out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))
@@ -333,15 +345,17 @@ class ScoreResult:
                 for col in cols:
                     x = part[col].to_numpy(dtype=float)
                     x = x[~np.isnan(x)]
-                    rows.append({
-                        "site": site,
-                        "score": col,
-                        "n": int(x.size),
-                        "mean": float(np.mean(x)) if x.size else np.nan,
-                        "sd": float(np.std(x, ddof=1)) if x.size > 1 else np.nan,
-                        "min": float(np.min(x)) if x.size else np.nan,
-                        "max": float(np.max(x)) if x.size else np.nan,
-                    })
+                    rows.append(
+                        {
+                            "site": site,
+                            "score": col,
+                            "n": int(x.size),
+                            "mean": float(np.mean(x)) if x.size else np.nan,
+                            "sd": float(np.std(x, ddof=1)) if x.size > 1 else np.nan,
+                            "min": float(np.min(x)) if x.size else np.nan,
+                            "max": float(np.max(x)) if x.size else np.nan,
+                        }
+                    )
         out = pd.DataFrame(rows, columns=["site", "score", "n", "mean", "sd", "min", "max"])
         out.attrs["provenance"] = self.provenance
         return out
@@ -353,8 +367,10 @@ class ScoreResult:
         return {
             "provenance": self.provenance,
             "domains": [{"id": d.id, "name": d.name} for d in inst.domains],
-            "bands": [{"id": b.id, "label": b.label, "lower": b.lower, "upper": b.upper}
-                      for b in inst.scoring.bands],
+            "bands": [
+                {"id": b.id, "label": b.label, "lower": b.lower, "upper": b.upper}
+                for b in inst.scoring.bands
+            ],
             "sheets": _records(self.to_pandas()),
             "assessments": _records(self.by_assessment()),
             "sites": _records(self.by_site()),

@@ -103,8 +103,9 @@ class SimulatedAudit:
     def _build_records(self) -> list[dict[str, Any]]:
         inst = self.instrument
         item_ids = [it.id for it in inst.items]
-        asked = {i.id: np.array([i.id in it.informants for it in inst.items])
-                 for i in inst.informants}
+        asked = {
+            i.id: np.array([i.id in it.informants for it in inst.items]) for i in inst.informants
+        }
         out = []
         for s in range(len(self)):
             a = int(self.sheet_assessment[s])
@@ -115,16 +116,18 @@ class SimulatedAudit:
                     continue
                 v = self.values[s, j]
                 ratings[item] = "NA" if self.na[s, j] else (None if np.isnan(v) else int(v))
-            out.append({
-                "instrument": inst.spec,
-                "assessment": self.assessment_ids[a],
-                "rater": self.rater[s],
-                "site": self.sites[int(self.assessment_site[a])],
-                "informant": inf,
-                "date": self.date[s],
-                "consensus": bool(self.consensus[s]),
-                "ratings": ratings,
-            })
+            out.append(
+                {
+                    "instrument": inst.spec,
+                    "assessment": self.assessment_ids[a],
+                    "rater": self.rater[s],
+                    "site": self.sites[int(self.assessment_site[a])],
+                    "informant": inf,
+                    "date": self.date[s],
+                    "consensus": bool(self.consensus[s]),
+                    "ratings": ratings,
+                }
+            )
         return out
 
     def to_pandas(self) -> pd.DataFrame:
@@ -158,8 +161,7 @@ class SimulatedAudit:
     def write_json(self, path: str | Path) -> Path:
         """Write the sheets as one JSON list."""
         p = Path(path)
-        p.write_text(json.dumps(self.sheets, indent=1, ensure_ascii=False) + "\n",
-                     encoding="utf-8")
+        p.write_text(json.dumps(self.sheets, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return p
 
     def truth(self) -> pd.DataFrame:
@@ -231,8 +233,9 @@ def simulate_audit(
     mean = float(site_mean if site_mean is not None else lo.min() + 0.57 * (hi.max() - lo.min()))
 
     sites = tuple(f"site-{k + 1:02d}" for k in range(n_sites))
-    true_site = np.clip(rng.normal(mean, site_sd, size=(n_sites, len(domain_ids))),
-                        lo.min(), hi.max())
+    true_site = np.clip(
+        rng.normal(mean, site_sd, size=(n_sites, len(domain_ids))), lo.min(), hi.max()
+    )
     beta = rng.normal(0.0, item_sd, size=m)
     for d in range(len(domain_ids)):
         sel = dom_of == d
@@ -244,8 +247,12 @@ def simulate_audit(
     a_inf = tuple(informants[k % n_inf] for k in range(n_a))
     a_ids = tuple(f"{sites[a_site[k]]}-{a_inf[k]}" for k in range(n_a))
     delta = np.array([effects.get(i, 0.0) for i in a_inf])
-    mu = (true_site[a_site][:, dom_of] + delta[:, None] + beta[None, :]
-          + rng.normal(0.0, interview_sd, size=(n_a, m)))
+    mu = (
+        true_site[a_site][:, dom_of]
+        + delta[:, None]
+        + beta[None, :]
+        + rng.normal(0.0, interview_sd, size=(n_a, m))
+    )
     asked_by = {i.id: np.array([i.id in it.informants for it in items]) for i in inst.informants}
     asked = np.stack([asked_by[i] for i in a_inf]) if n_a else np.zeros((0, m), dtype=bool)
     na_a = (rng.random((n_a, m)) < p_na) & allow_na[None, :] & asked
@@ -261,8 +268,9 @@ def simulate_audit(
     raters = tuple(f"rater-{k + 1}" for k in range(n_raters))
     first = rng.integers(0, n_raters, size=n_a)
     second = (first + rng.integers(1, max(n_raters, 2), size=n_a)) % n_raters
-    bias = rng.normal(0.0, rater_bias_sd, size=n_raters) if rater_bias_sd > 0 else np.zeros(
-        n_raters)
+    bias = (
+        rng.normal(0.0, rater_bias_sd, size=n_raters) if rater_bias_sd > 0 else np.zeros(n_raters)
+    )
 
     # sheets, grouped by assessment: first rater, second rater, consensus
     per_a = 1 + double.astype(int) + cons_a.astype(int)
@@ -287,18 +295,41 @@ def simulate_audit(
     dates = tuple((start + _dt.timedelta(days=int(a_day[a]))).isoformat() for a in sheet_a)
 
     params = {
-        "seed": seed, "n_sites": n_sites, "informants": list(informants),
-        "double_rated": double_rated, "consensus": consensus, "rater_sd": rater_sd,
-        "rater_bias_sd": rater_bias_sd, "n_raters": n_raters, "site_mean": mean,
-        "site_sd": site_sd, "item_sd": item_sd, "interview_sd": interview_sd,
-        "informant_effects": {i: effects.get(i, 0.0) for i in informants}, "p_na": p_na,
-        "p_missing": p_missing, "start_date": start_date, "days": days,
+        "seed": seed,
+        "n_sites": n_sites,
+        "informants": list(informants),
+        "double_rated": double_rated,
+        "consensus": consensus,
+        "rater_sd": rater_sd,
+        "rater_bias_sd": rater_bias_sd,
+        "n_raters": n_raters,
+        "site_mean": mean,
+        "site_sd": site_sd,
+        "item_sd": item_sd,
+        "interview_sd": interview_sd,
+        "informant_effects": {i: effects.get(i, 0.0) for i in informants},
+        "p_na": p_na,
+        "p_missing": p_missing,
+        "start_date": start_date,
+        "days": days,
     }
     return SimulatedAudit(
-        instrument=inst, params=params, sites=sites, assessment_ids=a_ids,
-        assessment_site=a_site, assessment_informant=a_inf, double_rated=double,
-        true_site=true_site, true_item=mu, sheet_assessment=sheet_a, rater=rater_names,
-        consensus=is_cons, date=dates, values=values, na=na, latent=latent,
+        instrument=inst,
+        params=params,
+        sites=sites,
+        assessment_ids=a_ids,
+        assessment_site=a_site,
+        assessment_informant=a_inf,
+        double_rated=double,
+        true_site=true_site,
+        true_item=mu,
+        sheet_assessment=sheet_a,
+        rater=rater_names,
+        consensus=is_cons,
+        date=dates,
+        values=values,
+        na=na,
+        latent=latent,
     )
 
 
@@ -306,8 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fidelity.simulate``: write a synthetic audit as CSV and/or JSON."""
     from fidelity.catalog import load_instrument
 
-    parser = argparse.ArgumentParser(prog="python -m fidelity.simulate",
-                                     description="Write a seeded synthetic audit.")
+    parser = argparse.ArgumentParser(
+        prog="python -m fidelity.simulate", description="Write a seeded synthetic audit."
+    )
     parser.add_argument("--instrument", default="enrich-peer-support")
     parser.add_argument("--sites", type=int, default=24)
     parser.add_argument("--double-rated", type=float, default=1 / 3)
@@ -319,17 +351,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--truth", type=Path, help="write the true site levels (CSV) here")
     args = parser.parse_args(argv)
     inst = load_instrument(args.instrument)
-    audit = simulate_audit(inst, n_sites=args.sites, double_rated=args.double_rated,
-                           consensus=args.consensus, rater_sd=args.rater_sd, seed=args.seed)
+    audit = simulate_audit(
+        inst,
+        n_sites=args.sites,
+        double_rated=args.double_rated,
+        consensus=args.consensus,
+        rater_sd=args.rater_sd,
+        seed=args.seed,
+    )
     if args.csv:
         audit.write_csv(args.csv)
     if args.json:
         audit.write_json(args.json)
     if args.truth:
         audit.truth().round(4).to_csv(args.truth, index=False, lineterminator="\n")
-    sys.stdout.write(f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at "
-                     f"{len(audit.sites)} sites; expected latent item ICC "
-                     f"{audit.expected_icc():.3f}\n")
+    sys.stdout.write(
+        f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at "
+        f"{len(audit.sites)} sites; expected latent item ICC "
+        f"{audit.expected_icc():.3f}\n"
+    )
     return 0
 
 
