@@ -1,0 +1,140 @@
+"""The audit simulator: reproducible, shaped as asked, valid, and honest about its truth."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fidelity
+from fidelity.ratings import validate
+from fidelity.simulate import simulate_audit
+
+ROOT = Path(__file__).parent.parent
+ENRICH = fidelity.load_instrument("enrich-peer-support@1.1.0")
+
+
+def test_same_seed_same_audit_other_seed_other_audit() -> None:
+    a = simulate_audit(ENRICH, n_sites=6, seed=11)
+    b = simulate_audit(ENRICH, n_sites=6, seed=11)
+    c = simulate_audit(ENRICH, n_sites=6, seed=12)
+    assert a.sheets == b.sheets
+    assert np.array_equal(a.true_site, b.true_site)
+    assert a.sheets != c.sheets
+
+
+def test_shape_of_the_default_audit() -> None:
+    sim = simulate_audit(ENRICH, seed=1)
+    assert len(sim.sites) == 24 and len(sim.assessment_ids) == 72
+    assert int(sim.double_rated.sum()) == 24
+    assert int(sim.consensus.sum()) == 12
+    assert len(sim) == 72 + 24 + 12
+    raters = {}
+    for s in sim.sheets:
+        raters.setdefault(s["assessment"], []).append(s["rater"])
+    assert all(len(set(r)) == len(r) for r in raters.values())  # two different raters
+    assert sim.truth().shape == (24, 1 + len(ENRICH.domains))
+    assert set(sim.assessment_informant) == {"peer-worker", "supervisor", "person-supported"}
+
+
+def test_simulated_sheets_are_valid_with_only_missing_answer_warnings() -> None:
+    sim = simulate_audit(ENRICH, n_sites=10, seed=4)
+    problems = validate(ENRICH, sim.sheets)
+    assert problems.ok and {p.code for p in problems} <= {"FR105"}
+    assert len(problems) > 0  # some cells are missing by design
+    # and the same through the wide CSV layout
+    frame_problems = validate(ENRICH, sim.to_pandas())
+    assert [p.code for p in frame_problems] == [p.code for p in problems]
+
+
+def test_empty_cells_follow_the_informants_and_na_only_where_allowed() -> None:
+    sim = simulate_audit(ENRICH, n_sites=20, seed=9, p_na=0.5)
+    allow_na = np.array([it.allow_na for it in ENRICH.items])
+    assert not sim.na[:, ~allow_na].any() and sim.na[:, allow_na].any()
+    for s in sim.sheets[:30]:
+        asked = {it.id for it in ENRICH.items if s["informant"] in it.informants}
+        assert set(s["ratings"]) == asked
+
+
+def test_consensus_sheets_record_the_rounded_truth() -> None:
+    sim = simulate_audit(ENRICH, n_sites=8, seed=2, p_missing=0.0)
+    reverse = np.array([it.reverse for it in ENRICH.items])
+    for s in np.flatnonzero(sim.consensus):
+        a = sim.sheet_assessment[s]
+        truth = np.clip(np.round(sim.true_item[a]), 1, 4)
+        truth = np.where(reverse, 5 - truth, truth)
+        got = sim.values[s]
+        given = ~np.isnan(got)
+        assert np.array_equal(got[given], truth[given])
+
+
+def test_expected_icc_is_recovered_from_the_latent_ratings() -> None:
+    """One-way ICC(1,1) on the double-rated interviews' latent ratings matches the truth the
+    simulator reports (a check on what a later reliability test will rely on)."""
+    sim = simulate_audit(
+        ENRICH, n_sites=300, seed=21, double_rated=1.0, consensus=0.0, p_missing=0.0
+    )
+    pairs = sim.latent.reshape(-1, 2, sim.latent.shape[1])  # assessment x rater x item
+    estimates = []
+    for j in range(pairs.shape[2]):
+        x = pairs[:, :, j]
+        x = x[~np.isnan(x).any(axis=1)]
+        n, k = x.shape
+        grand = x.mean()
+        msb = k * ((x.mean(axis=1) - grand) ** 2).sum() / (n - 1)
+        msw = ((x - x.mean(axis=1, keepdims=True)) ** 2).sum() / (n * (k - 1))
+        estimates.append((msb - msw) / (msb + (k - 1) * msw))
+    assert np.mean(estimates) == pytest.approx(sim.expected_icc(), abs=0.03)
+
+
+def test_more_rater_noise_means_less_reliability() -> None:
+    quiet = simulate_audit(ENRICH, n_sites=30, seed=3, rater_sd=0.2)
+    noisy = simulate_audit(ENRICH, n_sites=30, seed=3, rater_sd=1.0)
+    assert quiet.expected_icc() > noisy.expected_icc()
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="unknown informant"):
+        simulate_audit(ENRICH, informants=["nurse"])
+    with pytest.raises(ValueError, match="fractions"):
+        simulate_audit(ENRICH, double_rated=1.5)
+
+
+def test_the_shipped_example_is_what_the_script_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "make_example", ROOT / "examples" / "make_example.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "HERE", tmp_path)
+    module.main()
+    for name in ("enrich-audit.csv", "enrich-audit.json", "enrich-audit-truth.csv"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "examples" / name).read_bytes(), name
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    from fidelity.simulate import main
+
+    assert (
+        main(
+            [
+                "--sites",
+                "2",
+                "--seed",
+                "1",
+                "--csv",
+                str(tmp_path / "a.csv"),
+                "--json",
+                str(tmp_path / "a.json"),
+                "--truth",
+                str(tmp_path / "t.csv"),
+            ]
+        )
+        == 0
+    )
+    assert validate(ENRICH, tmp_path / "a.csv").ok
