@@ -28,6 +28,8 @@ _EXPORTS = {
     "simulate_audit": "fidelity.simulate",
     "reliability": "fidelity.reliability",
     "psychometrics": "fidelity.psychometrics",
+    "reliability_report": "fidelity.report",
+    "ReliabilityReport": "fidelity.report",
 }
 
 __all__ = [
@@ -35,11 +37,22 @@ __all__ = [
     "Instrument",
     "InstrumentError",
     "InstrumentProblem",
+    "Problem",
+    "RatingSheet",
+    "ReliabilityReport",
+    "ScoreResult",
+    "SheetBatch",
+    "SheetsInvalidError",
     "__version__",
     "list_instruments",
     "load_instrument",
     "psychometrics",
+    "read_sheets",
     "reliability",
+    "reliability_report",
+    "score",
+    "simulate_audit",
+    "validate",
 ]
 
 if TYPE_CHECKING:
@@ -55,6 +68,7 @@ if TYPE_CHECKING:
         read_sheets,
         validate,
     )
+    from fidelity.report import ReliabilityReport, reliability_report
     from fidelity.scoring import ScoreResult, score
     from fidelity.simulate import simulate_audit
 

@@ -20,6 +20,7 @@ API_MODULES: tuple[str, ...] = (
     "scoring",
     "reliability",
     "psychometrics",
+    "report",
     "simulate",
     "versions",
 )

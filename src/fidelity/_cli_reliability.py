@@ -1,0 +1,88 @@
+"""The ``reliability`` command: the audit reliability report from rating sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fidelity.cli import EXIT_INVALID, app, atomic_write, console, fail, print_json
+
+
+@app.command("reliability")
+def reliability_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Rating-sheet files (.csv wide or long, .json, .jsonl, .xlsx).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    instrument: Annotated[
+        str | None,
+        typer.Option(
+            "--instrument",
+            "-i",
+            metavar="SPEC",
+            help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            file_okay=False,
+            help="Also write reliability.json and one CSV per table here.",
+        ),
+    ] = None,
+    n_bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for alpha CIs.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20240601,
+    confidence: Annotated[
+        float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
+    ] = 0.95,
+) -> None:
+    """Inter-rater reliability (double-rated assessments), internal consistency and item
+    spread of an audit, with the criteria behind every flag.
+
+    Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
+    """
+    from fidelity._cli_ratings import _resolve_instrument, _write_lines
+    from fidelity.ratings import SheetsInvalidError, read_sheets
+    from fidelity.report import reliability_report
+
+    batch = read_sheets(files)
+    inst = _resolve_instrument(batch, instrument)
+    try:
+        report = reliability_report(
+            inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
+        )
+    except SheetsInvalidError as exc:
+        _write_lines([str(p) for p in exc.problems if p.severity == "error"])
+        fail(
+            f"{len(exc.problems.errors)} error(s) in the rating sheets; no report was made",
+            EXIT_INVALID,
+        )
+    if out is not None:
+        outputs = {"reliability.json": report.to_json() + "\n"}
+        for name, table in report.tables().items():
+            outputs[f"reliability-{name.replace('_', '-')}.csv"] = table.to_csv(
+                index=False, lineterminator="\n"
+            )
+        for name, data in outputs.items():
+            atomic_write(out / name, data)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        report.render(console())
+        typer.echo("Flags:", err=True)
+        for key, text in report.criteria.items():
+            typer.echo(f"  {key}: {text}", err=True)
+    if out is not None:
+        typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
