@@ -809,12 +809,14 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
     # -- scoring ------------------------------------------------------------------------------
     so, sn = old.scoring, new.scoring
     if so.overall != sn.overall:
+        neutral = _overall_rules_agree(old) and _overall_rules_agree(new)
         add(
             Change(
                 "scoring-overall",
                 "scoring",
-                "breaking",
-                f"overall rule {so.overall} → {sn.overall}",
+                "none" if neutral else "breaking",
+                f"overall rule {so.overall} → {sn.overall}"
+                + (" (the two rules give the same score for every sheet here)" if neutral else ""),
                 old=so.overall,
                 new=sn.overall,
             )
@@ -880,6 +882,32 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
         mapping_problems=tuple(_mapping_conflicts(old, new)),
         domains=_comparability(old, new, changes),
     )
+
+
+def _overall_rules_agree(inst: Instrument) -> bool:
+    """Whether ``mean_of_domains`` and ``mean_of_items`` give the same overall score for every
+    sheet on this structure (so switching between them changes nothing).
+
+    With one domain the two agree when the domain can only be missing with no item answered
+    (``min_answered`` 1) or a missing domain makes the overall score missing anyway
+    (``max_missing_domains`` 0). With several domains they agree only when every domain is
+    scored only when complete (``min_answered`` = its number of items), all domains carry the
+    same total weight (so the item mean is the mean of domain means), and a missing domain
+    leaves no answered item behind for the item mean (``max_missing_domains`` 0, or
+    single-item domains).
+    """
+    m = inst.scoring.max_missing_domains
+    if len(inst.domains) == 1:
+        return m == 0 or inst.domains[0].min_answered == 1
+    totals = []
+    for dom in inst.domains:
+        members = inst.items_in(dom.id)
+        if dom.min_answered != len(members):
+            return False
+        if m != 0 and len(members) != 1:
+            return False
+        totals.append(sum(it.weight for it in members))
+    return all(math.isclose(t, totals[0], rel_tol=1e-12) for t in totals)
 
 
 def _bands_text(bands: Iterable[Any]) -> str:
