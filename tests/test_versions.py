@@ -168,12 +168,7 @@ def _pool(inst: Instrument, seed: int, n_random: int = 160) -> list[dict[str, An
         members = inst.items_in(dom.id)
         for k in range(len(members) + 1):
             keep = {m.id for m in members[:k]}
-            add(
-                {
-                    o.id: (best(o) if (o.domain != dom.id or o.id in keep) else None)
-                    for o in items
-                }
-            )
+            add({o.id: (best(o) if (o.domain != dom.id or o.id in keep) else None) for o in items})
     domain_ids = [dom.id for dom in inst.domains]
     for mask in range(1, 2 ** len(domain_ids)):
         gone = {d for k, d in enumerate(domain_ids) if mask >> k & 1}
@@ -260,9 +255,10 @@ def _mutate(data: dict[str, Any], kind: str, rnd: random.Random) -> dict[str, An
         victim = rnd.choice(by_domain[d])
         items.remove(victim)
         doms[d]["min_answered"] = min(doms[d]["min_answered"], len(by_domain[d]) - 1)
-        if doms[d]["min_answered"] != next(x for x in data["domains"] if x["id"] == d)[
-            "min_answered"
-        ]:
+        if (
+            doms[d]["min_answered"]
+            != next(x for x in data["domains"] if x["id"] == d)["min_answered"]
+        ):
             return None
         if kind == "remove-mapped":
             new["changes"]["item_map"] = {victim["id"]: None}
@@ -635,7 +631,9 @@ def test_lint_refuses_a_changed_released_file(tmp_path: Path) -> None:
 
 def test_lock_format_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "released.lock"
-    path.write_text(format_lock({"b@1.0.0": "ab" * 32, "a@1.10.0": "cd" * 32, "a@1.2.0": "ef" * 32}))
+    path.write_text(
+        format_lock({"b@1.0.0": "ab" * 32, "a@1.10.0": "cd" * 32, "a@1.2.0": "ef" * 32})
+    )
     entries = read_lock(path)
     assert list(entries) == ["a@1.2.0", "a@1.10.0", "b@1.0.0"]
     path.write_text("a@1.0.0 nohash\n")
@@ -668,17 +666,20 @@ def test_migrating_100_to_110_keeps_scores_and_records_provenance() -> None:
         )
     migrated = migrate(sheets, old, new)
     for before, after in zip(sheets, migrated, strict=True):
-        assert after["ratings"]["con-identity-communities"] == before["ratings"][
-            "con-own-communities"
-        ]
+        assert (
+            after["ratings"]["con-identity-communities"] == before["ratings"]["con-own-communities"]
+        )
         assert "con-own-communities" not in after["ratings"]
         for added in ("rel-dependable", "exp-wellbeing-in-role", "ctl-accessible-support"):
             assert after["ratings"][added] is None
         (step,) = after["migrations"]
         assert step["from"] == old.spec and step["to"] == new.spec
         assert step["from_hash"] == old.content_hash and step["to_hash"] == new.content_hash
-        assert step["added_missing"] == ["rel-dependable", "exp-wellbeing-in-role",
-                                         "ctl-accessible-support"]
+        assert step["added_missing"] == [
+            "rel-dependable",
+            "exp-wellbeing-in-role",
+            "ctl-accessible-support",
+        ]
     a, b = _scores(old, sheets), _scores(new, migrated)
     for col in [*(d.id for d in old.domains), "overall", "band"]:
         assert all(_same(x, y) for x, y in zip(a[col], b[col], strict=True)), col
@@ -690,8 +691,11 @@ def test_migration_drops_unmapped_items_and_never_invents() -> None:
     old, new = _bundled("1.1.0"), _bundled("1.0.0")
     migrated = migrate([_sheet(old, 4)], old, new)[0]
     step = migrated["migrations"][0]
-    assert set(step["dropped"]) == {"rel-dependable", "exp-wellbeing-in-role",
-                                    "ctl-accessible-support"}
+    assert set(step["dropped"]) == {
+        "rel-dependable",
+        "exp-wellbeing-in-role",
+        "ctl-accessible-support",
+    }
     assert step["dropped"]["rel-dependable"] == 4
     assert set(migrated["ratings"]) == {it.id for it in new.items}
     assert migrated["ratings"]["con-own-communities"] == 4
@@ -714,8 +718,12 @@ def test_migration_refusals_say_why() -> None:
         plan_migration(_inst(data), _inst(flipped), loader=None)
     no_na = _next(data, "2.0.0")
     no_na["items"][2]["allow_na"] = False
-    sheet = {"instrument": "mini@1.0.0", "assessment": "a", "rater": "r",
-             "ratings": {"t-open": 2, "c-goals": 3, "c-pace": "NA"}}
+    sheet = {
+        "instrument": "mini@1.0.0",
+        "assessment": "a",
+        "rater": "r",
+        "ratings": {"t-open": 2, "c-goals": 3, "c-pace": "NA"},
+    }
     with pytest.raises(MigrationRefused, match="c-pace is NA, which c-pace in mini@2.0.0"):
         migrate([sheet], _inst(data), _inst(no_na), loader=None)
     bad = dict(sheet, ratings={"t-open": 9})
