@@ -35,8 +35,9 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -111,16 +112,16 @@ ABSENT = _Absent()
 # Problems
 
 
-@dataclass(frozen=True)
-class SheetRef:
+class SheetRef(NamedTuple):
     """Where a sheet came from: file and row (CSV/XLSX), line (JSON Lines) or list index, and
     the sheet's assessment and rater when known. Rows count records as a spreadsheet shows them
-    (the header is row 1); indexes count from 0."""
+    (the header is row 1); indexes count from 0. (A named tuple: cheap to create by the
+    hundred thousand when every cell of a large file has a problem.)"""
 
     file: str | None = None
     row: int | None = None
     line: int | None = None
-    index: int | None = None
+    index: int | None = None  # type: ignore[assignment]  # shadows tuple.index on purpose
     assessment: str | None = None
     rater: str | None = None
 
@@ -514,13 +515,14 @@ class _Segment:
         p = int(self.positions[i]) if pos is None else pos
         a = _ident(self.fields.get("assessment"), i)
         r = _ident(self.fields.get("rater"), i)
-        if self.locator == "row":
-            return SheetRef(self.source, row=p, assessment=a, rater=r)
-        if self.locator == "line":
-            return SheetRef(self.source, line=p, assessment=a, rater=r)
-        if self.locator == "index":
-            return SheetRef(self.source, index=p, assessment=a, rater=r)
-        return SheetRef(self.source, assessment=a, rater=r)
+        loc = self.locator
+        if loc == "row":
+            return SheetRef(self.source, p, None, None, a, r)
+        if loc == "line":
+            return SheetRef(self.source, None, p, None, a, r)
+        if loc == "index":
+            return SheetRef(self.source, None, None, p, a, r)
+        return SheetRef(self.source, None, None, None, a, r)
 
     def path(self, i: int, *parts: str) -> str:
         """JSON path (records) or column name (tabular) of a value in local sheet ``i``."""
@@ -537,9 +539,11 @@ def _ident(col: NDArray[Any] | None, i: int) -> str | None:
     if col is None:
         return None
     v = col[i]
-    if v is None or v is ABSENT or v == "" or (isinstance(v, float) and v != v):
+    if type(v) is str:
+        return v or None
+    if v is None or v is ABSENT or (isinstance(v, float) and v != v):
         return None
-    return v if isinstance(v, str) else repr(v)
+    return repr(v)
 
 
 class SheetBatch:
@@ -689,7 +693,7 @@ def _read_file(path: Path, fmt: str | None) -> _Segment:
         return _read_json(name, text)
     if kind == "jsonl":
         return _read_jsonl(name, text)
-    return _read_csv(name, text)
+    return _read_csv(name, text, data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
 
 
 def _decode(name: str, data: bytes) -> str | _Segment:
@@ -905,7 +909,7 @@ def _header_problem(name: str, header: Sequence[str]) -> Problem | None:
     )
 
 
-def _read_csv(name: str, text: str) -> _Segment:
+def _read_csv(name: str, text: str, raw: bytes | None = None) -> _Segment:
     try:
         header_reader = csv.reader(io.StringIO(text), strict=True)
         header = next(header_reader)
@@ -936,7 +940,7 @@ def _read_csv(name: str, text: str) -> _Segment:
                 SheetRef(name, row=1),
             ),
         )
-    columns, rows, problems = _csv_table(name, text, header)
+    columns, rows, problems = _csv_table(name, text, header, raw)
     long = all(c in header for c in _LONG_COLUMNS)
     if long:
         seg = _long_segment(name, header, columns, rows, "text")
@@ -947,7 +951,7 @@ def _read_csv(name: str, text: str) -> _Segment:
 
 
 def _csv_table(
-    name: str, text: str, header: list[str]
+    name: str, text: str, header: list[str], raw: bytes | None = None
 ) -> tuple[list[NDArray[Any]], NDArray[np.int64], list[Problem]]:
     """Parse the data rows: ``(columns, row numbers, problems)``.
 
@@ -955,16 +959,15 @@ def _csv_table(
     lets pandas' C parser read every cell as text; anything irregular (a row with too many or
     too few fields, odd quoting) goes to the exact, slower path through the ``csv`` module,
     which reports every bad row."""
-    fast = _csv_fast(text, header)
+    fast = _csv_fast(text.encode("utf-8") if raw is None else raw, header)
     if fast is not None:
         return fast[0], fast[1], []
     return _csv_slow(name, text, header)
 
 
-def _csv_fast(text: str, header: list[str]) -> tuple[list[NDArray[Any]], NDArray[np.int64]] | None:
+def _csv_fast(raw: bytes, header: list[str]) -> tuple[list[NDArray[Any]], NDArray[np.int64]] | None:
     import pandas as pd
 
-    raw = text.encode("utf-8")
     b = np.frombuffer(raw, dtype=np.uint8)
     quote = b == 34
     newline = b == 10
@@ -989,8 +992,9 @@ def _csv_fast(text: str, header: list[str]) -> tuple[list[NDArray[Any]], NDArray
     rows = (np.flatnonzero(~data_blank) + 2).astype(np.int64)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
+            io.BytesIO(raw),
+            encoding="utf-8",
+            dtype="category",
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=True,
@@ -1001,7 +1005,13 @@ def _csv_fast(text: str, header: list[str]) -> tuple[list[NDArray[Any]], NDArray
         return None
     if len(frame) != rows.size or frame.shape[1] != len(header):
         return None
-    columns = [frame.iloc[:, k].to_numpy(dtype=object) for k in range(len(header))]
+    # Every column is read as a categorical of its text cells: one string per distinct value
+    # instead of one per cell, and the codes are what validation would compute anyway.
+    # Sheet fields are turned back into plain arrays; rating columns stay categorical.
+    columns: list[Any] = []
+    for k, name in enumerate(header):
+        col = frame.iloc[:, k].array
+        columns.append(np.asarray(col, dtype=object) if name in FIELDS else col)
     return columns, rows
 
 
@@ -1412,7 +1422,7 @@ def check_sheets(inst: Instrument, sheets: Any) -> _Checked:
         }
         meta["consensus"] = np.zeros(0, dtype=bool)
     _check_relations(batch, meta, found)
-    found.sort(key=lambda t: (t[0], t[1]))
+    found.sort(key=itemgetter(0, 1))
     problems = ProblemList(p for _, _, p in found)
     if offset == 0 and not problems:
         problems.append(Problem("FR002", "no rating sheets were given"))
@@ -1559,8 +1569,18 @@ def _check_segment(
         "of the domain score"
         for j, k in enumerate(c.item_ids)
     ]
+    # one SheetRef per sheet (a sheet often misses several items); paths precomputed
+    refs: dict[int, SheetRef] = {}
+    by_cell = seg.cell_positions is not None
+    flat_paths = seg.tabular or seg.locator == "row"
+    item_ids, labels, allowed = c.item_ids, c.labels, c.allowed_words
     for ii, jj in zip(rows_u.tolist(), cols_u.tolist(), strict=True):
-        item_id = c.item_ids[jj]
+        item_id = item_ids[jj]
+        if by_cell:
+            ref = seg.ref(ii, _cell_pos(seg, item_id, ii))
+        else:
+            ref = refs.get(ii) or refs.setdefault(ii, seg.ref(ii))
+        path = item_id if flat_paths else seg.path(ii, "ratings", item_id)
         found.append(
             (
                 offset + ii,
@@ -1568,12 +1588,12 @@ def _check_segment(
                 Problem(
                     "FR105",
                     messages[jj],
-                    seg.ref(ii, _cell_pos(seg, item_id, ii)),
-                    seg.path(ii, "ratings", item_id),
+                    ref,
+                    path,
                     item_id,
-                    c.labels[jj],
+                    labels[jj],
                     None,
-                    c.allowed_words[jj],
+                    allowed[jj],
                     "warning",
                 ),
             )
@@ -1603,6 +1623,13 @@ def _factorize(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
     """Codes and uniques of an object column whose values are str or None."""
     import pandas as pd
 
+    if isinstance(col, pd.Categorical):
+        cat_codes = np.asarray(col.codes, dtype=np.intp)
+        cats = list(col.categories)
+        if (cat_codes < 0).any():
+            cat_codes = np.where(cat_codes < 0, len(cats), cat_codes)
+            cats.append(None)
+        return cat_codes, cats
     if col.size == 0:
         return np.zeros(0, dtype=np.intp), []
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
