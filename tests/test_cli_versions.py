@@ -142,7 +142,18 @@ def test_migrate_writes_migrated_sheets_that_score_the_same(tmp_path: Path) -> N
     after = fidelity.score(fidelity.load_instrument(V110), out / "audit.json").to_pandas()
     assert before["overall"].tolist() == after["overall"].tolist()
     assert after["migrated_from"].tolist() == [V100] * 4
-    assert after.attrs["provenance"]["migrated_sheets"] == 4
+    provenance = after.attrs["provenance"]
+    assert provenance["migrated_sheets"] == 4
+    assert provenance["comparability"][V100] == {
+        "domains": {
+            "trusting-relationships": "extended",
+            "reciprocity": "identical",
+            "experiential-knowledge": "extended",
+            "choice-and-control": "extended",
+            "strengths-and-connections": "identical",
+        },
+        "overall": "comparable",
+    }
     # the score command accepts them as they are
     scored = runner.invoke(app, ["validate", str(out / "audit.json")])
     assert scored.exit_code == 0, scored.output

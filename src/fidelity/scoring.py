@@ -248,11 +248,17 @@ class ScoreResult:
             return {}
         origins = sorted({v for v in self.migrated_from.tolist() if v is not None})
         n = sum(v is not None for v in self.migrated_from.tolist())
+        from fidelity.versions import comparability_between
+
         return {
             "migrated_sheets": n,
             "migrated_from": origins,
             "migration_note": f"{n} sheet(s) were rated on {', '.join(origins)} and migrated "
-            f"to {self.instrument}; see `fidelity diff` for which domains are comparable",
+            f"to {self.instrument}; 'comparability' says which domain scores can be compared "
+            "with scores on the original version",
+            "comparability": {
+                o: comparability_between(o, self._compiled.inst) for o in origins
+            },
         }
 
     def to_pandas(self) -> pd.DataFrame:

@@ -1840,3 +1840,35 @@ def scaffold(inst_id: str, version: str, *, base: Instrument | None = None) -> s
         scale=scale.id,
         anchors=anchors,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparability for score outputs
+
+
+def comparability_between(origin: str, target: Instrument) -> dict[str, Any]:
+    """Per-domain comparability (``identical``, ``extended``, ``not-comparable``) of scores on
+    the version ``origin`` (an ``id@version``) with scores on ``target``, plus ``overall``;
+    what score provenance reports for migrated sheets. ``{"error": ...}`` when ``origin``
+    cannot be loaded."""
+    try:
+        old = _default_loader(origin)
+    except Exception as exc:  # provenance must not fail because an old version is gone
+        return {"error": f"cannot load {origin}: {exc}"}
+    return _comparability_cached(old, target)
+
+
+def _comparability_cached(old: Instrument, new: Instrument) -> dict[str, Any]:
+    key = (old.content_hash, new.content_hash)
+    found = _COMPARABILITY.get(key)
+    if found is None:
+        d = diff(old, new)
+        found = {
+            "domains": {c.domain: c.status for c in d.domains},
+            "overall": "comparable" if d.overall_comparable else "not-comparable",
+        }
+        _COMPARABILITY[key] = found
+    return dict(found)
+
+
+_COMPARABILITY: dict[tuple[str, str], dict[str, Any]] = {}
