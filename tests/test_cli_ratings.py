@@ -203,7 +203,7 @@ def test_score_writes_every_output(tmp_path: Path) -> None:
         "scores.json",
     ]
     assert "Mean scores per site" in result.stdout and "site-24" in result.stdout
-    assert "all sites" in result.stdout
+    assert "all 24 sites" in result.stdout
     data = json.loads((out / "scores.json").read_text())
     assert data["provenance"]["instrument"] == "enrich-peer-support@1.1.0"
     assert len(data["sheets"]) == 108 and len(data["assessments"]) == 72

@@ -422,3 +422,17 @@ def test_simulated_enrich_sheets_satisfy_the_strict_schema() -> None:
     assert all(validator.is_valid(s) for s in sim.sheets)
     envelope = validator_for(load_schema("rating-sheet"))
     assert all(envelope.is_valid(s) for s in sim.sheets)
+
+
+def test_long_xlsx_reports_spreadsheet_rows(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["assessment", "rater", "item", "value"])
+    for item, value in (("a1", 4), ("a2", 1), ("a3", "NA"), ("b1", 7)):
+        sheet.append(["A", "r", item, value])
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    (p,) = validate(HAND, path)
+    assert p.code == "FR101" and p.sheet == SheetRef(str(path), row=5, assessment="A", rater="r")

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 LARGE_INPUT_BYTES = 5 * 1024 * 1024
 """Inputs larger than this (in total) get a progress bar."""
+COMPACT_JSON_ABOVE = 10_000
+"""``scores.json`` is indented up to this many sheets and compact above."""
+SITES_SHOWN = 60
+"""The summary table lists this many sites, then says how many more there are."""
 WARNINGS_SHOWN = 10
 """``score`` lists this many warnings, then says how many more there are."""
 
@@ -234,7 +238,9 @@ def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, s
         outputs["scores-by-site.csv"] = result.by_site().to_csv(index=False, lineterminator="\n")
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
-        outputs["scores.json"] = result.to_json() + "\n"
+        # indented for people when small; compact (and several times faster) when large
+        indent = 2 if len(result) <= COMPACT_JSON_ABOVE else None
+        outputs["scores.json"] = result.to_json(indent=indent) + "\n"
     return outputs
 
 
@@ -242,7 +248,6 @@ def _print_site_table(result: ScoreResult) -> None:
     """Per site: number of assessments, mean of each domain and of the overall score."""
     import math
 
-    import numpy as np
     from rich.table import Table
 
     per = result.by_assessment()
@@ -251,7 +256,8 @@ def _print_site_table(result: ScoreResult) -> None:
     legend = "; ".join(f"{c} {d}" for c, d in zip(codes, result.domain_ids, strict=True))
     table = Table(
         title=f"Mean scores per site, {result.instrument}",
-        caption=f"n = assessments (consensus sheet, else mean of raters). {legend}",
+        caption=f"n = assessments (consensus sheet, else mean of raters); all scores per site in "
+        f"scores-by-site.csv. {legend}",
         title_justify="left",
         caption_justify="left",
     )
@@ -262,24 +268,32 @@ def _print_site_table(result: ScoreResult) -> None:
     table.add_column("overall", justify="right")
     table.add_column("band", no_wrap=True)
 
-    def cell(values: Any) -> str:
-        x = [float(v) for v in values if not math.isnan(float(v))]
-        return f"{sum(x) / len(x):.2f}" if x else "-"
+    def fmt(x: float) -> str:
+        return "-" if math.isnan(x) else f"{x:.2f}"
 
-    sites = per["site"].fillna("(no site)")
     from fidelity.scoring import assign_bands
 
-    for site, part in per.groupby(sites, sort=True):
-        means = [cell(part[c]) for c in cols]
-        overall = float(means[-1]) if means[-1] != "-" else math.nan
-        band = None
-        if not math.isnan(overall):
-            band = assign_bands(result._compiled, np.array([overall]))[0]
-        table.add_row(str(site), str(len(part)), *means, band or "-")
+    sites = per["site"].fillna("(no site)")
+    groups = per[cols].astype(float).groupby(sites, sort=True)
+    means = groups.mean()
+    sizes = groups.size()
+    bands = assign_bands(result._compiled, means["overall"].to_numpy(dtype=float))
+    for k, site in enumerate(means.index[:SITES_SHOWN]):
+        row = means.iloc[k]
+        table.add_row(
+            str(site), str(int(sizes.iloc[k])), *(fmt(float(row[c])) for c in cols), bands[k] or "-"
+        )
+    if len(means) > SITES_SHOWN:
+        table.add_row(f"... {len(means) - SITES_SHOWN} more", "", *([""] * len(cols)), "")
     if len(per):
-        means = [cell(per[c]) for c in cols]
+        overall_means = per[cols].astype(float).mean()
         table.add_section()
-        table.add_row("all sites", str(len(per)), *means, "")
+        table.add_row(
+            f"all {len(means)} sites",
+            str(len(per)),
+            *(fmt(float(overall_means[c])) for c in cols),
+            "",
+        )
     console().print(table)
 
 
@@ -294,7 +308,7 @@ class _Progress:
         self._started = False
 
     def __enter__(self) -> _Progress:
-        if self.enabled:
+        if self.enabled and console(stderr=True).is_terminal:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(

@@ -477,6 +477,11 @@ def sheet_schema(inst: Instrument) -> dict[str, Any]:
                 "propertyNames": {"enum": [it.id for it in inst.items]},
                 "additionalProperties": {"type": "string"},
             },
+            "migrations": {
+                "description": "Provenance written by `fidelity migrate`.",
+                "type": "array",
+                "items": {"type": "object"},
+            },
         },
     }
     if conditions:
@@ -1086,9 +1091,12 @@ def _long_segment(
     columns: list[NDArray[Any]],
     positions: NDArray[np.int64],
     mode: Mode,
+    locator: Literal["row", "index"] | None = None,
 ) -> _Segment:
     """Group long rows (one rating per row) into sheets keyed by (assessment, rater)."""
     import pandas as pd
+
+    loc = locator or ("row" if mode == "text" else "index")
 
     cols = dict(zip(header, columns, strict=True))
     problems: list[Problem] = []
@@ -1100,7 +1108,7 @@ def _long_segment(
                 "FR020",
                 f"wrong header for a long table: unknown column(s) "
                 f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}",
-                SheetRef(name, row=1 if mode == "text" else None),
+                SheetRef(name, row=1 if loc == "row" else None),
             )
         )
     key_a = np.array([_key_text(v) for v in cols["assessment"]], dtype=object)
@@ -1117,7 +1125,7 @@ def _long_segment(
             Problem(
                 "FR201",
                 f"long-table row without {_plain_list(what, 'and')}",
-                _long_ref(name, mode, int(positions[i])),
+                _long_ref(name, loc, int(positions[i])),
                 what[0],
             )
         )
@@ -1133,7 +1141,7 @@ def _long_segment(
     seg = _Segment(
         name,
         mode,
-        "row" if mode == "text" else "index",
+        loc,
         sheet_pos.astype(np.int64),
         {},
         {},
@@ -1165,7 +1173,7 @@ def _long_segment(
                     "FR304",
                     f"rows of one sheet disagree on {f}: {src[k]!r} here but "
                     f"{out[s]!r} on row {int(sheet_pos[s])}",
-                    _long_ref(name, mode, int(positions[ok][k]), key_a[ok][k], key_r[ok][k]),
+                    _long_ref(name, loc, int(positions[ok][k]), key_a[ok][k], key_r[ok][k]),
                     f,
                     value=_jsonable(src[k]),
                 )
@@ -1181,7 +1189,7 @@ def _long_segment(
                 "FR108",
                 f"item {items[k]} is given more than once for this sheet; only the first "
                 "row counts",
-                _long_ref(name, mode, int(pos_ok[k]), key_a[ok][k], key_r[ok][k]),
+                _long_ref(name, loc, int(pos_ok[k]), key_a[ok][k], key_r[ok][k]),
                 str(items[k]),
                 item=str(items[k]),
                 value=_jsonable(values[k]),
@@ -1213,13 +1221,15 @@ def _key_text(v: Any) -> str:
 
 
 def _long_ref(
-    name: str | None, mode: Mode, pos: int, a: str | None = None, r: str | None = None
+    name: str | None,
+    locator: Literal["row", "index"],
+    pos: int,
+    a: str | None = None,
+    r: str | None = None,
 ) -> SheetRef:
-    a = a or None
-    r = r or None
-    if mode == "text":
-        return SheetRef(name, row=pos, assessment=a, rater=r)
-    return SheetRef(name, index=pos, assessment=a, rater=r)
+    if locator == "row":
+        return SheetRef(name, pos, None, None, a or None, r or None)
+    return SheetRef(name, None, None, pos, a or None, r or None)
 
 
 # -- XLSX and DataFrames ------------------------------------------------------------------------
@@ -1289,8 +1299,7 @@ def _read_xlsx(name: str, data: bytes) -> _Segment:
         columns.append(col)
     positions = np.asarray(rows, dtype=np.int64)
     if all(c in names for c in _LONG_COLUMNS):
-        seg = _long_segment(name, names, columns, positions, "cell")
-        seg.locator = "row"
+        seg = _long_segment(name, names, columns, positions, "cell", "row")
     else:
         seg = _wide_segment(name, names, columns, positions, "cell", "row")
     seg.problems[:0] = problems

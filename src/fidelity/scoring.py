@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -223,6 +223,7 @@ class ScoreResult:
     _compiled: CompiledInstrument
     migrated_from: NDArray[Any] | None = None
     """Per sheet, the version it was rated on if ``fidelity migrate`` carried it to this one."""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return int(self.overall.shape[0])
@@ -256,9 +257,7 @@ class ScoreResult:
             "migration_note": f"{n} sheet(s) were rated on {', '.join(origins)} and migrated "
             f"to {self.instrument}; 'comparability' says which domain scores can be compared "
             "with scores on the original version",
-            "comparability": {
-                o: comparability_between(o, self._compiled.inst) for o in origins
-            },
+            "comparability": {o: comparability_between(o, self._compiled.inst) for o in origins},
         }
 
     def to_pandas(self) -> pd.DataFrame:
@@ -297,6 +296,12 @@ class ScoreResult:
         the mean of the raters' scores (each score averaged over the raters who have it).
         ``basis`` says which ("consensus", "single rating" or "mean of N raters");
         ``n_sheets`` counts the sheets; the band is assigned to the averaged overall score."""
+        cached = self._cache.get("by_assessment")
+        if cached is None:
+            cached = self._cache["by_assessment"] = self._by_assessment()
+        return cached.copy()
+
+    def _by_assessment(self) -> pd.DataFrame:
         import pandas as pd
 
         frame = self.to_pandas()
@@ -344,25 +349,28 @@ class ScoreResult:
 
         per = self.by_assessment()
         cols = [*self.domain_ids, "overall"]
-        rows = []
-        if not per.empty:
-            sites = per["site"].fillna("(no site)")
-            for site, part in per.groupby(sites, sort=True):
-                for col in cols:
-                    x = part[col].to_numpy(dtype=float)
-                    x = x[~np.isnan(x)]
-                    rows.append(
-                        {
-                            "site": site,
-                            "score": col,
-                            "n": int(x.size),
-                            "mean": float(np.mean(x)) if x.size else np.nan,
-                            "sd": float(np.std(x, ddof=1)) if x.size > 1 else np.nan,
-                            "min": float(np.min(x)) if x.size else np.nan,
-                            "max": float(np.max(x)) if x.size else np.nan,
-                        }
-                    )
-        out = pd.DataFrame(rows, columns=["site", "score", "n", "mean", "sd", "min", "max"])
+        names = ["site", "score", "n", "mean", "sd", "min", "max"]
+        if per.empty:
+            out = pd.DataFrame(columns=names)
+        else:
+            sites = per["site"].fillna("(no site)").rename("site")
+            stats = (
+                per[cols]
+                .astype(float)
+                .groupby(sites, sort=True)
+                .agg(["count", "mean", "std", "min", "max"])
+            )
+            long = stats.stack(level=0, future_stack=True)
+            long.index.names = ["site", "score"]
+            out = long.reset_index().rename(columns={"count": "n", "std": "sd"})[names]
+            order = {c: k for k, c in enumerate(cols)}
+            out = out.sort_values(
+                ["site", "score"],
+                key=lambda s: s.map(order) if s.name == "score" else s,
+                kind="stable",
+            )
+            out = out.reset_index(drop=True)
+            out["n"] = out["n"].astype(int)
         out.attrs["provenance"] = self.provenance
         return out
 
@@ -388,15 +396,14 @@ class ScoreResult:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    cols = list(frame.columns)
-    for row in frame.itertuples(index=False, name=None):
-        rec = {}
-        for k, v in zip(cols, row, strict=True):
-            if isinstance(v, np.generic):
-                v = v.item()
-            if isinstance(v, float) and v != v:
-                v = None
-            rec[k] = v
-        out.append(rec)
-    return out
+    """Rows as JSON-ready dicts: numpy scalars as Python values, NaN and None as ``None``.
+    Built column by column (``tolist`` converts in C), then zipped into rows."""
+    names = [str(c) for c in frame.columns]
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        values = col.tolist()
+        if col.dtype.kind in "fO":
+            values = [None if isinstance(v, float) and v != v else v for v in values]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
