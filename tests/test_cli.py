@@ -92,3 +92,18 @@ def test_console_script_runs(args: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "fidelity", *args], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "Usage" in proc.stdout
+
+
+def test_atomic_write_replaces_whole_files_with_umask_permissions(tmp_path: Path) -> None:
+    import os
+
+    from fidelity.cli import atomic_write
+
+    target = tmp_path / "sub" / "out.csv"
+    atomic_write(target, "a,b\n")
+    atomic_write(target, "c,d\n")
+    assert target.read_text() == "c,d\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in target.parent.iterdir()] == ["out.csv"]
