@@ -201,9 +201,12 @@ def test_score_writes_every_output(tmp_path: Path) -> None:
         "scores-by-site.csv",
         "scores.csv",
         "scores.json",
+        "site-scores.csv",
     ]
-    assert "Mean scores per site" in result.stdout and "site-24" in result.stdout
-    assert "all 24 sites" in result.stdout
+    assert "Fidelity per site" in result.stdout and "site-24" in result.stdout
+    assert "mean of 24 sites" in result.stdout
+    sites = (out / "site-scores.csv").read_text().splitlines()
+    assert len(sites) == 25 and sites[0].startswith("site,n_assessments,informants,")
     data = json.loads((out / "scores.json").read_text())
     assert data["provenance"]["instrument"] == "enrich-peer-support@1.1.0"
     assert len(data["sheets"]) == 108 and len(data["assessments"]) == 72
@@ -231,6 +234,7 @@ def test_score_one_format_and_no_clobbering(tmp_path: Path) -> None:
         "scores-by-assessment.csv",
         "scores-by-site.csv",
         "scores.csv",
+        "site-scores.csv",
     ]
 
 

@@ -369,3 +369,29 @@ def test_score_values_on_a_raw_matrix() -> None:
     domains, overall = score_values(HAND, values)
     assert domains[0].tolist() == [2.75, 3.0] and overall[0] == 2.875
     assert np.isnan(domains[1]).all() and np.isnan(overall[1])
+
+
+def test_site_scores_combine_interviews_that_cannot_score_every_domain_alone() -> None:
+    inst = fidelity.load_instrument(Path(__file__).parent / "data" / "lint" / "minimal.yaml")
+
+    def sheet(a: str, inf: str, ratings: dict[str, int], site: str = "s1") -> dict[str, object]:
+        return {"instrument": "mini@1.0.0", "assessment": a, "rater": "r1", "site": site,
+                "informant": inf, "ratings": ratings}
+
+    result = fidelity.score(inst, [
+        sheet("pw", "peer-worker", {"t-open": 4, "c-goals": 2}),     # choosing: 1 of 2 needed
+        sheet("sv", "supervisor", {"c-goals": 3, "c-pace": 1}),      # trusting: not asked
+        sheet("pw2", "peer-worker", {"t-open": 1, "c-goals": 1}, site="s2"),
+    ])
+    per_sheet = result.to_pandas()
+    assert per_sheet["overall"].isna().all()
+    sites = result.site_scores().set_index("site")
+    assert sites.loc["s1", "trusting"] == 4.0
+    assert sites.loc["s1", "choosing"] == 2.0
+    assert sites.loc["s1", "overall"] == 3.0
+    assert sites.loc["s1", "band"] == "high"
+    assert sites.loc["s1", "n_assessments"] == 2
+    assert sites.loc["s1", "informants"] == "peer-worker, supervisor"
+    # one interview cannot score 'choosing', so site s2 has no overall score
+    assert math.isnan(sites.loc["s2", "overall"]) and sites.loc["s2", "band"] is None
+    assert "site_scores" in json.loads(result.to_json())

@@ -177,7 +177,8 @@ def score_cmd(
     scores.
 
     Invalid input is refused (exit 1) and nothing is written. Outputs (in --out): scores.csv,
-    scores-by-assessment.csv, scores-by-site.csv and provenance.json for csv; scores.json
+    scores-by-assessment.csv, scores-by-site.csv (spread), site-scores.csv (one fidelity
+    score per site) and provenance.json for csv; scores.json
     (everything, with provenance) for json. Each file is written atomically.
     """
     formats = set(fmt or [OutFormat.csv, OutFormat.json])
@@ -236,6 +237,7 @@ def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, s
             index=False, lineterminator="\n"
         )
         outputs["scores-by-site.csv"] = result.by_site().to_csv(index=False, lineterminator="\n")
+        outputs["site-scores.csv"] = result.site_scores().to_csv(index=False, lineterminator="\n")
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
         # indented for people when small; compact (and several times faster) when large
@@ -250,14 +252,15 @@ def _print_site_table(result: ScoreResult) -> None:
 
     from rich.table import Table
 
-    per = result.by_assessment()
+    sites = result.site_scores()
     cols = [*result.domain_ids, "overall"]
     codes = [f"D{k + 1}" for k in range(len(result.domain_ids))]
     legend = "; ".join(f"{c} {d}" for c, d in zip(codes, result.domain_ids, strict=True))
     table = Table(
-        title=f"Mean scores per site, {result.instrument}",
-        caption=f"n = assessments (consensus sheet, else mean of raters); all scores per site in "
-        f"scores-by-site.csv. {legend}",
+        title=f"Fidelity per site, {result.instrument}",
+        caption="n = interviews (assessments) combined: each domain is the mean of the "
+        "site's interview scores, overall follows the instrument's rule on those domains; "
+        f"site-scores.csv has them all, scores-by-site.csv their spread. {legend}",
         title_justify="left",
         caption_justify="left",
     )
@@ -271,27 +274,22 @@ def _print_site_table(result: ScoreResult) -> None:
     def fmt(x: float) -> str:
         return "-" if math.isnan(x) else f"{x:.2f}"
 
-    from fidelity.scoring import assign_bands
-
-    sites = per["site"].fillna("(no site)")
-    groups = per[cols].astype(float).groupby(sites, sort=True)
-    means = groups.mean()
-    sizes = groups.size()
-    bands = assign_bands(result._compiled, means["overall"].to_numpy(dtype=float))
-    for k, site in enumerate(means.index[:SITES_SHOWN]):
-        row = means.iloc[k]
+    for _, row in sites.head(SITES_SHOWN).iterrows():
         table.add_row(
-            str(site), str(int(sizes.iloc[k])), *(fmt(float(row[c])) for c in cols), bands[k] or "-"
+            str(row["site"]),
+            str(int(row["n_assessments"])),
+            *(fmt(float(row[c])) for c in cols),
+            row["band"] or "-",
         )
-    if len(means) > SITES_SHOWN:
-        table.add_row(f"... {len(means) - SITES_SHOWN} more", "", *([""] * len(cols)), "")
-    if len(per):
-        overall_means = per[cols].astype(float).mean()
+    if len(sites) > SITES_SHOWN:
+        table.add_row(f"... {len(sites) - SITES_SHOWN} more", "", *([""] * len(cols)), "")
+    if len(sites):
+        means = sites[cols].astype(float).mean()
         table.add_section()
         table.add_row(
-            f"all {len(means)} sites",
-            str(len(per)),
-            *(fmt(float(overall_means[c])) for c in cols),
+            f"mean of {len(sites)} sites",
+            str(int(sites["n_assessments"].sum())),
+            *(fmt(float(means[c])) for c in cols),
             "",
         )
     console().print(table)

@@ -374,6 +374,52 @@ class ScoreResult:
         out.attrs["provenance"] = self.provenance
         return out
 
+    def site_scores(self) -> pd.DataFrame:
+        """One fidelity score per site, combining the evidence of all its interviews.
+
+        Each domain score is the mean of the site's per-assessment domain scores
+        (:meth:`by_assessment`), so an informant whose interview cannot score a domain (too
+        few of its items are asked of them) does not leave the site without one. The overall
+        score applies the instrument's rule to the site's domain scores: for
+        ``mean_of_domains``, their mean, missing when more than ``max_missing_domains`` are
+        missing; for ``mean_of_items``, the mean of the per-assessment overall scores. The
+        band follows the overall score. ``informants`` lists whose interviews contributed.
+        """
+        import pandas as pd
+
+        per = self.by_assessment()
+        cols = list(self.domain_ids)
+        names = ["site", "n_assessments", "informants", *cols, "overall", "band"]
+        if per.empty:
+            out = pd.DataFrame(columns=names)
+            out.attrs["provenance"] = self.provenance
+            return out
+        sites = per["site"].fillna("(no site)").rename("site")
+        groups = per.groupby(sites, sort=True)
+        domains = groups[cols].mean().astype(float)
+        rules = self._compiled.inst.scoring
+        if rules.overall == "mean_of_domains":
+            missing = domains.isna().sum(axis=1)
+            overall = domains.mean(axis=1).where(missing <= rules.max_missing_domains)
+        else:
+            overall = groups["overall"].mean().astype(float)
+        informants = groups["informant"].agg(
+            lambda s: ", ".join(sorted({str(v) for v in s if v is not None and v == v}))
+        )
+        out = pd.DataFrame(
+            {
+                "site": domains.index.to_numpy(),
+                "n_assessments": groups.size().to_numpy(),
+                "informants": informants.to_numpy(),
+            }
+        )
+        for col in cols:
+            out[col] = np.round(domains[col].to_numpy(dtype=float), DECIMALS)
+        out["overall"] = np.round(overall.to_numpy(dtype=float), DECIMALS)
+        out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))
+        out.attrs["provenance"] = self.provenance
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """Provenance, domains, bands and the per-sheet, per-assessment and per-site tables
         as JSON-ready data (missing scores are ``null``)."""
@@ -388,6 +434,7 @@ class ScoreResult:
             "sheets": _records(self.to_pandas()),
             "assessments": _records(self.by_assessment()),
             "sites": _records(self.by_site()),
+            "site_scores": _records(self.site_scores()),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
