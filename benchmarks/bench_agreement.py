@@ -12,30 +12,15 @@ time (above 1: we are faster).
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks._timing import best_time
+
 N_SUBJECTS, N_RATERS, N_CATEGORIES, SEED = 10_000, 4, 5, 20_240
-
-
-def _best(fn: Callable[[], Any], budget: float = 1.0, repeats: int = 5) -> float:
-    """Best time per call in seconds over ``repeats`` rounds of adaptively many calls."""
-    start = time.perf_counter()
-    fn()
-    first = time.perf_counter() - start
-    loops = max(1, min(200, int(0.2 / max(first, 1e-9))))
-    rounds = max(2, min(repeats, int(budget / max(first * loops, 1e-9))))
-    best = first
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        best = min(best, (time.perf_counter() - start) / loops)
-    return best
 
 
 def main() -> dict[str, Any]:
@@ -54,7 +39,7 @@ def main() -> dict[str, Any]:
             {
                 "coefficient": coef,
                 "implementation": impl,
-                "seconds": _best(fn),
+                "seconds": best_time(fn),
                 "value": value,
                 "se": se,
             }

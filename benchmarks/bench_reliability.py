@@ -34,26 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._timing import best_time
+
 SEED = 20_240
 N, K = 10_000, 4
 CHILD_MEMORY_CAP_GIB = 6
 CHILD_TIMEOUT_S = 300
-
-
-def _best(fn: Callable[[], Any], budget: float = 1.0, repeats: int = 5) -> float:
-    """Best time per call in seconds over adaptively many calls."""
-    start = time.perf_counter()
-    fn()
-    first = time.perf_counter() - start
-    loops = max(1, min(200, int(0.2 / max(first, 1e-9))))
-    rounds = max(1, min(repeats, int(budget / max(first * loops, 1e-9))))
-    best = first
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        best = min(best, (time.perf_counter() - start) / loops)
-    return best
 
 
 def _peak_mib(fn: Callable[[], Any]) -> float:
@@ -160,7 +146,7 @@ def main() -> dict[str, Any]:
     # 1. six ICC forms, 10,000 x 4 -------------------------------------------------------------
     x = _continuous(N, K)
     case = f"ICC, six forms, {N:,} x {K}"
-    t_ours = _best(lambda: rel.icc_table(x))
+    t_ours = best_time(lambda: rel.icc_table(x))
     ours = rel.icc_table(x)
     rows.append(_row(case, "fidelity icc_table", t_ours, _peak_mib(lambda: rel.icc_table(x)),
                      round(ours[1].value, 6), "ICC(2,1) shown"))  # fmt: skip
@@ -176,7 +162,7 @@ def main() -> dict[str, Any]:
                 warnings.simplefilter("ignore")
                 return pg.intraclass_corr(long, targets="s", raters="r", ratings="y")
 
-        t_pg = _best(peer, budget=10.0, repeats=2)
+        t_pg = best_time(peer, budget=10.0, repeats=2)
         ref = peer()
         rows.append(_row(case, "pingouin intraclass_corr", t_pg, _peak_mib(peer),
                          round(float(ref["ICC"].iloc[1]), 6)))  # fmt: skip
@@ -187,7 +173,7 @@ def main() -> dict[str, Any]:
     # 2. interval alpha, integers 1-5 ------------------------------------------------------------
     xi = _integer(N, K)
     case = f"Krippendorff interval alpha, {N:,} x {K}, values 1-5"
-    t_ours = _best(lambda: rel.krippendorff_alpha(xi, "interval"))
+    t_ours = best_time(lambda: rel.krippendorff_alpha(xi, "interval"))
     rows.append(_row(case, "fidelity", t_ours,
                      _peak_mib(lambda: rel.krippendorff_alpha(xi, "interval")),
                      round(rel.krippendorff_alpha(xi, "interval").value, 6)))  # fmt: skip
@@ -197,7 +183,7 @@ def main() -> dict[str, Any]:
         def kpeer() -> float:
             return float(krippendorff.alpha(reliability_data=xi.T, level_of_measurement="interval"))
 
-        t_k = _best(kpeer)
+        t_k = best_time(kpeer)
         rows.append(_row(case, "krippendorff.alpha", t_k, _peak_mib(kpeer), round(kpeer(), 6)))
         ratios["alpha_discrete_vs_krippendorff"] = t_k / t_ours
     except ImportError:
@@ -205,12 +191,12 @@ def main() -> dict[str, Any]:
 
     # 3. interval alpha, continuous ------------------------------------------------------------
     case = f"Krippendorff interval alpha, {N:,} x {K}, continuous"
-    t_ours = _best(lambda: rel.krippendorff_alpha(x, "interval"))
+    t_ours = best_time(lambda: rel.krippendorff_alpha(x, "interval"))
     rows.append(_row(case, "fidelity", t_ours,
                      _peak_mib(lambda: rel.krippendorff_alpha(x, "interval")),
                      round(rel.krippendorff_alpha(x, "interval").value, 6)))  # fmt: skip
     for level in ("ordinal", "ratio", "nominal"):
-        t_lvl = _best(lambda lv=level: rel.krippendorff_alpha(x, lv))  # type: ignore[misc]
+        t_lvl = best_time(lambda lv=level: rel.krippendorff_alpha(x, lv))  # type: ignore[misc]
         rows.append(_row(f"Krippendorff {level} alpha, {N:,} x {K}, continuous", "fidelity",
                          t_lvl, _peak_mib(lambda lv=level: rel.krippendorff_alpha(x, lv)),
                          round(rel.krippendorff_alpha(x, level).value, 6)))  # type: ignore[misc]  # fmt: skip
@@ -241,7 +227,7 @@ def main() -> dict[str, Any]:
     def boot() -> Any:
         return rel.bootstrap(xb, "ICC(2,1)", n_resamples=1000, seed=1)
 
-    t_ours = _best(boot, budget=2.0, repeats=3)
+    t_ours = best_time(boot, budget=2.0, repeats=3)
     est = boot()
     rows.append(_row(case, "fidelity bootstrap (batched)", t_ours, _peak_mib(boot),
                      [round(v, 4) for v in est.ci or ()], "percentile CI"))  # fmt: skip
@@ -249,7 +235,7 @@ def main() -> dict[str, Any]:
     def boot_loop() -> Any:
         return rel.bootstrap(xb, lambda m: rel.icc(m, "ICC(2,1)"), n_resamples=1000, seed=1)
 
-    t_loop = _best(boot_loop, budget=2.0, repeats=1)
+    t_loop = best_time(boot_loop, budget=2.0, repeats=1)
     rows.append(_row(case, "fidelity, per-resample loop", t_loop, None,
                      [round(v, 4) for v in boot_loop().ci or ()]))  # fmt: skip
     ratios["bootstrap_batched_vs_loop"] = t_loop / t_ours

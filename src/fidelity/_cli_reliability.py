@@ -7,29 +7,14 @@ from typing import Annotated
 
 import typer
 
+from fidelity._cli_ratings import _Files, _InstrumentOpt
 from fidelity.cli import EXIT_INVALID, app, atomic_write, console, fail, print_json
 
 
 @app.command("reliability")
 def reliability_cmd(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Rating-sheet files (.csv wide or long, .json, .jsonl, .xlsx).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
-    instrument: Annotated[
-        str | None,
-        typer.Option(
-            "--instrument",
-            "-i",
-            metavar="SPEC",
-            help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name.",
-        ),
-    ] = None,
+    files: _Files,
+    instrument: _InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     out: Annotated[
         Path | None,
