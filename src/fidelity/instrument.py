@@ -438,6 +438,13 @@ _Found = tuple[tuple[str | int, ...], str, str, str | None]  # (path, code, mess
 def _cross_reference_problems(inst: Instrument) -> list[_Found]:
     out: list[_Found] = []
 
+    def unknown(
+        path: tuple[str | int, ...], ref: str, what: str, kind: str, value: str, known: Any
+    ) -> None:
+        out.append(
+            (path, "FI102", f"{what} unknown {kind} {value!r}; known: {', '.join(known)}", ref)
+        )
+
     def duplicates(*section: str) -> None:
         objs: Any = inst
         for part in section:
@@ -493,14 +500,13 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
     for di, dom in enumerate(inst.domains):
         for pi, pid in enumerate(dom.principles):
             if pid not in principles:
-                out.append(
-                    (
-                        ("domains", di, "principles", pi),
-                        "FI102",
-                        f"domain {dom.id!r} measures unknown principle {pid!r}; "
-                        f"known: {', '.join(principles)}",
-                        pid,
-                    )
+                unknown(
+                    ("domains", di, "principles", pi),
+                    pid,
+                    f"domain {dom.id!r} measures",
+                    "principle",
+                    pid,
+                    principles,
                 )
         n_items = sum(1 for it in inst.items if it.domain == dom.id)
         if n_items == 0:
@@ -518,47 +524,43 @@ def _cross_reference_problems(inst: Instrument) -> list[_Found]:
 
     for ii, item in enumerate(inst.items):
         if item.domain not in domains:
-            out.append(
-                (
-                    ("items", ii, "domain"),
-                    "FI102",
-                    f"item {item.id!r} belongs to unknown domain {item.domain!r}; "
-                    f"known: {', '.join(domains)}",
-                    item.id,
-                )
+            unknown(
+                ("items", ii, "domain"),
+                item.id,
+                f"item {item.id!r} belongs to",
+                "domain",
+                item.domain,
+                domains,
             )
         for ni, inf in enumerate(item.informants):
             if inf not in informants:
-                out.append(
-                    (
-                        ("items", ii, "informants", ni),
-                        "FI102",
-                        f"item {item.id!r} names unknown informant {inf!r}; "
-                        f"known: {', '.join(informants)}",
-                        item.id,
-                    )
+                unknown(
+                    ("items", ii, "informants", ni),
+                    item.id,
+                    f"item {item.id!r} names",
+                    "informant",
+                    inf,
+                    informants,
                 )
         for pi, pid in enumerate(item.principles):
             if pid not in principles:
-                out.append(
-                    (
-                        ("items", ii, "principles", pi),
-                        "FI102",
-                        f"item {item.id!r} is tagged with unknown principle {pid!r}; "
-                        f"known: {', '.join(principles)}",
-                        item.id,
-                    )
+                unknown(
+                    ("items", ii, "principles", pi),
+                    item.id,
+                    f"item {item.id!r} is tagged with",
+                    "principle",
+                    pid,
+                    principles,
                 )
         item_scale = scales.get(item.scale)
         if item_scale is None:
-            out.append(
-                (
-                    ("items", ii, "scale"),
-                    "FI102",
-                    f"item {item.id!r} uses unknown scale {item.scale!r}; "
-                    f"known: {', '.join(scales)}",
-                    item.id,
-                )
+            unknown(
+                ("items", ii, "scale"),
+                item.id,
+                f"item {item.id!r} uses",
+                "scale",
+                item.scale,
+                scales,
             )
             continue
         missing = [v for v in item_scale.values if v not in item.anchors]
