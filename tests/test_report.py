@@ -179,3 +179,33 @@ def test_cli_reliability_refuses_invalid_input_and_writes_nothing(tmp_path: Path
     assert result.exit_code == 1
     assert "t-open" in result.stdout
     assert not out.exists()
+
+
+def test_cli_report_writes_a_markdown_audit_report(tmp_path: Path) -> None:
+    _register_extensions()
+    result = CliRunner().invoke(
+        app, ["report", str(EXAMPLE), "-o", str(tmp_path), "--bootstrap", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "report.md").read_text()
+    for heading in (
+        "## Fidelity per site",
+        "## Inter-rater reliability of scores",
+        "## Agreement on items",
+        "## Internal consistency",
+        "## Item spread",
+        "## Criteria behind the flags",
+    ):
+        assert heading in text
+    assert "| site-24 | 3 |" in text
+    assert "content hash `" in text and "Koo & Li 2016" in text
+
+
+def test_cli_report_refuses_invalid_input(tmp_path: Path) -> None:
+    _register_extensions()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([_sheet("a1", "ann", {"t-open": 0, "c-goals": 1, "c-pace": 1})]))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["report", str(bad), "-i", str(MINIMAL), "-o", str(out)])
+    assert result.exit_code == 1
+    assert not (out / "report.md").exists()

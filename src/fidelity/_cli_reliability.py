@@ -71,3 +71,42 @@ def reliability_cmd(
             typer.echo(f"  {key}: {text}", err=True)
     if out is not None:
         typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
+
+
+@app.command("report")
+def report_cmd(
+    files: _Files,
+    instrument: _InstrumentOpt = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", file_okay=False, help="Directory for report.md."),
+    ] = Path("."),
+    n_bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for alpha CIs.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20240601,
+) -> None:
+    """Write a Markdown audit report: fidelity per site, then inter-rater reliability,
+    internal consistency and item spread, with the criteria behind every flag.
+
+    Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
+    """
+    from fidelity._cli_ratings import _resolve_instrument, _write_lines
+    from fidelity.ratings import SheetsInvalidError, read_sheets
+    from fidelity.report import audit_report_markdown, reliability_report
+    from fidelity.scoring import score
+
+    batch = read_sheets(files)
+    inst = _resolve_instrument(batch, instrument)
+    try:
+        result = score(inst, batch)
+        report = reliability_report(inst, batch, n_bootstrap=n_bootstrap, seed=seed)
+    except SheetsInvalidError as exc:
+        _write_lines([str(p) for p in exc.problems if p.severity == "error"])
+        fail(
+            f"{len(exc.problems.errors)} error(s) in the rating sheets; no report was written",
+            EXIT_INVALID,
+        )
+    target = out / "report.md"
+    atomic_write(target, audit_report_markdown(inst, result, report))
+    typer.echo(f"wrote {target}", err=True)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from fidelity.instrument import Instrument
 
-__all__ = ["CRITERIA", "ReliabilityReport", "reliability_report"]
+__all__ = ["CRITERIA", "ReliabilityReport", "audit_report_markdown", "reliability_report"]
 
 ICC_GOOD = 0.75
 KRIPPENDORFF_TENTATIVE = 0.667
@@ -480,3 +480,169 @@ def _none_nan(v: Any) -> float | None:
         return None
     f = float(v)
     return None if math.isnan(f) else f
+
+
+def _md_num(v: Any, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{v:.{digits}f}"
+
+
+def _md_est(e: dict[str, Any]) -> str:
+    if e["value"] is None:
+        return f"— ({e['reason']})" if e.get("reason") else "—"
+    ci = e.get("ci")
+    return _md_num(e["value"]) + (f" [{_md_num(ci[0])}, {_md_num(ci[1])}]" if ci else "")
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityReport) -> str:
+    """A self-contained Markdown audit report: provenance, fidelity per site, and the
+    reliability, consistency and spread tables with the criteria behind every flag.
+
+    ``result`` is the :class:`~fidelity.scoring.ScoreResult` of the same sheets that
+    ``report`` was made from."""
+    p, d = report.provenance, report.design
+    domains = {dom.id: dom.name for dom in inst.domains}
+    lines = [
+        f"# Fidelity audit report: {inst.title}",
+        "",
+        f"Instrument `{inst.spec}` (content hash `{inst.content_hash}`), scored with fidelity "
+        f"{p['fidelity_version']} at {result.provenance['scored_at']}. "
+        f"{p['n_sheets']} rating sheets, {p['n_assessments']} assessments, "
+        f"{d['n_double_rated']} double-rated.",
+        "",
+        "Domains: " + "; ".join(f"`{k}` {v}" for k, v in domains.items()) + ".",
+        "",
+        "## Fidelity per site",
+        "",
+        "Each domain is the mean of the site's interview scores; the overall score follows "
+        f"the instrument's rule ({inst.scoring.overall.replace('_', ' ')}) on those domains.",
+        "",
+    ]
+    sites = result.site_scores()
+    header = ["site", "n", *[f"`{c}`" for c in result.domain_ids], "overall", "band"]
+    rows = [
+        [
+            str(r["site"]),
+            str(int(r["n_assessments"])),
+            *[_md_num(float(r[c])) for c in result.domain_ids],
+            _md_num(float(r["overall"])),
+            str(r["band"] or "—"),
+        ]
+        for _, r in sites.iterrows()
+    ]
+    lines += _md_table(header, rows)
+    bands = sorted(inst.scoring.bands, key=lambda b: b.lower)
+    counts = sites["band"].value_counts()
+    lines += [
+        "Bands: "
+        + "; ".join(
+            f"{b.label} [{b.lower:g}, {b.upper:g}{']' if k == len(bands) - 1 else ')'}: "
+            f"{int(counts.get(b.id, 0))} site(s)"
+            for k, b in enumerate(bands)
+        )
+        + ".",
+        "",
+    ]
+
+    lines += [
+        "## Inter-rater reliability of scores",
+        "",
+        f"Design: {d['kind']}. {d['reason'][0].upper()}{d['reason'][1:]}.",
+        "",
+    ]
+    lines += _md_table(
+        ["score", "n", d["icc_form"], "interval alpha", "flags"],
+        [
+            [
+                f"`{r['target']}`",
+                str(r["icc"]["n_subjects"]),
+                _md_est(r["icc"]),
+                _md_est(r["alpha_interval"]),
+                ", ".join(r["flags"]),
+            ]
+            for r in report.scores
+        ],
+    )
+    lines += [
+        "## Agreement on items",
+        "",
+        "Exact and within-one-level agreement, Gwet's AC2 with quadratic weights over the "
+        "full scale, and Krippendorff's ordinal alpha, on the double-rated assessments. "
+        "NA≠ counts pairs where one rater answered NA and the other a level.",
+        "",
+    ]
+    lines += _md_table(
+        ["item", "n", "exact", "±1", "AC2", "ordinal alpha", "NA≠", "flags"],
+        [
+            [
+                f"`{r['item']}`",
+                str(r["n_subjects"]),
+                _md_num(r["exact"]["value"]),
+                _md_num(r["within_one"]["value"]),
+                _md_est(r["ac2"]),
+                _md_num(r["alpha_ordinal"]["value"]),
+                str(r["na_disagreements"]),
+                ", ".join(r["flags"]),
+            ]
+            for r in report.items
+        ],
+    )
+    lines += [
+        "## Internal consistency",
+        "",
+        f"One sheet per assessment ({d['consistency_sheets']}); reverse-scored items "
+        "turned round; pairwise deletion.",
+        "",
+    ]
+    lines += _md_table(
+        [
+            "domain",
+            "n",
+            "Cronbach's alpha",
+            "standardized",
+            "items with r(item, rest) < 0.30",
+            "flags",
+        ],
+        [
+            [
+                f"`{r['domain']}`",
+                str(r["alpha"]["n_subjects"]),
+                _md_est(r["alpha"]),
+                _md_num(r["standardized_alpha"]),
+                ", ".join(
+                    f"`{it['item']}` ({_md_num(it['r_item_total'])})"
+                    for it in r["items"]
+                    if it["low_item_total"]
+                )
+                or "—",
+                ", ".join(r["flags"]),
+            ]
+            for r in report.consistency
+        ],
+    )
+    levels = sorted({k for row in report.spread for k in row["shares"]}, key=float)
+    lines += ["## Item spread", "", "Share of answers at each level of the scale.", ""]
+    lines += _md_table(
+        ["item", "n", *levels, "NA", "flags"],
+        [
+            [
+                f"`{r['item']}`",
+                str(r["n_answered"]),
+                *[_md_num(r["shares"].get(lv)) for lv in levels],
+                str(r["n_na"]),
+                ", ".join(r["flags"]),
+            ]
+            for r in report.spread
+        ],
+    )
+    lines += ["## Criteria behind the flags", ""]
+    lines += [f"- **{k}**: {v}" for k, v in report.criteria.items()]
+    lines.append("")
+    return "\n".join(lines)
