@@ -107,3 +107,11 @@ def test_atomic_write_replaces_whole_files_with_umask_permissions(tmp_path: Path
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
     assert [p.name for p in target.parent.iterdir()] == ["out.csv"]
+
+
+def test_version_option() -> None:
+    import fidelity
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"fidelity {fidelity.__version__}"
