@@ -74,7 +74,7 @@ def test_nested_design_and_hand_checked_item_agreement(mini: fidelity.Instrument
     assert items["c-goals"]["within_one"]["value"] == pytest.approx(1.0)
     # c-pace: NA against 4 is an NA disagreement and leaves two pairable assessments
     assert items["c-pace"]["na_disagreements"] == 1
-    assert items["c-pace"]["n_subjects"] == 2
+    assert items["c-pace"]["n_pairable"] == 2
     # consistency and spread use one sheet per assessment (consensus for a3)
     assert all(row["alpha"]["n_subjects"] == 3 for row in report.consistency)
     spread = {row["item"]: row for row in report.spread}

@@ -26,7 +26,12 @@ def reliability_cmd(
         ),
     ] = None,
     n_bootstrap: Annotated[
-        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for alpha CIs.")
+        int,
+        typer.Option(
+            "--bootstrap",
+            min=0,
+            help="Bootstrap resamples for the intervals of interval alpha on scores (0: none).",
+        ),
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20240601,
     confidence: Annotated[
@@ -82,9 +87,17 @@ def report_cmd(
         typer.Option("--out", "-o", file_okay=False, help="Directory for report.md."),
     ] = Path("."),
     n_bootstrap: Annotated[
-        int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for alpha CIs.")
+        int,
+        typer.Option(
+            "--bootstrap",
+            min=0,
+            help="Bootstrap resamples for the intervals of interval alpha on scores (0: none).",
+        ),
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20240601,
+    confidence: Annotated[
+        float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
+    ] = 0.95,
 ) -> None:
     """Write a Markdown audit report: fidelity per site, then inter-rater reliability,
     internal consistency and item spread, with the criteria behind every flag.
@@ -100,7 +113,9 @@ def report_cmd(
     inst = _resolve_instrument(batch, instrument)
     try:
         result = score(inst, batch)
-        report = reliability_report(inst, batch, n_bootstrap=n_bootstrap, seed=seed)
+        report = reliability_report(
+            inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
+        )
     except SheetsInvalidError as exc:
         _write_lines([str(p) for p in exc.problems if p.severity == "error"])
         fail(

@@ -130,7 +130,7 @@ def migrate_cmd(
     ] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Directory for the migrated files (default: '.')."),
+        typer.Option("--out", "-o", help="Directory for the migrated files."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
 ) -> None:

@@ -186,7 +186,7 @@ class ReliabilityReport:
         for row in self.items:
             t.add_row(
                 row["item"],
-                str(row["n_subjects"]),
+                str(row["n_pairable"]),
                 num(row["exact"]["value"]),
                 num(row["within_one"]["value"]),
                 est(row["ac2"]),
@@ -372,7 +372,7 @@ def reliability_report(
             {
                 "item": item.id,
                 "domain": item.domain,
-                "n_subjects": int((~np.isnan(x)).sum(axis=1).__ge__(2).sum()),
+                "n_pairable": int(((~np.isnan(x)).sum(axis=1) >= 2).sum()),
                 "exact": _est(exact),
                 "within_one": _est(within),
                 "ac2": _est(ac2),
@@ -583,7 +583,7 @@ def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityRepo
         [
             [
                 f"`{r['item']}`",
-                str(r["n_subjects"]),
+                str(r["n_pairable"]),
                 _md_num(r["exact"]["value"]),
                 _md_num(r["within_one"]["value"]),
                 _md_est(r["ac2"]),

@@ -363,6 +363,7 @@ class ScoreResult:
             long = stats.stack(level=0, future_stack=True)
             long.index.names = ["site", "score"]
             out = long.reset_index().rename(columns={"count": "n", "std": "sd"})[names]
+            out[["mean", "sd", "min", "max"]] = out[["mean", "sd", "min", "max"]].round(DECIMALS)
             order = {c: k for k, c in enumerate(cols)}
             out = out.sort_values(
                 ["site", "score"],
