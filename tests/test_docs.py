@@ -17,7 +17,13 @@ from typing import Any
 import pytest
 
 import fidelity
-from fidelity._docs import API_MODULES, api_modules, schema_markdown, schema_objects
+from fidelity._docs import (
+    API_MODULES,
+    api_modules,
+    conditionally_required,
+    schema_markdown,
+    schema_objects,
+)
 from fidelity.instrument import instrument_from_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,9 +80,11 @@ def test_each_object_section_lists_its_properties_with_their_constraints(
     for owner, obj in objects:
         section = _section(format_reference, owner or "top-level")
         required = set(obj.get("required", []))
+        unless, other = conditionally_required(obj)
         for name, prop in obj["properties"].items():
             row = _row(section, name)
-            assert ("**yes**" in row) == (name in required), (owner, name)
+            assert ("**yes**" in row) == (name in required | unless), (owner, name)
+            assert (f"unless `{other}` is given" in row) == (name in unless), (owner, name)
             if "default" in prop:
                 default = prop["default"]
                 shown = default if isinstance(default, str) else json.dumps(default)

@@ -11,7 +11,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["API_MODULES", "api_modules", "schema_markdown", "schema_objects"]
+__all__ = [
+    "API_MODULES",
+    "api_modules",
+    "conditionally_required",
+    "schema_markdown",
+    "schema_objects",
+]
 
 API_MODULES: tuple[str, ...] = (
     "catalog",
@@ -221,8 +227,18 @@ def _used_in(schema: Schema) -> dict[str, list[str]]:
     return used
 
 
+def conditionally_required(obj: Schema) -> tuple[set[str], str | None]:
+    """Properties required only when another is absent (an ``if``/``else`` pair of
+    ``required`` lists), and the name of that other property."""
+    cond = obj.get("if", {}).get("required", [])
+    if len(cond) != 1:
+        return set(), None
+    return set(obj.get("else", {}).get("required", [])), cond[0]
+
+
 def _property_table(schema: Schema, obj: Schema, owner: str) -> list[str]:
     required = set(obj.get("required", []))
+    unless, other = conditionally_required(obj)
     lines = [
         "| Property | Type | Required | Default | Allowed values | Description |",
         "|---|---|---|---|---|---|",
@@ -235,7 +251,9 @@ def _property_table(schema: Schema, obj: Schema, owner: str) -> list[str]:
                 [
                     f"`{name}`",
                     _cell(_type(schema, node)),
-                    "**yes**" if name in required else "no",
+                    "**yes**"
+                    if name in required
+                    else (f"**yes**, unless `{other}` is given" if name in unless else "no"),
                     _cell(default),
                     _cell("; ".join(_constraints(schema, node))),
                     _cell(_description(schema, node, name, owner)),
