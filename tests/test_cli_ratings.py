@@ -314,3 +314,13 @@ def test_schema_prints_the_strict_schema(tmp_path: Path) -> None:
     target = tmp_path / "s.json"
     assert invoke("schema", str(HAND), "-o", str(target)).exit_code == 0
     assert json.loads(target.read_text())["x-instrument"] == "hand@1.0.0"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_empty_template_is_named_when_validated(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"blank.{fmt}"
+    made = invoke("template", "enrich-peer-support", "--format", fmt, "-o", str(path))
+    assert made.exit_code == 0
+    result = invoke("validate", str(path), "-i", "enrich-peer-support")
+    assert result.exit_code == 1
+    assert f"{path} row 1: FR002 the file holds a header but no rating sheets" in result.stdout

@@ -1434,7 +1434,18 @@ def check_sheets(inst: Instrument, sheets: Any) -> _Checked:
     found.sort(key=itemgetter(0, 1))
     problems = ProblemList(p for _, _, p in found)
     if offset == 0 and not problems:
-        problems.append(Problem("FR002", "no rating sheets were given"))
+        sources = [seg.source for seg in batch.segments if seg.source]
+        if sources:
+            for source in sources:
+                problems.append(
+                    Problem(
+                        "FR002",
+                        "the file holds a header but no rating sheets",
+                        SheetRef(source, row=1),
+                    )
+                )
+        else:
+            problems.append(Problem("FR002", "no rating sheets were given"))
     checked = _Checked(
         problems,
         values,
