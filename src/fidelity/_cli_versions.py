@@ -30,7 +30,8 @@ def diff_cmd(
     new: Annotated[str, typer.Argument(help="Newer version: ID@VERSION or a YAML path.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
     show_none: Annotated[
-        bool, typer.Option("--wording/--no-wording", help="List wording-only changes (class none) too.")
+        bool,
+        typer.Option("--wording/--no-wording", help="List wording-only changes (class none) too."),
     ] = True,
 ) -> None:
     """Compare two versions of an instrument: every change, classified by its effect on the
