@@ -196,15 +196,10 @@ def lint_cmd(
 
 
 def _register_extensions() -> None:
-    """Import command modules that add themselves to ``app``."""
-    from importlib import import_module
-
-    for name in ("fidelity._cli_ratings", "fidelity._cli_reliability", "fidelity._cli_versions"):
-        try:
-            import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    """Import the command modules, which add their commands to ``app``."""
+    import fidelity._cli_ratings
+    import fidelity._cli_reliability
+    import fidelity._cli_versions  # noqa: F401
 
 
 def main() -> None:
