@@ -1,4 +1,5 @@
-"""The ``reliability`` command: the audit reliability report from rating sheets."""
+"""The ``reliability`` and ``report`` commands: the audit reliability report from rating
+sheets, as tables and JSON, or as a Markdown audit report."""
 
 from __future__ import annotations
 
@@ -9,6 +10,22 @@ import typer
 
 from fidelity._cli_ratings import _Files, _InstrumentOpt
 from fidelity.cli import EXIT_INVALID, app, atomic_write, console, fail, print_json
+
+DEFAULT_BOOTSTRAP = 1000
+DEFAULT_SEED = 20240601
+
+_Bootstrap = Annotated[
+    int,
+    typer.Option(
+        "--bootstrap",
+        min=0,
+        help="Bootstrap resamples for the intervals of interval alpha on scores (0: none).",
+    ),
+]
+_Seed = Annotated[int, typer.Option(help="Seed of the bootstrap.")]
+_Confidence = Annotated[
+    float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
+]
 
 
 @app.command("reliability")
@@ -25,18 +42,9 @@ def reliability_cmd(
             help="Also write reliability.json and one CSV per table here.",
         ),
     ] = None,
-    n_bootstrap: Annotated[
-        int,
-        typer.Option(
-            "--bootstrap",
-            min=0,
-            help="Bootstrap resamples for the intervals of interval alpha on scores (0: none).",
-        ),
-    ] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20240601,
-    confidence: Annotated[
-        float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
-    ] = 0.95,
+    n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
+    seed: _Seed = DEFAULT_SEED,
+    confidence: _Confidence = 0.95,
 ) -> None:
     """Inter-rater reliability (double-rated assessments), internal consistency and item
     spread of an audit, with the criteria behind every flag.
@@ -86,18 +94,9 @@ def report_cmd(
         Path,
         typer.Option("--out", "-o", file_okay=False, help="Directory for report.md."),
     ] = Path("."),
-    n_bootstrap: Annotated[
-        int,
-        typer.Option(
-            "--bootstrap",
-            min=0,
-            help="Bootstrap resamples for the intervals of interval alpha on scores (0: none).",
-        ),
-    ] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 20240601,
-    confidence: Annotated[
-        float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
-    ] = 0.95,
+    n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
+    seed: _Seed = DEFAULT_SEED,
+    confidence: _Confidence = 0.95,
 ) -> None:
     """Write a Markdown audit report: fidelity per site, then inter-rater reliability,
     internal consistency and item spread, with the criteria behind every flag.
