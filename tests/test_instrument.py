@@ -554,3 +554,16 @@ def test_bundled_files_declare_the_schema_for_editors() -> None:
             first = entry.path.read_text().splitlines()[0]
             assert first == "# yaml-language-server: $schema=../../schemas/instrument.schema.json"
             assert (entry.path.parent / "../../schemas/instrument.schema.json").resolve().is_file()
+
+
+def test_informant_coverage_counts_items_asked_per_domain() -> None:
+    inst = instrument_from_yaml(MINIMAL)
+    assert inst.informant_coverage() == {
+        "trusting": {"peer-worker": 1, "supervisor": 0},
+        "choosing": {"peer-worker": 1, "supervisor": 2},
+    }
+    from fidelity._render import instrument_markdown
+
+    page = instrument_markdown(inst)
+    assert "| `trusting` | 1 | 1 | 0 ✗ |" in page
+    assert "| `choosing` | 2 | 1 ✗ | 2 |" in page

@@ -73,6 +73,28 @@ def render_instrument(inst: Instrument, console: Console, *, brief: bool = False
         console.print(tree)
         console.print()
 
+    from rich.table import Table
+
+    table = Table(
+        title="Items asked of each informant",
+        caption="a domain can be scored from one interview when its count reaches min_answered "
+        "(✗: it cannot)",
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("domain")
+    table.add_column("min_answered", justify="right")
+    for inf in inst.informants:
+        table.add_column(inf.name, justify="right")
+    for dom_id, counts in inst.informant_coverage().items():
+        need = inst.domain(dom_id).min_answered
+        table.add_row(
+            dom_id,
+            str(need),
+            *(f"{n}" if n >= need else f"{n} ✗" for n in counts.values()),
+        )
+    console.print(table)
+    console.print()
     console.print(
         f"[bold]Overall score[/bold]: {inst.scoring.overall.replace('_', ' ')}, range {lo:g}–{hi:g}"
     )
@@ -145,6 +167,20 @@ def instrument_markdown(inst: Instrument) -> str:
             out.append("")
             if item.guidance:
                 out += [f"**Guidance.** {item.guidance.strip()}", ""]
+    out += [
+        "## Items asked of each informant",
+        "",
+        "A domain can be scored from one informant's interview only when the number of its "
+        "items asked of that informant reaches the domain's `min_answered` (✗: it cannot).",
+        "",
+        "| Domain | min_answered | " + " | ".join(i.name for i in inst.informants) + " |",
+        "|---|---|" + "---|" * len(inst.informants),
+    ]
+    for dom_id, counts in inst.informant_coverage().items():
+        need = inst.domain(dom_id).min_answered
+        cells = [f"{n}" if n >= need else f"{n} ✗" for n in counts.values()]
+        out.append(f"| `{dom_id}` | {need} | " + " | ".join(cells) + " |")
+    out.append("")
     lo, hi = inst.score_range()
     out += [
         "## Overall score and bands",

@@ -386,6 +386,17 @@ class Instrument(_Frozen):
         it = self.item(item) if isinstance(item, str) else item
         return self.scale(it.scale)
 
+    def informant_coverage(self) -> dict[str, dict[str, int]]:
+        """For each domain, how many of its items each informant is asked. A domain can be
+        scored from one informant's interview only when that count reaches ``min_answered``."""
+        return {
+            d.id: {
+                inf.id: sum(1 for it in self.items_in(d.id) if inf.id in it.informants)
+                for inf in self.informants
+            }
+            for d in self.domains
+        }
+
     def score_range(self) -> tuple[float, float]:
         """Smallest and largest possible overall score under the instrument's scoring rule."""
         return _score_range(self)
