@@ -209,3 +209,24 @@ def test_cli_report_refuses_invalid_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(bad), "-i", str(MINIMAL), "-o", str(out)])
     assert result.exit_code == 1
     assert not (out / "report.md").exists()
+
+
+def test_cli_reliability_reads_several_files_with_a_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fidelity import _cli_ratings
+
+    _register_extensions()
+    monkeypatch.setattr(_cli_ratings, "LARGE_INPUT_BYTES", 0)
+    lines = EXAMPLE.read_text().splitlines(keepends=True)
+    half = len(lines) // 2
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("".join(lines[:half]))
+    second.write_text(lines[0] + "".join(lines[half:]))
+    together = CliRunner().invoke(app, ["reliability", str(EXAMPLE), "--json", "--bootstrap", "0"])
+    split = CliRunner().invoke(
+        app, ["reliability", str(first), str(second), "--json", "--bootstrap", "0"]
+    )
+    assert split.exit_code == 0, split.output
+    a, b = json.loads(together.stdout), json.loads(split.stdout)
+    assert a["scores"] == b["scores"] and a["items"] == b["items"]

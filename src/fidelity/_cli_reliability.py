@@ -4,9 +4,14 @@ sheets, as tables and JSON, or as a Markdown audit report."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from fidelity.instrument import Instrument
+    from fidelity.report import ReliabilityReport
+    from fidelity.scoring import ScoreResult
 
 from fidelity._cli_ratings import _Files, _InstrumentOpt
 from fidelity.cli import EXIT_INVALID, app, atomic_write, console, fail, print_json
@@ -51,22 +56,9 @@ def reliability_cmd(
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
-    from fidelity._cli_ratings import _resolve_instrument, _write_lines
-    from fidelity.ratings import SheetsInvalidError, read_sheets
-    from fidelity.report import reliability_report
-
-    batch = read_sheets(files)
-    inst = _resolve_instrument(batch, instrument)
-    try:
-        report = reliability_report(
-            inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
-        )
-    except SheetsInvalidError as exc:
-        _write_lines([str(p) for p in exc.problems if p.severity == "error"])
-        fail(
-            f"{len(exc.problems.errors)} error(s) in the rating sheets; no report was made",
-            EXIT_INVALID,
-        )
+    _inst, _result, report = _analyse(
+        files, instrument, confidence, n_bootstrap, seed, with_scores=False
+    )
     if out is not None:
         outputs = {"reliability.json": report.to_json() + "\n"}
         for name, table in report.tables().items():
@@ -103,24 +95,57 @@ def report_cmd(
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
-    from fidelity._cli_ratings import _resolve_instrument, _write_lines
-    from fidelity.ratings import SheetsInvalidError, read_sheets
-    from fidelity.report import audit_report_markdown, reliability_report
-    from fidelity.scoring import score
+    from fidelity.report import audit_report_markdown
 
-    batch = read_sheets(files)
-    inst = _resolve_instrument(batch, instrument)
-    try:
-        result = score(inst, batch)
-        report = reliability_report(
-            inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
-        )
-    except SheetsInvalidError as exc:
-        _write_lines([str(p) for p in exc.problems if p.severity == "error"])
-        fail(
-            f"{len(exc.problems.errors)} error(s) in the rating sheets; no report was written",
-            EXIT_INVALID,
-        )
+    inst, result, report = _analyse(files, instrument, confidence, n_bootstrap, seed)
     target = out / "report.md"
     atomic_write(target, audit_report_markdown(inst, result, report))
     typer.echo(f"wrote {target}", err=True)
+
+
+def _analyse(
+    files: list[Path],
+    instrument: str | None,
+    confidence: float,
+    n_bootstrap: int,
+    seed: int,
+    *,
+    with_scores: bool = True,
+) -> tuple[Instrument, ScoreResult | None, ReliabilityReport]:
+    """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs;
+    invalid sheets exit 1 with every error listed and nothing written."""
+    from fidelity._cli_ratings import (
+        LARGE_INPUT_BYTES,
+        _Progress,
+        _resolve_instrument,
+        _write_lines,
+    )
+    from fidelity.ratings import SheetBatch, SheetsInvalidError, read_sheets
+    from fidelity.report import reliability_report
+    from fidelity.scoring import score
+
+    total = sum(f.stat().st_size for f in files)
+    steps = len(files) + 1 + int(with_scores)
+    with _Progress(enabled=total >= LARGE_INPUT_BYTES, steps=steps) as progress:
+        batch = SheetBatch()
+        for f in files:
+            progress.step(f"reading {f.name}")
+            batch = batch + read_sheets(f)
+        inst = _resolve_instrument(batch, instrument)
+        try:
+            result = None
+            if with_scores:
+                progress.step("scoring")
+                result = score(inst, batch)
+            progress.step("reliability")
+            report = reliability_report(
+                inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
+            )
+        except SheetsInvalidError as exc:
+            progress.stop()
+            _write_lines([str(p) for p in exc.problems if p.severity == "error"])
+            fail(
+                f"{len(exc.problems.errors)} error(s) in the rating sheets; nothing was written",
+                EXIT_INVALID,
+            )
+    return inst, result, report
