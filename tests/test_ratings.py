@@ -151,6 +151,19 @@ def test_csv_cells_are_checked_exactly(tmp_path: Path, cell: str, code: str, fra
 
 
 @pytest.mark.parametrize(
+    ("cell", "fragment"),
+    [('"3\n"', "has spaces around it"), ("03", "write 3")],
+)
+def test_csv_level_text_is_taken_only_as_written(tmp_path: Path, cell: str, fragment: str) -> None:
+    # a quoted cell with a line break after the digit, or digits with a leading zero, are not
+    # the text of a level: they are reported, not read as the level
+    path = write(tmp_path, "s.csv", f"{HEADER}\nhand@1.0.0,A,r,,supervisor,,,{cell},1,1,1,\n")
+    (p,) = validate(HAND, path)
+    assert p.code == "FR102" and fragment in p.message, p.message
+    assert p.item == "a1" and p.sheet == SheetRef(str(path), row=2, assessment="A", rater="r")
+
+
+@pytest.mark.parametrize(
     ("value", "code", "fragment"),
     [
         ("3", "FR102", "write the number 3 without quotes"),

@@ -619,7 +619,7 @@ def _record_value(v: Any, mode: Mode) -> Any:
     if mode == "text":
         if v == "":
             return None
-        return int(v) if _INT_RE.match(v) else v
+        return int(v) if _INT_RE.fullmatch(v) else v
     return v
 
 
@@ -1993,18 +1993,20 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
                 return (np.nan, NA)
             return ("FR103", "NA (not applicable) is not allowed on this item")
         if mode == "json":
-            if _INT_RE.match(v):
+            if _INT_RE.fullmatch(v):
                 return (
                     "FR102",
                     f'the text "{v}" is not a level value; write the number '
                     f"{int(v)} without quotes",
                 )
             return ("FR102", f"{_short(repr(v), 40)} is not a level value")
-        if _INT_RE.match(v):
+        if _INT_RE.fullmatch(v):
             level = int(v)
-            if level in c.levels[j]:
-                return (float(level), ANSWERED)
-            return ("FR101", f"{v} is not on the item's scale")
+            if level not in c.levels[j]:
+                return ("FR101", f"{v} is not on the item's scale")
+            if str(level) != v:  # a leading zero: not the text of a level
+                return ("FR102", f"{v!r} is not how a level is written; write {level}")
+            return (float(level), ANSWERED)
         if v.strip() != v:
             return ("FR102", f"{v!r} has spaces around it")
         if v.upper() in ("NA", "N/A", "N.A."):
