@@ -163,6 +163,24 @@ def test_csv_level_text_is_taken_only_as_written(tmp_path: Path, cell: str, frag
     assert p.item == "a1" and p.sheet == SheetRef(str(path), row=2, assessment="A", rater="r")
 
 
+def test_numbers_with_thousands_of_digits_are_reported_not_raised(tmp_path: Path) -> None:
+    # Python refuses to convert more than 4300 digits to an int (ValueError)
+    digits = "9" * 5000
+    csv_path = write(tmp_path, "s.csv", f"{HEADER}\nhand@1.0.0,A,r,,supervisor,,,{digits},1,1,1,\n")
+    (p,) = validate(HAND, csv_path)
+    assert p.code == "FR101" and p.item == "a1" and len(str(p)) < 500
+    json_text = write(
+        tmp_path, "t.json", f'{{"assessment": "A", "rater": "r", "ratings": {{"a1": "{digits}"}}}}'
+    )
+    assert "FR102" in codes(validate(HAND, json_text))
+    number = f'{{"assessment": "A", "rater": "r", "ratings": {{"a1": {digits}}}}}'
+    (p,) = validate(HAND, write(tmp_path, "n.json", number))
+    assert p.code == "FR010" and p.sheet == SheetRef(str(tmp_path / "n.json"))
+    lines = write(tmp_path, "n.jsonl", number + "\n" + json.dumps(good_sheet()) + "\n")
+    (p,) = validate(HAND, lines)
+    assert p.code == "FR010" and p.sheet is not None and p.sheet.line == 1
+
+
 @pytest.mark.parametrize(
     ("value", "code", "fragment"),
     [

@@ -78,6 +78,9 @@ COMMENT_SUFFIX = ":comment"
 _LONG_COLUMNS = ("item", "value")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _INT_RE = re.compile(r"^-?[0-9]+$")
+_MAX_DIGITS = 20
+"""Digit strings longer than this are far off every scale; they are reported without being
+converted (Python refuses to convert more than 4300 digits to an int)."""
 _FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$")
 
 # Cell states in the sheets x items state matrix.
@@ -619,7 +622,7 @@ def _record_value(v: Any, mode: Mode) -> Any:
     if mode == "text":
         if v == "":
             return None
-        return int(v) if _INT_RE.fullmatch(v) else v
+        return int(v) if _INT_RE.fullmatch(v) and len(v) <= _MAX_DIGITS else v
     return v
 
 
@@ -738,6 +741,8 @@ def _read_json(name: str, text: str) -> _Segment:
         )
     except RecursionError:
         return _file_problem(name, "FR010", "malformed JSON: nested too deeply")
+    except ValueError as exc:  # a number with more digits than Python converts
+        return _file_problem(name, "FR010", f"malformed JSON: {_short(str(exc), 100)}")
     if isinstance(data, dict):
         return _records_segment(name, [data], "single", [0])
     if isinstance(data, list):
@@ -773,6 +778,14 @@ def _read_jsonl(name: str, text: str) -> _Segment:
         except RecursionError:
             problems.append(
                 Problem("FR010", "malformed JSON: nested too deeply", SheetRef(name, line=lineno))
+            )
+        except ValueError as exc:  # a number with more digits than Python converts
+            problems.append(
+                Problem(
+                    "FR010",
+                    f"malformed JSON: {_short(str(exc), 100)}",
+                    SheetRef(name, line=lineno),
+                )
             )
     seg = _records_segment(name, records, "line", lines)
     seg.problems[:0] = problems
@@ -1993,7 +2006,7 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
                 return (np.nan, NA)
             return ("FR103", "NA (not applicable) is not allowed on this item")
         if mode == "json":
-            if _INT_RE.fullmatch(v):
+            if _INT_RE.fullmatch(v) and len(v) <= _MAX_DIGITS:
                 return (
                     "FR102",
                     f'the text "{v}" is not a level value; write the number '
@@ -2001,6 +2014,8 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
                 )
             return ("FR102", f"{_short(repr(v), 40)} is not a level value")
         if _INT_RE.fullmatch(v):
+            if len(v) > _MAX_DIGITS:
+                return ("FR101", f"{_short(v, 24)} is not on the item's scale")
             level = int(v)
             if level not in c.levels[j]:
                 return ("FR101", f"{v} is not on the item's scale")
@@ -2024,7 +2039,8 @@ def _verdict(c: CompiledInstrument, j: int, v: Any, mode: Mode) -> Any:
         level = int(v)
         if level in c.levels[j]:
             return (float(level), ANSWERED)
-        return ("FR101", f"{level} is not on the item's scale")
+        shown = str(level) if abs(level) < 10**_MAX_DIGITS else "a number of over 20 digits"
+        return ("FR101", f"{shown} is not on the item's scale")
     if isinstance(v, float | np.floating):
         if v != v and mode == "cell":
             return (np.nan, MISSING)  # pandas' marker for an empty cell
