@@ -390,6 +390,32 @@ def test_dataframe_cells_may_be_numbers_or_text() -> None:
     assert [(p.code, p.sheet.index if p.sheet else None) for p in problems.errors] == [("FR102", 2)]
 
 
+def test_dataframe_with_nullable_dtypes_reads_pd_na_as_empty() -> None:
+    # convert_dtypes() and nullable columns mark gaps with pd.NA, not NaN or None
+    frame = pd.DataFrame(
+        {
+            "assessment": ["A", "B"],
+            "rater": ["r", "r"],
+            "site": ["north", None],
+            "a1": [4, None],
+            "a2": [1, 1],
+            "a3": [0, 1],
+            "b1": [1, 1],
+        }
+    ).convert_dtypes()
+    assert frame["a1"].dtype == "Int64" and frame["site"].dtype == "string"
+    problems = validate(HAND, frame)
+    assert [(p.code, p.item) for p in problems] == [("FR105", "a1")]
+    long = pd.DataFrame(
+        {"assessment": ["A", "A"], "rater": ["r", "r"], "item": ["a1", "a2"], "value": [4, None]}
+    ).convert_dtypes()
+    assert {(p.code, p.item) for p in validate(HAND, long)} == {
+        ("FR105", "a2"),
+        ("FR105", "a3"),
+        ("FR105", "b1"),
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The compiled instrument and the generated JSON Schema
 

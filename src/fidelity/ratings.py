@@ -1342,13 +1342,16 @@ def _dataframe_segment(frame: pd.DataFrame, name: str | None = None) -> _Segment
 def _frame_column(col: pd.Series[Any]) -> NDArray[Any]:
     """A DataFrame column as Python objects. pandas stores an integer column with gaps as
     floats, so in a float column whole numbers become ints and NaN becomes empty; any other
-    float stays a float and is reported."""
+    float stays a float and is reported. pandas' missing markers (NaN, ``pd.NA`` of the
+    nullable dtypes that ``convert_dtypes`` gives, ``NaT``) are empty in every column."""
+    import pandas as pd
+
     out: NDArray[Any] = col.to_numpy(dtype=object)
     if col.dtype.kind == "f":
         raw = col.to_numpy(dtype=float)
         whole = np.isfinite(raw) & (raw == np.round(raw))
         out[whole] = [int(v) for v in raw[whole]]
-        out[np.isnan(raw)] = None
+    out[np.asarray(pd.isna(col), dtype=bool)] = None
     return out
 
 
