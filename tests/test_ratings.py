@@ -362,6 +362,24 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     assert p.code == "FR025"
 
 
+def test_duplicate_columns_in_xlsx_and_dataframes(tmp_path: Path) -> None:
+    # as in CSV: a column named twice is refused, not silently read from one of its copies
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["assessment", "rater", "a1", "a2", "a3", "b1", "a1"])
+    book.active.append(["A", "r", 4, 1, 0, 3, 1])
+    path = tmp_path / "dups.xlsx"
+    book.save(path)
+    (p,) = validate(HAND, path)
+    assert p.code == "FR021" and "'a1'" in p.message and p.sheet == SheetRef(str(path), row=1)
+    frame = pd.DataFrame(
+        [["A", "r", 4, 1, 0, 3, 1]], columns=["assessment", "rater", "a1", "a2", "a3", "b1", "a1"]
+    )
+    (p,) = validate(HAND, frame)
+    assert p.code == "FR021" and "'a1'" in p.message
+
+
 def test_no_sheets_at_all() -> None:
     assert codes(validate(HAND, [])) == ["FR002"]
 

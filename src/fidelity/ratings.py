@@ -927,6 +927,17 @@ def _header_problem(name: str, header: Sequence[str]) -> Problem | None:
     )
 
 
+def _duplicate_columns(header: Sequence[str], ref: SheetRef) -> Problem | None:
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if not dup:
+        return None
+    return Problem(
+        "FR021",
+        f"wrong header: column(s) {', '.join(map(repr, dup))} appear more than once",
+        ref,
+    )
+
+
 def _read_csv(name: str, text: str, raw: bytes | None = None) -> _Segment:
     try:
         header_reader = csv.reader(io.StringIO(text), strict=True)
@@ -938,16 +949,9 @@ def _read_csv(name: str, text: str, raw: bytes | None = None) -> _Segment:
     problem = _header_problem(name, header)
     if problem is not None:
         return _empty_segment(name, problem)
-    dup = sorted({h for h in header if header.count(h) > 1})
-    if dup:
-        return _empty_segment(
-            name,
-            Problem(
-                "FR021",
-                f"wrong header: column(s) {', '.join(map(repr, dup))} appear more than once",
-                SheetRef(name, row=1),
-            ),
-        )
+    problem = _duplicate_columns(header, SheetRef(name, row=1))
+    if problem is not None:
+        return _empty_segment(name, problem)
     empty = [k + 1 for k, h in enumerate(header) if not h.strip()]
     if empty:
         return _empty_segment(
@@ -1280,7 +1284,7 @@ def _read_xlsx(name: str, data: bytes) -> _Segment:
                 ),
             )
         names = [str(h) for h in header]
-        problem = _header_problem(name, names)
+        problem = _header_problem(name, names) or _duplicate_columns(names, SheetRef(name, row=1))
         if problem is not None:
             return _empty_segment(name, problem)
         width = len(names)
@@ -1332,6 +1336,9 @@ def _dataframe_segment(frame: pd.DataFrame, name: str | None = None) -> _Segment
     problem = _header_problem(name or "<DataFrame>", header)
     if problem is not None:
         return _empty_segment(name, Problem(problem.code, problem.message, SheetRef(name)))
+    problem = _duplicate_columns(header, SheetRef(name))
+    if problem is not None:
+        return _empty_segment(name, problem)
     columns = [_frame_column(frame.iloc[:, k]) for k in range(frame.shape[1])]
     positions = np.arange(len(frame), dtype=np.int64)
     if all(c in header for c in _LONG_COLUMNS):
