@@ -178,3 +178,16 @@ def test_item_spread_errors() -> None:
         psy.item_spread(np.ones((3, 1)), levels=[3, 2, 1])
     with pytest.raises(ValueError, match="two levels"):
         psy.item_spread(np.ones((3, 1)), levels=[1])
+
+
+def test_standardized_alpha_undefined_when_items_perfectly_opposed() -> None:
+    # Two items with correlation -1 (always so for two subjects, half the time): the
+    # standardized total k r̄ / (1 + (k-1) r̄) divides by zero. R psych::alpha's
+    # (1 - k / sum(R)) * k / (k - 1) has sum(R) = 0 there, so standardized alpha is undefined.
+    # Raw alpha by hand: item variances 1 and 0.25, total variance 0.25,
+    # alpha = 2 * (1 - 1.25 / 0.25) = -8 (pingouin.cronbach_alpha gives -8.0 too).
+    x = np.array([[3.0, 1.0], [1.0, 2.0], [2.0, 1.5]])
+    est = psy.cronbach_alpha(x)
+    assert est.value == pytest.approx(-8.0)
+    assert math.isnan(est.details["standardized_alpha"])
+    assert est.details["standardized_alpha_reason"]

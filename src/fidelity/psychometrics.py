@@ -174,12 +174,17 @@ def cronbach_alpha(
     var = np.diag(cov)
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.sqrt(np.outer(var, var))
-    if np.all(var > 0):
-        rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1)))
-        std_alpha = k * rbar / (1.0 + (k - 1) * rbar)
-    else:
+    rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1))) if np.all(var > 0) else math.nan
+    if not np.all(var > 0):
         std_alpha = math.nan
         details["standardized_alpha_reason"] = "an item has zero variance"
+    elif 1.0 + (k - 1) * rbar <= 1e-12:
+        std_alpha = math.nan
+        details["standardized_alpha_reason"] = (
+            "the mean inter-item correlation is -1/(k-1), so the standardized total has no variance"
+        )
+    else:
+        std_alpha = k * rbar / (1.0 + (k - 1) * rbar)
     if_deleted, item_total = _item_stats(cov)
     df1 = n_used - 1.0
     df2 = df1 * (k - 1.0)
