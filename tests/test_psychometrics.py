@@ -191,3 +191,16 @@ def test_standardized_alpha_undefined_when_items_perfectly_opposed() -> None:
     assert est.value == pytest.approx(-8.0)
     assert math.isnan(est.details["standardized_alpha"])
     assert est.details["standardized_alpha_reason"]
+
+
+def test_pairwise_alpha_above_one_has_no_inverted_feldt_interval() -> None:
+    # Pairwise covariances need not form a positive semi-definite matrix, so alpha can exceed
+    # 1. By hand: var(item1) = 1/3 (3, 2, 2), var(item2) = 1/2 (3, 2), cov = 1/2 on the two
+    # complete rows: alpha = 2 * (1 - (5/6) / (11/6)) = 12/11 (pingouin.cronbach_alpha with
+    # nan_policy="pairwise" gives 1.0909 too). Feldt's bounds 1 - (1 - alpha) F then come out
+    # reversed (about 59.9 and 1.0001), which is no interval at all.
+    x = np.array([[3.0, 3.0], [2.0, 2.0], [np.nan, np.nan], [2.0, np.nan]])
+    est = psy.cronbach_alpha(x, missing="pairwise")
+    assert est.value == pytest.approx(12 / 11)
+    assert est.ci is None and est.confidence is None
+    assert "positive semi-definite" in est.details["ci_reason"]

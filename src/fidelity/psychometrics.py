@@ -132,7 +132,8 @@ def cronbach_alpha(
       number is reported in ``details["n_dropped"]``; ``n_subjects`` is the number used;
     * ``missing="pairwise"``: each covariance uses the subjects who answered both items (the
       covariance matrix may then not be positive semi-definite); the CI uses the smallest
-      pairwise count as n (conservative), reported in ``details["n_for_ci"]``.
+      pairwise count as n (conservative), reported in ``details["n_for_ci"]``; when alpha
+      exceeds 1 (possible only then) there is no CI and ``details["ci_reason"]`` says why.
 
     CI: Feldt (1965, doi:10.1007/BF02289703; Feldt, Woodruff & Salih 1987,
     doi:10.1177/014662168701100107): ``(1 - alpha) / (1 - alpha_pop)`` ~ F(n-1, (n-1)(k-1)), so
@@ -200,9 +201,16 @@ def cronbach_alpha(
         low_item_total=[nm for nm, r in zip(names, item_total, strict=True) if r < min_item_total],
         ci_method="Feldt (1965); Feldt, Woodruff & Salih (1987): F(n-1, (n-1)(k-1))",
     )
+    ci: tuple[float, float] | None = (lo, hi)
+    if alpha > 1.0:
+        ci = None
+        details["ci_reason"] = (
+            "alpha exceeds 1 because the pairwise covariance matrix is not positive "
+            "semi-definite; the Feldt interval is not defined"
+        )
     return Estimate(
-        value=alpha, method=method, n_subjects=n_subjects, n_raters=k, ci=(lo, hi),
-        confidence=conf, details=details,
+        value=alpha, method=method, n_subjects=n_subjects, n_raters=k, ci=ci,
+        confidence=conf if ci is not None else None, details=details,
     )  # fmt: skip
 
 
