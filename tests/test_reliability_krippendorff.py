@@ -213,3 +213,13 @@ def test_batched_interval_alpha_matches_scalar() -> None:
     batched = rel._interval_alpha_batched(xb)
     for b in range(5):
         assert batched[b] == pytest.approx(rel.krippendorff_alpha(xb[b], "interval").value)
+
+
+def test_bootstrap_that_cannot_run_says_why() -> None:
+    # One unit (1, 2): alpha = 1 - (n - 1) D_o / D_e with D_o = D_e gives 0 (the krippendorff
+    # package gives 0.0 too), but a unit bootstrap needs at least two units: no interval, no
+    # stated confidence, and the bootstrap's reason in the details.
+    est = rel.krippendorff_alpha(np.array([[1.0, 2.0]]), "interval", bootstrap=50, seed=1)
+    assert est.value == pytest.approx(0.0)
+    assert est.ci is None and est.se is None and est.confidence is None
+    assert "at least two" in est.details["ci_reason"]

@@ -674,9 +674,11 @@ def krippendorff_alpha(
             seed=seed, method="percentile", vectorized=False,
         )  # fmt: skip
         details["bootstrap"] = dict(bs.details)
+        if bs.ci is None:
+            details["ci_reason"] = f"no bootstrap interval: {bs.reason}"
         return Estimate(
             value=value, method=method, n_subjects=n_units, n_raters=k, ci=bs.ci, se=bs.se,
-            confidence=conf, details=details,
+            confidence=conf if bs.ci is not None else None, details=details,
         )  # fmt: skip
     return Estimate(value=value, method=method, n_subjects=n_units, n_raters=k, details=details)
 
