@@ -362,6 +362,19 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     assert p.code == "FR025"
 
 
+def test_csv_consensus_is_true_or_false_in_any_case(tmp_path: Path) -> None:
+    # docs: a consensus cell in CSV is true or false in any case, or empty
+    rows = "".join(
+        f"hand@1.0.0,A,r{k},,supervisor,,{flag},1,1,1,1,\n"
+        for k, flag in enumerate(["tRUE", "fAlSe", "False", ""])
+    )
+    path = write(tmp_path, "s.csv", f"{HEADER}\n{rows}hand@1.0.0,B,r,,supervisor,,yes,1,1,1,1,\n")
+    problems = validate(HAND, path)
+    assert [(p.code, p.value) for p in problems] == [("FR202", "yes")]
+    ok = write(tmp_path, "ok.csv", f"{HEADER}\n{rows}")
+    assert score(HAND, ok).consensus.tolist() == [True, False, False, False]
+
+
 def test_duplicate_columns_in_xlsx_and_dataframes(tmp_path: Path) -> None:
     # as in CSV: a column named twice is refused, not silently read from one of its copies
     from openpyxl import Workbook

@@ -1814,10 +1814,6 @@ def _date_field(seg: _Segment, add: _Add) -> NDArray[Any]:
     return out
 
 
-_TRUE = frozenset({"true", "TRUE", "True"})
-_FALSE = frozenset({"false", "FALSE", "False"})
-
-
 def _bool_field(seg: _Segment, add: _Add) -> NDArray[Any]:
     col = _field_col(seg, "consensus")
     out = np.zeros(seg.n, dtype=bool)
@@ -1831,8 +1827,8 @@ def _bool_field(seg: _Segment, add: _Add) -> NDArray[Any]:
             continue
         if _is_blank(v) and not (seg.mode == "json" and v == ""):
             continue
-        if seg.mode != "json" and isinstance(v, str) and (v in _TRUE or v in _FALSE):
-            out[rows] = v in _TRUE
+        if seg.mode != "json" and isinstance(v, str) and v.lower() in ("true", "false"):
+            out[rows] = v.lower() == "true"  # true or false in any case
             continue
         for i in rows.tolist():
             add(
