@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -115,3 +116,15 @@ def test_estimate_statistic_and_undefined_resamples_are_counted() -> None:
     assert isinstance(est, Estimate)
     assert est.details["n_undefined"] > 0
     assert est.ci is not None
+
+
+def test_bca_without_a_usable_jackknife_warns_not_and_says_so() -> None:
+    # Two subjects: every leave-one-out sample has one subject, where ICC(1,1) is undefined,
+    # so the jackknife gives no acceleration. BCa then uses a = 0 (bias correction only,
+    # Efron 1987) and must say so rather than emit numpy's "Mean of empty slice".
+    x = np.array([[3.0, 3.0, 1.0], [1.0, 3.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = rel.bootstrap(x, "ICC(1,1)", n_resamples=50, seed=1, method="bca")
+    assert est.details["acceleration"] == 0.0
+    assert "jackknife" in est.details["note"]

@@ -885,9 +885,13 @@ def _bootstrap_impl(
         z0 = float(special.ndtri(prop))
         jack = _jackknife(fn, batched, mat)
         jack = jack[np.isfinite(jack)]
-        d = jack.mean() - jack
-        denom = 6.0 * float((d**2).sum()) ** 1.5
-        accel = float((d**3).sum()) / denom if denom > 0 else 0.0
+        if jack.size < 2:
+            accel = 0.0
+            details["note"] = "jackknife undefined on (almost) every subset; acceleration set to 0"
+        else:
+            d = jack.mean() - jack
+            denom = 6.0 * float((d**2).sum()) ** 1.5
+            accel = float((d**3).sum()) / denom if denom > 0 else 0.0
         zq = special.ndtri(probs)
         adj = special.ndtr(z0 + (z0 + zq) / (1.0 - accel * (z0 + zq)))
         details.update(z0=z0, acceleration=accel)
