@@ -312,3 +312,12 @@ def test_invariances(x: np.ndarray, c: float, data: st.DataObject) -> None:
             )
     # single-rater ICCs of one-way form are bounded below by -1/(k-1)
     assert base[0].value >= -1.0 / (k - 1) - 1e-12
+
+
+def test_no_interval_means_no_stated_confidence() -> None:
+    # Both subjects rated (1, 2): MSR = MSE = 0, MSC = 1, so by hand ICC(2,1) =
+    # (0 - 0) / (0 + 0 + 2 * (1 - 0) / 2) = 0, while the Satterthwaite interval is undefined.
+    est = rel.icc(np.array([[1.0, 2.0], [1.0, 2.0]]), "ICC(2,1)", confidence=0.9)
+    assert est.value == pytest.approx(0.0)
+    assert est.ci is None and est.confidence is None
+    assert est.details["ci_reason"]

@@ -353,9 +353,10 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
             if math.isnan(val):
                 results[form] = undefined(label(form), _nan_reason(r), n_sub, k, **det)
             else:
+                ci = _ci(r, det)
                 results[form] = Estimate(
                     value=val, method=label(form), n_subjects=n_sub, n_raters=k,
-                    ci=_ci(r, det), confidence=confidence, details=det,
+                    ci=ci, confidence=confidence if ci is not None else None, details=det,
                 )  # fmt: skip
 
     # --- two-way forms: complete subjects × raters data only
@@ -399,9 +400,10 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
             if math.isnan(val):
                 results[form] = undefined(label(form), _nan_reason(r), n_all, k, **det)
             else:
+                ci = _ci(r, det)
                 results[form] = Estimate(
                     value=val, method=label(form), n_subjects=n_all, n_raters=k,
-                    ci=_ci(r, det), confidence=confidence, details=det,
+                    ci=ci, confidence=confidence if ci is not None else None, details=det,
                 )  # fmt: skip
     return [results[f] for f in forms]
 
