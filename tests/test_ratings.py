@@ -375,6 +375,25 @@ def test_csv_consensus_is_true_or_false_in_any_case(tmp_path: Path) -> None:
     assert score(HAND, ok).consensus.tolist() == [True, False, False, False]
 
 
+def test_spreadsheet_dates_read_the_same_from_xlsx_and_from_a_dataframe(tmp_path: Path) -> None:
+    # a date typed into a spreadsheet is a date cell; pandas.read_excel makes it a Timestamp
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["assessment", "rater", "date", "a1", "a2", "a3", "b1"])
+    book.active.append(["A", "r", dt.date(2024, 5, 2), 4, 1, 0, 3])
+    book.active.append(["B", "r", dt.datetime(2024, 5, 3, 14, 30), 4, 1, 0, 3])
+    path = tmp_path / "dates.xlsx"
+    book.save(path)
+    from_file = validate(HAND, path)
+    from_frame = validate(HAND, pd.read_excel(path))
+    assert [(p.code, p.value) for p in from_file] == [("FR202", "2024-05-03T14:30:00")]
+    assert [(p.code, p.value) for p in from_frame] == [(p.code, p.value) for p in from_file]
+    assert score(HAND, pd.read_excel(path).iloc[:1]).date.tolist() == ["2024-05-02"]
+
+
 def test_duplicate_columns_in_xlsx_and_dataframes(tmp_path: Path) -> None:
     # as in CSV: a column named twice is refused, not silently read from one of its copies
     from openpyxl import Workbook

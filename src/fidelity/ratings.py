@@ -1350,7 +1350,8 @@ def _frame_column(col: pd.Series[Any]) -> NDArray[Any]:
     """A DataFrame column as Python objects. pandas stores an integer column with gaps as
     floats, so in a float column whole numbers become ints and NaN becomes empty; any other
     float stays a float and is reported. pandas' missing markers (NaN, ``pd.NA`` of the
-    nullable dtypes that ``convert_dtypes`` gives, ``NaT``) are empty in every column."""
+    nullable dtypes that ``convert_dtypes`` gives, ``NaT``) are empty in every column, and
+    dates and times are text as in an XLSX file (``2024-05-02``; with a time of day, ISO)."""
     import pandas as pd
 
     out: NDArray[Any] = col.to_numpy(dtype=object)
@@ -1358,7 +1359,16 @@ def _frame_column(col: pd.Series[Any]) -> NDArray[Any]:
         raw = col.to_numpy(dtype=float)
         whole = np.isfinite(raw) & (raw == np.round(raw))
         out[whole] = [int(v) for v in raw[whole]]
-    out[np.asarray(pd.isna(col), dtype=bool)] = None
+    missing = np.asarray(pd.isna(col), dtype=bool)
+    out[missing] = None
+    # dates as the XLSX reader reads them (pandas.read_excel gives Timestamps)
+    if col.dtype.kind == "M" or (
+        col.dtype.kind == "O"
+        and pd.api.types.infer_dtype(col, skipna=True) in ("date", "datetime", "mixed")
+    ):
+        for i in np.flatnonzero(~missing).tolist():
+            if isinstance(out[i], _dt.date):
+                out[i] = _xlsx_value(out[i])
     return out
 
 
