@@ -394,6 +394,16 @@ def test_spreadsheet_dates_read_the_same_from_xlsx_and_from_a_dataframe(tmp_path
     assert score(HAND, pd.read_excel(path).iloc[:1]).date.tolist() == ["2024-05-02"]
 
 
+@pytest.mark.parametrize("cell", ['""3', '"3"3', '"" 3'])
+def test_text_after_a_closing_quote_is_malformed_csv(tmp_path: Path, cell: str) -> None:
+    # '""3' is not the cell 3: the exact csv reader calls it malformed, and so must the
+    # fast path that reads well-formed files
+    path = write(tmp_path, "s.csv", f"{HEADER}\nhand@1.0.0,A,r,,supervisor,,,{cell},1,1,1,\n")
+    problems = validate(HAND, path)
+    assert codes(problems) == ["FR024"], problems
+    assert problems[0].sheet == SheetRef(str(path), row=2)
+
+
 def test_duplicate_columns_in_xlsx_and_dataframes(tmp_path: Path) -> None:
     # as in CSV: a column named twice is refused, not silently read from one of its copies
     from openpyxl import Workbook

@@ -998,6 +998,24 @@ def _csv_fast(raw: bytes, header: list[str]) -> tuple[list[NDArray[Any]], NDArra
         inside = (np.cumsum(quote, dtype=np.uint8) & 1).astype(bool)
         newline &= ~inside
         comma &= ~inside
+        # A quote opens a field (after a comma, a line break or a closing quote: "" is an
+        # escaped quote) and closes it (before a comma, a line break or an opening quote).
+        # Anything else, such as '""3' or 'a"b', is left to the exact path, which reports it.
+        q = np.flatnonzero(quote)
+        opening, closing = q[0::2], q[1::2]
+        before = b[np.maximum(opening - 1, 0)]
+        after = b[np.minimum(closing + 1, b.size - 1)]
+        if not (
+            np.all((opening == 0) | (before == 44) | (before == 10) | (before == 34))
+            and np.all(
+                (closing == b.size - 1)
+                | (after == 44)
+                | (after == 10)
+                | (after == 13)
+                | (after == 34)
+            )
+        ):
+            return None
     nl = np.flatnonzero(newline)
     ends = nl if (b.size and b[-1] == 10) else np.append(nl, b.size)
     starts = np.concatenate(([0], nl + 1))[: ends.size]
