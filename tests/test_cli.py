@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from fidelity.cli import _register_extensions, app
@@ -147,3 +148,26 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main()
     assert info.value.code == 130
+
+
+def test_outputs_are_written_all_or_none(tmp_path: Path) -> None:
+    from fidelity.cli import write_outputs
+
+    good = tmp_path / "out"
+    write_outputs({good / "a.csv": "old a\n", good / "b.csv": "old b\n"})
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory\n")
+    with pytest.raises(typer.Exit) as info:
+        write_outputs({good / "a.csv": "new a\n", blocker / "sub" / "b.csv": "new b\n"})
+    assert info.value.exit_code == 2
+    assert (good / "a.csv").read_text() == "old a\n"
+    assert sorted(p.name for p in good.iterdir()) == ["a.csv", "b.csv"]
+
+
+def test_unwritable_output_directory_is_a_clear_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x\n")
+    example = str(Path(__file__).parents[1] / "examples" / "enrich-audit.csv")
+    result = runner.invoke(app, ["score", example, "-o", str(blocker / "sub"), "-q"])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "nothing was written" in result.stderr

@@ -19,11 +19,11 @@ from fidelity.cli import (
     EXIT_INVALID,
     EXIT_USAGE,
     app,
-    atomic_write,
     console,
     fail,
     load_or_fail,
     print_json,
+    write_outputs,
 )
 
 if TYPE_CHECKING:
@@ -208,8 +208,7 @@ def score_cmd(
         result = score(inst, batch)
         progress.step("writing")
         outputs = _render_outputs(result, formats)
-        for name, data in outputs.items():
-            atomic_write(out / name, data)
+        write_outputs({out / name: data for name, data in outputs.items()})
     warnings = [p for p in problems if p.severity == "warning"]
     if warnings:
         _write_lines([str(p) for p in warnings[:WARNINGS_SHOWN]])
@@ -366,11 +365,11 @@ def template_cmd(
         if out is None:
             sys.stdout.write(text)
         else:
-            atomic_write(out, text)
+            write_outputs({out: text})
             typer.echo(f"wrote {out}", err=True)
         return
     target = out or Path(f"{inst.id}-{inst.version}-template.xlsx")
-    atomic_write(target, template_xlsx(inst))
+    write_outputs({target: template_xlsx(inst)})
     typer.echo(f"wrote {target}", err=True)
 
 
@@ -520,5 +519,5 @@ def schema_cmd(
     if out is None:
         print_json(schema)
     else:
-        atomic_write(out, json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+        write_outputs({out: json.dumps(schema, indent=2, ensure_ascii=False) + "\n"})
         typer.echo(f"wrote {out}", err=True)

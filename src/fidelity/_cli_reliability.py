@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from fidelity.scoring import ScoreResult
 
 from fidelity._cli_ratings import _Files, _InstrumentOpt
-from fidelity.cli import EXIT_INVALID, app, atomic_write, console, fail, print_json
+from fidelity.cli import EXIT_INVALID, app, console, fail, print_json, write_outputs
 
 DEFAULT_BOOTSTRAP = 1000
 DEFAULT_SEED = 20240601
@@ -65,8 +65,7 @@ def reliability_cmd(
             outputs[f"reliability-{name.replace('_', '-')}.csv"] = table.to_csv(
                 index=False, lineterminator="\n"
             )
-        for name, data in outputs.items():
-            atomic_write(out / name, data)
+        write_outputs({out / name: data for name, data in outputs.items()})
     if as_json:
         print_json(report.to_dict())
     else:
@@ -99,7 +98,7 @@ def report_cmd(
 
     inst, result, report = _analyse(files, instrument, confidence, n_bootstrap, seed)
     target = out / "report.md"
-    atomic_write(target, audit_report_markdown(inst, result, report))
+    write_outputs({target: audit_report_markdown(inst, result, report)})
     typer.echo(f"wrote {target}", err=True)
 
 

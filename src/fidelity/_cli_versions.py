@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fidelity.cli import EXIT_INVALID, EXIT_USAGE, app, atomic_write, console, fail, print_json
+from fidelity.cli import EXIT_INVALID, EXIT_USAGE, app, console, fail, print_json, write_outputs
 
 if TYPE_CHECKING:
     from fidelity.versions import Diff
@@ -163,8 +163,7 @@ def migrate_cmd(
                     EXIT_USAGE,
                 )
         written.append((path, output.text))
-    for path, text in written:
-        atomic_write(path, text)
+    write_outputs(dict(written))
     if as_json:
         print_json(result.report([str(p) for p, _ in written]))
         return
@@ -225,7 +224,7 @@ def new_cmd(
     path = directory / inst_id / f"{version}.yaml"
     if path.exists() and not force:
         fail(f"error: {path} already exists (use --force to overwrite)", EXIT_INVALID)
-    atomic_write(path, scaffold(inst_id, version, base=base))
+    write_outputs({path: scaffold(inst_id, version, base=base)})
     typer.echo(f"wrote {path}")
     typer.echo(f"next: edit it, then run `fidelity lint {path}` and `fidelity show {path}`")
 

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -47,8 +48,9 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     raise typer.Exit(code)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+def _stage(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` (synced, with the permissions a plain
+    ``open()`` would give) and return it; nothing is left behind on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -61,10 +63,37 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    os.replace(_stage(path, data), path)
+
+
+def write_outputs(files: Mapping[Path, str | bytes]) -> None:
+    """Write every output file or none of them.
+
+    All files are staged beside their targets first; only when every one is written are they
+    moved into place, so a failure (a full disk, a directory that cannot be created) leaves
+    the previous outputs untouched and exits 2 with the reason.
+    """
+    staged: list[tuple[Path, Path]] = []
+    for path, data in files.items():
+        try:
+            staged.append((_stage(path, data), path))
+        except OSError as exc:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            fail(
+                f"error: cannot write {path}: {exc.strerror or exc}; nothing was written",
+                EXIT_USAGE,
+            )
+    for tmp, path in staged:
+        os.replace(tmp, path)
 
 
 def load_or_fail(spec: str) -> Instrument:
