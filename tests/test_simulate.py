@@ -138,3 +138,9 @@ def test_module_entry_point(tmp_path: Path) -> None:
         == 0
     )
     assert validate(ENRICH, tmp_path / "a.csv").ok
+
+
+def test_repeated_informants_are_refused() -> None:
+    inst = fidelity.load_instrument("enrich-peer-support")
+    with pytest.raises(ValueError, match=r"\['supervisor'\] listed more than once"):
+        simulate_audit(inst, informants=["supervisor", "supervisor"])

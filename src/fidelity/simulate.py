@@ -220,6 +220,9 @@ def simulate_audit(
     unknown = [i for i in informants if i not in known]
     if unknown:
         raise ValueError(f"unknown informant(s) {unknown}; {inst.spec} has {sorted(known)}")
+    repeated = sorted({i for i in informants if informants.count(i) > 1})
+    if repeated:
+        raise ValueError(f"informant(s) {repeated} listed more than once; list each once")
     effects = dict(DEFAULT_INFORMANT_EFFECTS if informant_effects is None else informant_effects)
     items = inst.items
     m = len(items)
