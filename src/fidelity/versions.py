@@ -621,157 +621,113 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
     for o, n in pairs:
         tgt = f"item:{n.id}"
         doms = tuple(sorted({o.domain, n.domain}))
+
+        def item_change(
+            kind: str,
+            sev: Severity,
+            msg: str,
+            old: Any = None,
+            new: Any = None,
+            target: str = tgt,
+            domains: tuple[str, ...] = doms,
+        ) -> None:
+            add(Change(kind, target, sev, msg, domains=domains, old=old, new=new))
+
         if o.id != n.id:
-            add(
-                Change(
-                    "item-renamed",
-                    tgt,
-                    "additive",
-                    f"item {o.id} renamed to {n.id} (sheets migrate through item_map)",
-                    domains=doms,
-                    old=o.id,
-                    new=n.id,
-                )
+            item_change(
+                "item-renamed",
+                "additive",
+                f"item {o.id} renamed to {n.id} (sheets migrate through item_map)",
+                old=o.id,
+                new=n.id,
             )
         if o.domain != n.domain:
-            add(
-                Change(
-                    "item-moved",
-                    tgt,
-                    "breaking",
-                    f"item {n.id} moved from domain {o.domain} to {n.domain}",
-                    domains=doms,
-                    old=o.domain,
-                    new=n.domain,
-                )
+            item_change(
+                "item-moved",
+                "breaking",
+                f"item {n.id} moved from domain {o.domain} to {n.domain}",
+                old=o.domain,
+                new=n.domain,
             )
         os_, ns_ = old_scales.get(o.scale), new_scales.get(n.scale)
         if o.scale != n.scale and os_ is not None and ns_ is not None:
             if os_.values != ns_.values:
-                add(
-                    Change(
-                        "item-rescaled",
-                        tgt,
-                        "breaking",
-                        f"item {n.id} re-scaled: {o.scale} {list(os_.values)} → "
-                        f"{n.scale} {list(ns_.values)}",
-                        domains=doms,
-                        old=o.scale,
-                        new=n.scale,
-                    )
+                item_change(
+                    "item-rescaled",
+                    "breaking",
+                    f"item {n.id} re-scaled: {o.scale} {list(os_.values)} → "
+                    f"{n.scale} {list(ns_.values)}",
+                    old=o.scale,
+                    new=n.scale,
                 )
             else:
-                add(
-                    Change(
-                        "item-scale-renamed",
-                        tgt,
-                        "none",
-                        f"item {n.id}: scale {o.scale} → {n.scale} with the same levels",
-                        domains=doms,
-                        old=o.scale,
-                        new=n.scale,
-                    )
+                item_change(
+                    "item-scale-renamed",
+                    "none",
+                    f"item {n.id}: scale {o.scale} → {n.scale} with the same levels",
+                    old=o.scale,
+                    new=n.scale,
                 )
         if o.reverse != n.reverse:
-            add(
-                Change(
-                    "item-reverse",
-                    tgt,
-                    "breaking",
-                    f"item {n.id}: reverse scoring {'on' if n.reverse else 'off'}",
-                    domains=doms,
-                    old=o.reverse,
-                    new=n.reverse,
-                )
+            item_change(
+                "item-reverse",
+                "breaking",
+                f"item {n.id}: reverse scoring {'on' if n.reverse else 'off'}",
+                old=o.reverse,
+                new=n.reverse,
             )
         if o.allow_na != n.allow_na:
             if n.allow_na:
-                add(
-                    Change(
-                        "item-na",
-                        tgt,
-                        "additive",
-                        f"item {n.id}: NA now allowed",
-                        domains=doms,
-                        old=False,
-                        new=True,
-                    )
+                item_change(
+                    "item-na", "additive", f"item {n.id}: NA now allowed", old=False, new=True
                 )
             else:
-                add(
-                    Change(
-                        "item-na",
-                        tgt,
-                        "breaking",
-                        f"item {n.id}: NA no longer allowed (sheets rating it NA become invalid)",
-                        domains=doms,
-                        old=True,
-                        new=False,
-                    )
+                item_change(
+                    "item-na",
+                    "breaking",
+                    f"item {n.id}: NA no longer allowed (sheets rating it NA become invalid)",
+                    old=True,
+                    new=False,
                 )
         if o.required != n.required:
             if n.required:
-                add(
-                    Change(
-                        "item-required",
-                        tgt,
-                        "additive",
-                        f"item {n.id}: now required (where it is missing, validation now "
-                        "warns; scores are unchanged)",
-                        domains=doms,
-                        old=False,
-                        new=True,
-                    )
+                item_change(
+                    "item-required",
+                    "additive",
+                    f"item {n.id}: now required (where it is missing, validation now "
+                    "warns; scores are unchanged)",
+                    old=False,
+                    new=True,
                 )
             else:
-                add(
-                    Change(
-                        "item-required",
-                        tgt,
-                        "additive",
-                        f"item {n.id}: no longer required",
-                        domains=doms,
-                        old=True,
-                        new=False,
-                    )
+                item_change(
+                    "item-required",
+                    "additive",
+                    f"item {n.id}: no longer required",
+                    old=True,
+                    new=False,
                 )
         lost = [i for i in o.informants if i not in n.informants]
         gained = [i for i in n.informants if i not in o.informants]
         if lost:
-            add(
-                Change(
-                    "item-informants",
-                    tgt,
-                    "breaking",
-                    f"item {n.id}: informant(s) {', '.join(lost)} no longer accepted "
-                    "(their sheets become invalid)",
-                    domains=doms,
-                    old=list(o.informants),
-                    new=list(n.informants),
-                )
+            item_change(
+                "item-informants",
+                "breaking",
+                f"item {n.id}: informant(s) {', '.join(lost)} no longer accepted "
+                "(their sheets become invalid)",
+                old=list(o.informants),
+                new=list(n.informants),
             )
         elif gained:
-            add(
-                Change(
-                    "item-informants",
-                    tgt,
-                    "additive",
-                    f"item {n.id}: informant(s) {', '.join(gained)} now accepted",
-                    domains=doms,
-                    old=list(o.informants),
-                    new=list(n.informants),
-                )
+            item_change(
+                "item-informants",
+                "additive",
+                f"item {n.id}: informant(s) {', '.join(gained)} now accepted",
+                old=list(o.informants),
+                new=list(n.informants),
             )
         elif o.informants != n.informants:
-            add(
-                Change(
-                    "item-informants-order",
-                    tgt,
-                    "none",
-                    f"item {n.id}: informants reordered",
-                    domains=doms,
-                )
-            )
+            item_change("item-informants-order", "none", f"item {n.id}: informants reordered")
         for attr, label in (
             ("text", "text"),
             ("guidance", "guidance"),
@@ -787,15 +743,7 @@ def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_l
                         if o.anchors.get(k) != n.anchors.get(k)
                     )
                     changed = f" at level(s) {', '.join(map(str, levels))}"
-                add(
-                    Change(
-                        f"item-{attr}",
-                        tgt,
-                        "none",
-                        f"item {n.id}: {label} reworded{changed}",
-                        domains=doms,
-                    )
-                )
+                item_change(f"item-{attr}", "none", f"item {n.id}: {label} reworded{changed}")
 
     # -- weights: only relative weights within an averaging group matter -----------------------
     changes.extend(_weight_changes(old, new, pairs))
