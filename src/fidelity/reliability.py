@@ -305,6 +305,19 @@ def _nan_reason(r: dict[str, float]) -> str:
     )
 
 
+def _icc_estimate(
+    method: str, r: dict[str, float], det: dict[str, Any], n: int, k: int, confidence: float
+) -> Estimate:
+    """One ICC form's Estimate from its computed quantities (NaN value: undefined, with why)."""
+    if math.isnan(r["value"]):
+        return undefined(method, _nan_reason(r), n, k, **det)
+    ci = _ci(r, det)
+    return Estimate(
+        value=r["value"], method=method, n_subjects=n, n_raters=k, ci=ci,
+        confidence=confidence if ci is not None else None, details=det,
+    )  # fmt: skip
+
+
 def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> list[Estimate]:
     n_all, k = x.shape
     mw = {sf: (m, d) for sf, m, d in ICC_FORMS}
@@ -349,15 +362,7 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
                 "ci_method": "F-based (Shrout & Fleiss 1979; McGraw & Wong 1996, case 1), "
                 "k replaced by n0 for unbalanced data (Donner & Wells 1986)",
             }  # fmt: skip
-            val = r["value"]
-            if math.isnan(val):
-                results[form] = undefined(label(form), _nan_reason(r), n_sub, k, **det)
-            else:
-                ci = _ci(r, det)
-                results[form] = Estimate(
-                    value=val, method=label(form), n_subjects=n_sub, n_raters=k,
-                    ci=ci, confidence=confidence if ci is not None else None, details=det,
-                )  # fmt: skip
+            results[form] = _icc_estimate(label(form), r, det, n_sub, k, confidence)
 
     # --- two-way forms: complete subjects × raters data only
     if two:
@@ -396,15 +401,7 @@ def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> 
                 "MSR": r["msr"], "MSC": r["msc"], "MSE": r["mse"], "k": k,
                 "ci_method": ci_method,
             }  # fmt: skip
-            val = r["value"]
-            if math.isnan(val):
-                results[form] = undefined(label(form), _nan_reason(r), n_all, k, **det)
-            else:
-                ci = _ci(r, det)
-                results[form] = Estimate(
-                    value=val, method=label(form), n_subjects=n_all, n_raters=k,
-                    ci=ci, confidence=confidence if ci is not None else None, details=det,
-                )  # fmt: skip
+            results[form] = _icc_estimate(label(form), r, det, n_all, k, confidence)
     return [results[f] for f in forms]
 
 
