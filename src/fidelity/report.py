@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -147,18 +148,96 @@ class ReliabilityReport:
             "spread": flat(self.spread),
         }
 
+    def table_rows(
+        self, code: Callable[[str], str] = str, *, reasons: bool = False
+    ) -> list[_Table]:
+        """The report's four tables as plain text cells, shared by the terminal and Markdown
+        views: scores, item agreement, internal consistency and item spread. ``code`` marks
+        up ids (e.g. as Markdown code); ``reasons`` adds why an undefined value is undefined."""
+        d = self.design
+
+        def est(e: dict[str, Any]) -> str:
+            return _fmt_est(e, reasons=reasons)
+
+        levels = sorted({k for row in self.spread for k in row["shares"]}, key=float)
+        return [
+            _Table(
+                "scores",
+                ["score", "n", d["icc_form"], "interval alpha", "flags"],
+                [
+                    [
+                        code(r["target"]),
+                        str(r["icc"]["n_subjects"]),
+                        est(r["icc"]),
+                        est(r["alpha_interval"]),
+                        ", ".join(r["flags"]),
+                    ]
+                    for r in self.scores
+                ],
+            ),
+            _Table(
+                "items",
+                ["item", "n", "exact", "±1", "AC2 (quadratic)", "ordinal alpha", "NA≠", "flags"],
+                [
+                    [
+                        code(r["item"]),
+                        str(r["n_pairable"]),
+                        _fmt_num(r["exact"]["value"]),
+                        _fmt_num(r["within_one"]["value"]),
+                        est(r["ac2"]),
+                        _fmt_num(r["alpha_ordinal"]["value"]),
+                        str(r["na_disagreements"]),
+                        ", ".join(r["flags"]),
+                    ]
+                    for r in self.items
+                ],
+            ),
+            _Table(
+                "consistency",
+                [
+                    "domain",
+                    "n",
+                    "Cronbach's alpha",
+                    "standardized",
+                    "items with r(item, rest) < 0.30",
+                    "flags",
+                ],
+                [
+                    [
+                        code(r["domain"]),
+                        str(r["alpha"]["n_subjects"]),
+                        est(r["alpha"]),
+                        _fmt_num(r["standardized_alpha"]),
+                        ", ".join(
+                            f"{code(it['item'])} ({_fmt_num(it['r_item_total'])})"
+                            for it in r["items"]
+                            if it["low_item_total"]
+                        )
+                        or "—",
+                        ", ".join(r["flags"]),
+                    ]
+                    for r in self.consistency
+                ],
+            ),
+            _Table(
+                "spread",
+                ["item", "n", *levels, "NA", "flags"],
+                [
+                    [
+                        code(r["item"]),
+                        str(r["n_answered"]),
+                        *[_fmt_num(r["shares"].get(lv)) for lv in levels],
+                        str(r["n_na"]),
+                        ", ".join(r["flags"]),
+                    ]
+                    for r in self.spread
+                ],
+            ),
+        ]
+
     def render(self, console: Console) -> None:
         """Readable terminal tables."""
         from rich.table import Table
-
-        def num(v: Any) -> str:
-            return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"
-
-        def est(e: dict[str, Any]) -> str:
-            if e["value"] is None:
-                return "—"
-            ci = e.get("ci")
-            return f"{e['value']:.2f}" + (f" [{num(ci[0])}, {num(ci[1])}]" if ci else "")
 
         p, d = self.provenance, self.design
         console.print(
@@ -166,70 +245,28 @@ class ReliabilityReport:
             f"{p['n_assessments']} assessments, {d['n_double_rated']} double-rated"
         )
         console.print(f"Design: {d['kind']} — {d['reason']}", markup=False)
+        for table in self.table_rows():
+            t = Table(title=_TERMINAL_TITLES[table.key], title_justify="left")
+            for col in table.header:
+                t.add_column(col)
+            for row in table.rows:
+                t.add_row(*row)
+            console.print(t)
 
-        t = Table(title="Scores: inter-rater reliability", title_justify="left")
-        for col in ("score", "n", d["icc_form"], "interval alpha", "flags"):
-            t.add_column(col)
-        for row in self.scores:
-            t.add_row(
-                row["target"],
-                str(row["icc"]["n_subjects"]),
-                est(row["icc"]),
-                est(row["alpha_interval"]),
-                ", ".join(row["flags"]),
-            )
-        console.print(t)
 
-        t = Table(title="Items: agreement on double-rated assessments", title_justify="left")
-        for col in ("item", "n", "exact", "±1", "AC2 (quadratic)", "ordinal alpha", "NA≠", "flags"):
-            t.add_column(col)
-        for row in self.items:
-            t.add_row(
-                row["item"],
-                str(row["n_pairable"]),
-                num(row["exact"]["value"]),
-                num(row["within_one"]["value"]),
-                est(row["ac2"]),
-                num(row["alpha_ordinal"]["value"]),
-                str(row["na_disagreements"]),
-                ", ".join(row["flags"]),
-            )
-        console.print(t)
+_TERMINAL_TITLES = {
+    "scores": "Scores: inter-rater reliability",
+    "items": "Items: agreement on double-rated assessments",
+    "consistency": "Domains: internal consistency",
+    "spread": "Items: spread over the scale",
+}
 
-        t = Table(title="Domains: internal consistency", title_justify="left")
-        for col in ("domain", "n", "Cronbach's alpha", "standardized", "weakest item (r)", "flags"):
-            t.add_column(col)
-        for row in self.consistency:
-            weakest = min(
-                (it for it in row["items"] if it["r_item_total"] is not None),
-                key=lambda it: it["r_item_total"],
-                default=None,
-            )
-            t.add_row(
-                row["domain"],
-                str(row["alpha"]["n_subjects"]),
-                est(row["alpha"]),
-                num(row["standardized_alpha"]),
-                f"{weakest['item']} ({weakest['r_item_total']:.2f})" if weakest else "—",
-                ", ".join(row["flags"]),
-            )
-        console.print(t)
 
-        t = Table(title="Items: spread over the scale", title_justify="left")
-        t.add_column("item")
-        t.add_column("n")
-        levels = sorted({k for row in self.spread for k in row["shares"]}, key=float)
-        for lv in levels:
-            t.add_column(lv)
-        t.add_column("flags")
-        for row in self.spread:
-            t.add_row(
-                row["item"],
-                str(row["n_answered"]),
-                *[num(row["shares"].get(lv)) for lv in levels],
-                ", ".join(row["flags"]),
-            )
-        console.print(t)
+@dataclass(frozen=True)
+class _Table:
+    key: str
+    header: list[str]
+    rows: list[list[str]]
 
 
 def _select_one_per_assessment(
@@ -482,17 +519,17 @@ def _none_nan(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _md_num(v: Any, digits: int = 2) -> str:
+def _fmt_num(v: Any, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     return f"{v:.{digits}f}"
 
 
-def _md_est(e: dict[str, Any]) -> str:
+def _fmt_est(e: dict[str, Any], *, reasons: bool = False) -> str:
     if e["value"] is None:
-        return f"— ({e['reason']})" if e.get("reason") else "—"
+        return f"— ({e['reason']})" if reasons and e.get("reason") else "—"
     ci = e.get("ci")
-    return _md_num(e["value"]) + (f" [{_md_num(ci[0])}, {_md_num(ci[1])}]" if ci else "")
+    return _fmt_num(e["value"]) + (f" [{_fmt_num(ci[0])}, {_fmt_num(ci[1])}]" if ci else "")
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -531,8 +568,8 @@ def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityRepo
         [
             str(r["site"]),
             str(int(r["n_assessments"])),
-            *[_md_num(float(r[c])) for c in result.domain_ids],
-            _md_num(float(r["overall"])),
+            *[_fmt_num(float(r[c])) for c in result.domain_ids],
+            _fmt_num(float(r["overall"])),
             str(r["band"] or "—"),
         ]
         for _, r in sites.iterrows()
@@ -557,19 +594,8 @@ def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityRepo
         f"Design: {d['kind']}. {d['reason'][0].upper()}{d['reason'][1:]}.",
         "",
     ]
-    lines += _md_table(
-        ["score", "n", d["icc_form"], "interval alpha", "flags"],
-        [
-            [
-                f"`{r['target']}`",
-                str(r["icc"]["n_subjects"]),
-                _md_est(r["icc"]),
-                _md_est(r["alpha_interval"]),
-                ", ".join(r["flags"]),
-            ]
-            for r in report.scores
-        ],
-    )
+    tables = {t.key: t for t in report.table_rows(code=lambda text: f"`{text}`", reasons=True)}
+    lines += _md_table(tables["scores"].header, tables["scores"].rows)
     lines += [
         "## Agreement on items",
         "",
@@ -578,22 +604,7 @@ def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityRepo
         "NA≠ counts pairs where one rater answered NA and the other a level.",
         "",
     ]
-    lines += _md_table(
-        ["item", "n", "exact", "±1", "AC2", "ordinal alpha", "NA≠", "flags"],
-        [
-            [
-                f"`{r['item']}`",
-                str(r["n_pairable"]),
-                _md_num(r["exact"]["value"]),
-                _md_num(r["within_one"]["value"]),
-                _md_est(r["ac2"]),
-                _md_num(r["alpha_ordinal"]["value"]),
-                str(r["na_disagreements"]),
-                ", ".join(r["flags"]),
-            ]
-            for r in report.items
-        ],
-    )
+    lines += _md_table(tables["items"].header, tables["items"].rows)
     lines += [
         "## Internal consistency",
         "",
@@ -601,47 +612,9 @@ def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityRepo
         "turned round; pairwise deletion.",
         "",
     ]
-    lines += _md_table(
-        [
-            "domain",
-            "n",
-            "Cronbach's alpha",
-            "standardized",
-            "items with r(item, rest) < 0.30",
-            "flags",
-        ],
-        [
-            [
-                f"`{r['domain']}`",
-                str(r["alpha"]["n_subjects"]),
-                _md_est(r["alpha"]),
-                _md_num(r["standardized_alpha"]),
-                ", ".join(
-                    f"`{it['item']}` ({_md_num(it['r_item_total'])})"
-                    for it in r["items"]
-                    if it["low_item_total"]
-                )
-                or "—",
-                ", ".join(r["flags"]),
-            ]
-            for r in report.consistency
-        ],
-    )
-    levels = sorted({k for row in report.spread for k in row["shares"]}, key=float)
+    lines += _md_table(tables["consistency"].header, tables["consistency"].rows)
     lines += ["## Item spread", "", "Share of answers at each level of the scale.", ""]
-    lines += _md_table(
-        ["item", "n", *levels, "NA", "flags"],
-        [
-            [
-                f"`{r['item']}`",
-                str(r["n_answered"]),
-                *[_md_num(r["shares"].get(lv)) for lv in levels],
-                str(r["n_na"]),
-                ", ".join(r["flags"]),
-            ]
-            for r in report.spread
-        ],
-    )
+    lines += _md_table(tables["spread"].header, tables["spread"].rows)
     lines += ["## Criteria behind the flags", ""]
     lines += [f"- **{k}**: {v}" for k, v in report.criteria.items()]
     lines.append("")
