@@ -27,7 +27,6 @@ Conventions (each stated in the report itself):
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 from collections.abc import Callable
@@ -38,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._estimate import Estimate, _json_ready
+from fidelity._provenance import utc_timestamp
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -490,9 +490,7 @@ def reliability_report(
         "instrument": inst.spec,
         "content_hash": inst.content_hash,
         "fidelity_version": __version__,
-        "generated_at": _dt.datetime.now(_dt.UTC)
-        .isoformat(timespec="seconds")
-        .replace("+00:00", "Z"),
+        "generated_at": utc_timestamp(),
         "n_sheets": int(values.shape[0]),
         "n_assessments": n_assessments,
         "confidence": confidence,

@@ -31,7 +31,6 @@ counts once.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from fidelity._provenance import utc_timestamp
 from fidelity.instrument import Instrument
 from fidelity.ratings import (
     ANSWERED,
@@ -85,7 +85,7 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
         instrument=inst.spec,
         content_hash=inst.content_hash,
         fidelity_version=__version__,
-        scored_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        scored_at=utc_timestamp(),
         domain_ids=c.domain_ids,
         assessment=checked.assessment,
         rater=checked.rater,

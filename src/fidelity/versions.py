@@ -47,6 +47,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from fidelity._provenance import utc_timestamp
 from fidelity.instrument import Instrument, InstrumentProblem
 
 __all__ = [
@@ -1266,7 +1267,7 @@ def migrate_records(
     """
     from fidelity import __version__
 
-    stamp = at if at is not None else _now()
+    stamp = at if at is not None else utc_timestamp()
     new_items = {it.id: it for it in step.new.items}
     known_informants = {i.id for i in step.new.informants}
     out: list[dict[str, Any]] = []
@@ -1334,12 +1335,6 @@ def migrate_records(
         migrated["migrations"] = [*history, entry]
         out.append(migrated)
     return out, problems
-
-
-def _now() -> str:
-    import datetime as _dt
-
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
