@@ -26,7 +26,7 @@ N_SUBJECTS, N_RATERS, N_CATEGORIES, SEED = 10_000, 4, 5, 20_240
 def main() -> dict[str, Any]:
     import pandas as pd
 
-    from fidelity._agreement import fleiss_kappa, gwet_ac
+    from fidelity.stats.agreement import fleiss_kappa, gwet_ac
 
     rng = np.random.default_rng(SEED)
     x = rng.integers(1, N_CATEGORIES + 1, size=(N_SUBJECTS, N_RATERS)).astype(np.float64)

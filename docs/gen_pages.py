@@ -3,7 +3,8 @@
 * ``reference/instrument-format.md`` from ``schemas/instrument.schema.json``;
 * ``instruments/<id>/<version>.md`` for every bundled instrument version;
 * ``schemas/*.schema.json``, copied so that the schemas' ``$id`` URLs resolve on the site;
-* ``api/<module>.md`` for every public module that exists (see ``fidelity._docs.API_MODULES``).
+* ``api/<module>.md`` for every public module that exists (see
+  ``fidelity.report._docs.API_MODULES``).
 
 The navigation entries ``instruments/index.md`` and ``api/index.md`` in ``mkdocs.yml`` are
 expanded here into sections listing the generated pages, so that a new instrument version or
@@ -17,10 +18,10 @@ from typing import Any
 
 import mkdocs_gen_files
 
-from fidelity._docs import api_modules, schema_markdown
-from fidelity._render import instrument_markdown
-from fidelity._resources import load_schema
-from fidelity.catalog import list_instruments, load_instrument
+from fidelity._util.resources import load_schema
+from fidelity.instrument.catalog import list_instruments, load_instrument
+from fidelity.report._docs import api_modules, schema_markdown
+from fidelity.report.instrument_view import instrument_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "src" / "fidelity"

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 import fidelity
-from fidelity import catalog
-from fidelity.catalog import CatalogError, list_instruments, load_instrument, parse_spec
-from fidelity.instrument import InstrumentError
+from fidelity.instrument import InstrumentError, catalog
+from fidelity.instrument.catalog import CatalogError, list_instruments, load_instrument, parse_spec
 
 MINIMAL = Path(__file__).parent / "data" / "lint" / "minimal.yaml"
 
@@ -195,7 +194,7 @@ def test_a_broken_plugin_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_bundled_instruments_ship_with_the_package(tmp_path: Path) -> None:
-    from fidelity._resources import bundled_instruments_dir, schemas_dir
+    from fidelity._util.resources import bundled_instruments_dir, schemas_dir
 
     assert (bundled_instruments_dir() / "enrich-peer-support" / "1.0.0.yaml").is_file()
     assert (schemas_dir() / "instrument.schema.json").is_file()

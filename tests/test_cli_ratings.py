@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fidelity import _cli_ratings
+from fidelity.cli import ratings as _cli_ratings
 from fidelity.cli import _register_extensions, app
 
 _register_extensions()

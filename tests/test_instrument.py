@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 import fidelity
-from fidelity._resources import load_schema
+from fidelity._util.resources import load_schema
 from fidelity.instrument import (
     Instrument,
     InstrumentError,
@@ -562,7 +562,7 @@ def test_informant_coverage_counts_items_asked_per_domain() -> None:
         "trusting": {"peer-worker": 1, "supervisor": 0},
         "choosing": {"peer-worker": 1, "supervisor": 2},
     }
-    from fidelity._render import instrument_markdown
+    from fidelity.report.instrument_view import instrument_markdown
 
     page = instrument_markdown(inst)
     assert "| `trusting` | 1 | 1 | 0 ✗ |" in page

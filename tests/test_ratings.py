@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fidelity
-from fidelity._resources import load_schema
-from fidelity._schema import validator_for
+from fidelity._util.resources import load_schema
+from fidelity._util.schema import validator_for
 from fidelity.ratings import (
     Problem,
     RatingSheet,

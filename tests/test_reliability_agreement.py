@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from fidelity._agreement import (
+from fidelity.stats.agreement import (
     brennan_prediger,
     cohen_kappa,
     conger_kappa,
@@ -30,7 +30,7 @@ from fidelity._agreement import (
     gwet_ac,
     percent_agreement,
 )
-from fidelity._estimate import Estimate
+from fidelity.stats.estimate import Estimate
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fidelity import reliability as rel
-from fidelity._estimate import Estimate
+from fidelity.stats.estimate import Estimate
 
 
 def sample(n: int = 120, k: int = 2, seed: int = 0) -> np.ndarray:

@@ -214,7 +214,7 @@ def test_cli_report_refuses_invalid_input(tmp_path: Path) -> None:
 def test_cli_reliability_reads_several_files_with_a_progress_bar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fidelity import _cli_ratings
+    from fidelity.cli import ratings as _cli_ratings
 
     _register_extensions()
     monkeypatch.setattr(_cli_ratings, "LARGE_INPUT_BYTES", 0)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from fidelity._yaml import MAX_BYTES, YamlError, read_yaml_text
 from fidelity.instrument import InstrumentError, instrument_from_yaml
+from fidelity.instrument._yaml import MAX_BYTES, YamlError, read_yaml_text
 
 
 def _billion_laughs(levels: int = 9) -> str:

@@ -58,8 +58,8 @@ __all__ = [
 if TYPE_CHECKING:
     import fidelity.psychometrics as psychometrics
     import fidelity.reliability as reliability
-    from fidelity.catalog import CatalogError, list_instruments, load_instrument
     from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem
+    from fidelity.instrument.catalog import CatalogError, list_instruments, load_instrument
     from fidelity.ratings import (
         Problem,
         RatingSheet,

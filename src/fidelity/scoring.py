@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity._provenance import utc_timestamp
+from fidelity._util.time import utc_timestamp
 from fidelity.instrument import Instrument
 from fidelity.ratings import (
     ANSWERED,

@@ -338,7 +338,7 @@ def simulate_audit(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fidelity.simulate``: write a synthetic audit as CSV and/or JSON."""
-    from fidelity.catalog import load_instrument
+    from fidelity.instrument.catalog import load_instrument
 
     parser = argparse.ArgumentParser(
         prog="python -m fidelity.simulate", description="Write a seeded synthetic audit."

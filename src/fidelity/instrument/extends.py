@@ -29,8 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from fidelity._yaml import Located
-from fidelity.instrument import (
+from fidelity.instrument._yaml import Located
+from fidelity.instrument.model import (
     Citation,
     Domain,
     Informant,
@@ -61,7 +61,7 @@ _STACK: ContextVar[tuple[str, ...]] = ContextVar("fidelity_extends_stack", defau
 def resolve_extends(located: Located) -> tuple[Located | None, list[InstrumentProblem]]:
     """Merge a derived file with its base; the result keeps line numbers of the derived file
     (inherited entries point at the ``extends`` line)."""
-    from fidelity.catalog import CatalogError, load_instrument
+    from fidelity.instrument.catalog import CatalogError, load_instrument
 
     data: dict[str, Any] = located.data
     spec = data["extends"]

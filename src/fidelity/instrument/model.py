@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from fidelity._yaml import Located, YamlError, read_yaml_text
+from fidelity.instrument._yaml import Located, YamlError, read_yaml_text
 
 __all__ = [
     "Band",
@@ -765,8 +765,8 @@ def _band_problems(inst: Instrument) -> list[_Found]:
 
 
 def _schema_problems(located: Located) -> list[InstrumentProblem]:
-    from fidelity._resources import load_schema
-    from fidelity._schema import validator_for
+    from fidelity._util.resources import load_schema
+    from fidelity._util.schema import validator_for
 
     validator = validator_for(load_schema("instrument"))
     out = []
@@ -853,7 +853,7 @@ def _validate_located(
             )
         ]
     if "extends" in located.data:
-        from fidelity._extends import resolve_extends
+        from fidelity.instrument.extends import resolve_extends
 
         resolved, problems = resolve_extends(located)
         if resolved is None:
@@ -904,7 +904,7 @@ def read_instrument_file(path: str | Path) -> Instrument:
 
 
 def _read_bounded(path: Path) -> bytes:
-    from fidelity._yaml import MAX_BYTES
+    from fidelity.instrument._yaml import MAX_BYTES
 
     with path.open("rb") as fh:
         return fh.read(MAX_BYTES + 1)

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity._estimate import Estimate, _json_ready
-from fidelity._provenance import utc_timestamp
+from fidelity._util.time import utc_timestamp
+from fidelity.stats.estimate import Estimate, _json_ready
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -326,7 +326,6 @@ def reliability_report(
     See the module docstring for every convention.
     """
     from fidelity import __version__
-    from fidelity.psychometrics import cronbach_alpha, item_spread
     from fidelity.ratings import (
         ANSWERED,
         NA,
@@ -335,8 +334,10 @@ def reliability_report(
         check_sheets,
         compile_instrument,
     )
-    from fidelity.reliability import gwet_ac, icc, krippendorff_alpha, percent_agreement
     from fidelity.scoring import score_values
+    from fidelity.stats.agreement import gwet_ac, percent_agreement
+    from fidelity.stats.consistency import cronbach_alpha, item_spread
+    from fidelity.stats.core import icc, krippendorff_alpha
 
     batch = as_batch(sheets)
     checked = check_sheets(inst, batch)

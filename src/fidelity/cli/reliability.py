@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from fidelity.report import ReliabilityReport
     from fidelity.scoring import ScoreResult
 
-from fidelity._cli_ratings import _Files, _InstrumentOpt
 from fidelity.cli import EXIT_INVALID, app, console, fail, print_json, write_outputs
+from fidelity.cli.ratings import _Files, _InstrumentOpt
 
 DEFAULT_BOOTSTRAP = 1000
 DEFAULT_SEED = 20240601
@@ -113,7 +113,7 @@ def _analyse(
 ) -> tuple[Instrument, ScoreResult | None, ReliabilityReport]:
     """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs;
     invalid sheets exit 1 with every error listed and nothing written."""
-    from fidelity._cli_ratings import (
+    from fidelity.cli.ratings import (
         LARGE_INPUT_BYTES,
         _Progress,
         _resolve_instrument,

@@ -47,7 +47,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from fidelity._provenance import utc_timestamp
+from fidelity._util.text import short as _short
+from fidelity._util.time import utc_timestamp
 from fidelity.instrument import Instrument, InstrumentProblem
 
 __all__ = [
@@ -281,7 +282,7 @@ Loader = Callable[[str], Instrument]
 
 
 def _default_loader(spec: str) -> Instrument:
-    from fidelity.catalog import load_instrument
+    from fidelity.instrument.catalog import load_instrument
 
     return load_instrument(spec)
 
@@ -389,11 +390,6 @@ def _mapping_conflicts(old: Instrument, new: Instrument) -> list[MappingProblem]
 
 # ---------------------------------------------------------------------------------------------
 # Diff
-
-
-def _short(text: str, n: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def diff(old: Instrument, new: Instrument, *, loader: Loader | None = _default_loader) -> Diff:
@@ -1013,8 +1009,8 @@ def previous_version(
     """The version ``inst`` should be compared with, and a problem message if it cannot be
     found. Looks next to ``file`` first, then in the catalog. Uses ``changes.previous`` when
     it is given, else the highest lower version."""
-    from fidelity.catalog import CatalogError, list_instruments
     from fidelity.instrument import InstrumentError, read_instrument_file
+    from fidelity.instrument.catalog import CatalogError, list_instruments
 
     candidates: dict[str, Callable[[], Instrument]] = {}
     try:
@@ -1062,7 +1058,7 @@ def release_problems(inst: Instrument, file: str | os.PathLike[str]) -> list[Ins
     item onto an id another item still holds;
     FI204 the version bump is smaller than the changes since the previous version require.
     """
-    from fidelity._yaml import YamlError, read_yaml_text
+    from fidelity.instrument._yaml import YamlError, read_yaml_text
 
     path = Path(file)
     try:
@@ -1588,7 +1584,7 @@ def update_lock(directory: str | os.PathLike[str], *, write: bool = True) -> Loc
     if problems:
         raise LockError(problems)
     if added and write:
-        from fidelity.cli import atomic_write
+        from fidelity._util.atomic import atomic_write
 
         atomic_write(lock, format_lock(entries))
     return LockReport(lock, tuple(sorted(entries)), tuple(added))

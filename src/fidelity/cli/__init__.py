@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from fidelity.instrument import Instrument
+
+from fidelity._util.atomic import atomic_write as atomic_write
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -48,58 +49,21 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _stage(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path`` (synced, with the permissions a plain
-    ``open()`` would give) and return it; nothing is left behind on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600; give the result the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    os.replace(_stage(path, data), path)
-
-
 def write_outputs(files: Mapping[Path, str | bytes]) -> None:
-    """Write every output file or none of them.
+    """Write every output file or none of them; a failure leaves the previous outputs untouched
+    and exits 2 with the reason."""
+    from fidelity._util.atomic import OutputError, write_all
 
-    All files are staged beside their targets first; only when every one is written are they
-    moved into place, so a failure (a full disk, a directory that cannot be created) leaves
-    the previous outputs untouched and exits 2 with the reason.
-    """
-    staged: list[tuple[Path, Path]] = []
-    for path, data in files.items():
-        try:
-            staged.append((_stage(path, data), path))
-        except OSError as exc:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            fail(
-                f"error: cannot write {path}: {exc.strerror or exc}; nothing was written",
-                EXIT_USAGE,
-            )
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    try:
+        write_all(files)
+    except OutputError as exc:
+        fail(f"error: cannot write {exc.path}: {exc.reason}; nothing was written", EXIT_USAGE)
 
 
 def load_or_fail(spec: str) -> Instrument:
     """Load an instrument, turning catalog and file problems into exit code 1."""
-    from fidelity.catalog import CatalogError, load_instrument
     from fidelity.instrument import InstrumentError
+    from fidelity.instrument.catalog import CatalogError, load_instrument
 
     try:
         return load_instrument(spec)
@@ -139,8 +103,8 @@ def instruments_cmd(
     """List the instruments this installation can load."""
     from rich.table import Table
 
-    from fidelity.catalog import CatalogError, list_instruments
     from fidelity.instrument import InstrumentError
+    from fidelity.instrument.catalog import CatalogError, list_instruments
 
     try:
         entries = list_instruments()
@@ -199,7 +163,7 @@ def show_cmd(
     if as_json:
         print_json(inst.model_dump(mode="json"))
         return
-    from fidelity._render import render_instrument
+    from fidelity.report.instrument_view import render_instrument
 
     render_instrument(inst, console(), brief=brief)
 
@@ -226,9 +190,9 @@ def lint_cmd(
 
 def _register_extensions() -> None:
     """Import the command modules, which add their commands to ``app``."""
-    import fidelity._cli_ratings
-    import fidelity._cli_reliability
-    import fidelity._cli_versions  # noqa: F401
+    import fidelity.cli.ratings
+    import fidelity.cli.reliability
+    import fidelity.cli.versions  # noqa: F401
 
 
 def main() -> None:

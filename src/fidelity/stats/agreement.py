@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from fidelity._estimate import Estimate, FloatArray, as_matrix, undefined
+from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, undefined
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -43,7 +43,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from fidelity.instrument import Instrument, Item
+from fidelity._util.text import plain_list as _plain_list
+from fidelity._util.text import short as _short
+from fidelity.instrument.model import Instrument, Item
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -277,19 +279,6 @@ class RatingSheet(BaseModel):
 
 # ---------------------------------------------------------------------------------------------
 # The compiled instrument
-
-
-def _plain_list(words: Sequence[str], last: str = "or") -> str:
-    if not words:
-        return "nothing"
-    if len(words) == 1:
-        return words[0]
-    return f"{', '.join(words[:-1])} {last} {words[-1]}"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, eq=False)

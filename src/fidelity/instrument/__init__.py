@@ -1,0 +1,48 @@
+"""Instruments as data: the immutable model, its rules, bounded YAML reading, ``extends`` and the
+catalog that finds instruments by id."""
+
+from fidelity.instrument.model import (
+    EXTENDS_PATTERN,
+    SEMVER_PATTERN,
+    SLUG_PATTERN,
+    Band,
+    Citation,
+    Code,
+    Domain,
+    Informant,
+    Instrument,
+    InstrumentError,
+    InstrumentProblem,
+    Item,
+    Level,
+    Principle,
+    Scale,
+    Scoring,
+    check_instrument_file,
+    instrument_from_yaml,
+    iter_problems,
+    read_instrument_file,
+)
+
+__all__ = [
+    "EXTENDS_PATTERN",
+    "SEMVER_PATTERN",
+    "SLUG_PATTERN",
+    "Band",
+    "Citation",
+    "Code",
+    "Domain",
+    "Informant",
+    "Instrument",
+    "InstrumentError",
+    "InstrumentProblem",
+    "Item",
+    "Level",
+    "Principle",
+    "Scale",
+    "Scoring",
+    "check_instrument_file",
+    "instrument_from_yaml",
+    "iter_problems",
+    "read_instrument_file",
+]

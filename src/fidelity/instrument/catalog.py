@@ -1,0 +1,194 @@
+"""Find and load instruments: bundled ones, extra directories, and installed plugins.
+
+Every source uses the same layout, ``<dir>/<id>/<version>.yaml``. Sources, in order:
+
+1. the instruments bundled with the library;
+2. directories listed in the environment variable ``FIDELITY_INSTRUMENT_PATH``
+   (separated by ``os.pathsep``, like ``PATH``);
+3. installed packages exposing an entry point in the group ``fidelity.instruments`` whose
+   object is a directory (``pathlib.Path`` or ``importlib.resources`` traversable) or a
+   callable returning one.
+
+The same ``id@version`` found twice with different content is an error, never a silent choice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from fidelity._util.resources import bundled_instruments_dir
+from fidelity.instrument.model import (
+    SEMVER_PATTERN,
+    Instrument,
+    InstrumentError,
+    InstrumentProblem,
+    read_instrument_file,
+)
+
+__all__ = ["CatalogEntry", "CatalogError", "list_instruments", "load_instrument", "parse_spec"]
+
+ENV_VAR = "FIDELITY_INSTRUMENT_PATH"
+ENTRY_POINT_GROUP = "fidelity.instruments"
+
+_SLUG = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+_SPEC_RE = re.compile(rf"^(?P<id>{_SLUG})(?:@(?P<version>{SEMVER_PATTERN[1:-1]}))?$")
+_VERSION_RE = re.compile(SEMVER_PATTERN)
+
+
+class CatalogError(LookupError):
+    """An instrument spec that is malformed or names no known instrument."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One instrument version the catalog can load."""
+
+    id: str
+    version: str
+    path: Path
+    source: str
+    """``bundled``, ``path:<dir>`` or ``plugin:<distribution>``."""
+
+    @property
+    def spec(self) -> str:
+        """``id@version``."""
+        return f"{self.id}@{self.version}"
+
+    def load(self) -> Instrument:
+        """Load and validate this entry's file."""
+        return _load_file(self.path, self.id, self.version)
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """Split ``id`` or ``id@version``; refuse anything else with a clear message."""
+    match = _SPEC_RE.match(spec)
+    if match is None:
+        raise CatalogError(
+            f"{spec!r} is not an instrument spec: use an id (lowercase letters, digits and "
+            "single hyphens, e.g. 'enrich-peer-support'), optionally with '@MAJOR.MINOR.PATCH', "
+            "or the path of an existing .yaml file"
+        )
+    return match["id"], match["version"]
+
+
+def _semver_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def _scan(root: Path, source: str) -> Iterator[CatalogEntry]:
+    if not root.is_dir():
+        return
+    for inst_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if _SPEC_RE.match(inst_dir.name) is None or "@" in inst_dir.name:
+            continue
+        for file in sorted(inst_dir.glob("*.yaml")):
+            if _VERSION_RE.match(file.stem):
+                yield CatalogEntry(inst_dir.name, file.stem, file, source)
+
+
+def _plugin_roots() -> Iterator[tuple[Path, str]]:
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist is not None else ep.value
+        try:
+            obj: Any = ep.load()
+            if callable(obj) and not isinstance(obj, Path):
+                obj = obj()
+            root = Path(str(obj))
+        except Exception as exc:  # a broken plugin must not hide the other instruments
+            raise CatalogError(
+                f"instrument plugin {ep.name!r} ({dist}) failed to load from {ep.value!r}: {exc}"
+            ) from exc
+        yield root, f"plugin:{dist}"
+
+
+def _roots() -> Iterator[tuple[Path, str]]:
+    yield bundled_instruments_dir(), "bundled"
+    for part in os.environ.get(ENV_VAR, "").split(os.pathsep):
+        if part.strip():
+            yield Path(part).expanduser(), f"path:{part}"
+    yield from _plugin_roots()
+
+
+def _entries() -> list[CatalogEntry]:
+    return [entry for root, source in _roots() for entry in _scan(root, source)]
+
+
+def list_instruments() -> list[CatalogEntry]:
+    """Every instrument version available, sorted by id then version."""
+    return sorted(_entries(), key=lambda e: (e.id, _semver_key(e.version), e.source))
+
+
+def load_instrument(spec: str | os.PathLike[str]) -> Instrument:
+    """Load an instrument by ``id`` (newest released version), ``id@version``, or file path.
+
+    Raises :class:`CatalogError` for an unknown or malformed spec and
+    :class:`~fidelity.instrument.InstrumentError` (with file and line) for an invalid file.
+    """
+    if isinstance(spec, os.PathLike) or str(spec).endswith((".yaml", ".yml")):
+        path = Path(spec)
+        if not path.is_file():
+            raise CatalogError(f"instrument file not found: {path}")
+        return read_instrument_file(path)
+    if not isinstance(spec, str):
+        raise TypeError(f"instrument spec must be a string or a path, not {type(spec).__name__}")
+    inst_id, version = parse_spec(spec)
+    candidates = [e for e in _entries() if e.id == inst_id]
+    if not candidates:
+        known = sorted({e.id for e in _entries()})
+        raise CatalogError(
+            f"no instrument {inst_id!r}; available: {', '.join(known) or 'none'} "
+            f"(add directories with {ENV_VAR})"
+        )
+    if version is None:
+        released = []
+        for entry in candidates:
+            inst = entry.load()
+            if inst.status == "released":
+                released.append(entry)
+        pool = released or candidates
+        version = max((e.version for e in pool), key=_semver_key)
+    matches = [e for e in candidates if e.version == version]
+    if not matches:
+        have = ", ".join(sorted({e.version for e in candidates}, key=_semver_key))
+        raise CatalogError(f"no version {version} of {inst_id!r}; available versions: {have}")
+    loaded = [(e, e.load()) for e in matches]
+    first_entry, first = loaded[0]
+    for entry, other in loaded[1:]:
+        if other.content_hash != first.content_hash:
+            raise CatalogError(
+                f"{inst_id}@{version} is defined twice with different content: "
+                f"{first_entry.path} ({first_entry.source}) and {entry.path} ({entry.source})"
+            )
+    return first
+
+
+def _load_file(path: Path, inst_id: str, version: str) -> Instrument:
+    inst = _cached_load(path, path.stat().st_mtime_ns)
+    if inst.id != inst_id or inst.version != version:
+        raise InstrumentError(
+            [
+                InstrumentProblem(
+                    "FI111",
+                    f"file declares {inst.spec} but its place in the catalog says "
+                    f"{inst_id}@{version} "
+                    f"(expected <dir>/{inst.id}/{inst.version}.yaml)",
+                    str(path),
+                    1,
+                    "",
+                    inst.id,
+                )
+            ]
+        )
+    return inst
+
+
+@lru_cache(maxsize=256)
+def _cached_load(path: Path, _mtime_ns: int) -> Instrument:
+    return read_instrument_file(path)

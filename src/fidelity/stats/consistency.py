@@ -1,0 +1,349 @@
+"""Internal consistency, item–total statistics and item spread.
+
+``items`` is a subjects × items array-like (``NaN`` = missing) or a wide ``pandas.DataFrame``
+whose columns are items (column names are used as item names).
+
+* :func:`cronbach_alpha` -- Cronbach's alpha (Cronbach 1951, doi:10.1007/BF02310555) with the
+  Feldt CI (Feldt 1965, doi:10.1007/BF02289703; Feldt, Woodruff & Salih 1987,
+  doi:10.1177/014662168701100107), standardized alpha, alpha if item deleted and corrected
+  item–total correlations.
+* :func:`item_total_statistics` -- the per-item part of the above as a table.
+* :func:`item_spread` -- share of answers at every level of the full scale, floor and ceiling
+  shares, unused levels, and flags against commonly used criteria.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from fidelity.stats.estimate import Estimate, FloatArray, undefined
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    Items = npt.ArrayLike | pd.DataFrame
+else:
+    Items = Any
+
+__all__ = [
+    "FLOOR_CEILING_THRESHOLD",
+    "MIN_ITEM_TOTAL_R",
+    "ItemSpread",
+    "cronbach_alpha",
+    "item_spread",
+    "item_total_statistics",
+]
+
+#: Floor/ceiling effect when more than 15% of answers are at the lowest/highest level
+#: (Terwee et al. 2007, doi:10.1016/j.jclinepi.2006.03.012; stated there for total scores and
+#: commonly applied to items).
+FLOOR_CEILING_THRESHOLD = 0.15
+#: Corrected item–total correlation below 0.30 flags an item that does not fit its scale
+#: (Nunnally & Bernstein 1994, *Psychometric Theory*, 3rd ed., McGraw-Hill, ISBN 0070478493).
+MIN_ITEM_TOTAL_R = 0.30
+
+Missing = Literal["listwise", "pairwise"]
+
+
+def _items_matrix(items: Items) -> tuple[FloatArray, list[str]]:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None  # type: ignore[assignment]
+    if pd is not None and isinstance(items, pd.DataFrame):
+        names = [str(c) for c in items.columns]
+        arr = np.asarray(items.to_numpy(dtype=float), dtype=np.float64)
+    else:
+        arr = np.asarray(items, dtype=np.float64)
+        if arr.ndim != 2:
+            raise ValueError(f"items must be a 2-D subjects × items array, got shape {arr.shape}")
+        names = [f"item{j + 1}" for j in range(arr.shape[1])]
+    return arr, names
+
+
+def _covariance(x: FloatArray, missing: str) -> tuple[FloatArray, FloatArray, int]:
+    """Covariance matrix, matrix of pair counts, and number of rows dropped (listwise)."""
+    if missing == "listwise":
+        keep = ~np.isnan(x).any(axis=1)
+        xc = x[keep]
+        n = xc.shape[0]
+        counts = np.full((x.shape[1], x.shape[1]), float(n))
+        if n < 2:
+            return np.full(counts.shape, np.nan), counts, int((~keep).sum())
+        return np.atleast_2d(np.cov(xc, rowvar=False, ddof=1)), counts, int((~keep).sum())
+    mask = (~np.isnan(x)).astype(np.float64)
+    n_col = mask.sum(axis=0)
+    center = np.where(mask > 0, x, 0.0).sum(axis=0) / np.maximum(n_col, 1.0)
+    z = np.where(mask > 0, x - center, 0.0)
+    counts = mask.T @ mask
+    prod = z.T @ z
+    sums = z.T @ mask  # sums[i, j] = Σ x_i over rows where j is present (and i)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (prod - sums * sums.T / counts) / (counts - 1.0)
+    cov = np.where(counts >= 2, cov, np.nan)
+    return cov, counts, 0
+
+
+def _alpha_from_cov(cov: FloatArray) -> float:
+    k = cov.shape[0]
+    total = float(cov.sum())
+    if k < 2 or not math.isfinite(total) or total <= 0:
+        return math.nan
+    return k / (k - 1.0) * (1.0 - float(np.trace(cov)) / total)
+
+
+def _item_stats(cov: FloatArray) -> tuple[list[float], list[float]]:
+    k = cov.shape[0]
+    if_deleted: list[float] = []
+    item_total: list[float] = []
+    for j in range(k):
+        rest = [i for i in range(k) if i != j]
+        sub = cov[np.ix_(rest, rest)]
+        if_deleted.append(_alpha_from_cov(sub) if k > 2 else math.nan)
+        var_rest = float(sub.sum())
+        num = float(cov[j, rest].sum())
+        den = math.sqrt(cov[j, j] * var_rest) if cov[j, j] > 0 and var_rest > 0 else math.nan
+        item_total.append(num / den if den == den else math.nan)
+    return if_deleted, item_total
+
+
+def cronbach_alpha(
+    items: Items,
+    *,
+    missing: Missing = "listwise",
+    confidence: float = 0.95,
+    min_item_total: float = MIN_ITEM_TOTAL_R,
+) -> Estimate:
+    """Cronbach's alpha of a subjects × items table, with Feldt CI and item statistics.
+
+    ``alpha = k/(k-1) * (1 - Σ var(item) / var(total))`` computed from the item covariance
+    matrix C as ``k/(k-1) * (1 - trace(C) / sum(C))`` (Cronbach 1951, doi:10.1007/BF02310555).
+
+    Missing data, stated explicitly:
+
+    * ``missing="listwise"`` (default): subjects with any missing item are dropped, and their
+      number is reported in ``details["n_dropped"]``; ``n_subjects`` is the number used;
+    * ``missing="pairwise"``: each covariance uses the subjects who answered both items (the
+      covariance matrix may then not be positive semi-definite); the CI uses the smallest
+      pairwise count as n (conservative), reported in ``details["n_for_ci"]``; when alpha
+      exceeds 1 (possible only then) there is no CI and ``details["ci_reason"]`` says why.
+
+    CI: Feldt (1965, doi:10.1007/BF02289703; Feldt, Woodruff & Salih 1987,
+    doi:10.1177/014662168701100107): ``(1 - alpha) / (1 - alpha_pop)`` ~ F(n-1, (n-1)(k-1)), so
+    the bounds are ``1 - (1 - alpha) * F_{1-γ/2}`` and ``1 - (1 - alpha) * F_{γ/2}``.
+
+    ``details`` also holds ``standardized_alpha`` (from the mean inter-item correlation r̄,
+    ``k r̄ / (1 + (k-1) r̄)``), ``alpha_if_item_deleted`` and ``corrected_item_total_r`` (each
+    item against the sum of the other items, computed from C), with items whose corrected
+    item–total r is below ``min_item_total`` (default 0.30, Nunnally & Bernstein 1994) listed
+    in ``details["low_item_total"]``.
+
+    Undefined (``nan`` with ``reason``): fewer than two items, fewer than two usable subjects,
+    or no variance in the total score.
+    """
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"unknown missing-data rule {missing!r}; use 'listwise' or 'pairwise'")
+    conf = float(confidence)
+    if not 0.0 < conf < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    x, names = _items_matrix(items)
+    n_all, k = x.shape
+    method = f"Cronbach's alpha ({missing} deletion)"
+    if k < 2:
+        return undefined(method, f"{k} item(s): alpha needs at least two items", n_all, k)
+    cov, counts, dropped = _covariance(x, missing)
+    n_used = int(counts.min()) if missing == "pairwise" else int(counts[0, 0])
+    n_subjects = n_all - dropped if missing == "listwise" else int((~np.isnan(x)).any(1).sum())
+    details: dict[str, Any] = {"missing": missing, "items": names, "n_dropped": dropped,
+                               "n_for_ci": n_used}  # fmt: skip
+    if n_used < 2 or not np.all(np.isfinite(cov)):
+        return undefined(
+            method,
+            f"fewer than two subjects with usable answers ({missing} deletion)",
+            n_subjects, k, **details,
+        )  # fmt: skip
+    alpha = _alpha_from_cov(cov)
+    if math.isnan(alpha):
+        return undefined(method, "no variance in the total score", n_subjects, k, **details)
+    var = np.diag(cov)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.sqrt(np.outer(var, var))
+    rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1))) if np.all(var > 0) else math.nan
+    if not np.all(var > 0):
+        std_alpha = math.nan
+        details["standardized_alpha_reason"] = "an item has zero variance"
+    elif 1.0 + (k - 1) * rbar <= 1e-12:
+        std_alpha = math.nan
+        details["standardized_alpha_reason"] = (
+            "the mean inter-item correlation is -1/(k-1), so the standardized total has no variance"
+        )
+    else:
+        std_alpha = k * rbar / (1.0 + (k - 1) * rbar)
+    if_deleted, item_total = _item_stats(cov)
+    df1 = n_used - 1.0
+    df2 = df1 * (k - 1.0)
+    tail = (1.0 - conf) / 2.0
+    lo = 1.0 - (1.0 - alpha) * float(special.fdtri(df1, df2, 1.0 - tail))
+    hi = 1.0 - (1.0 - alpha) * float(special.fdtri(df1, df2, tail))
+    details.update(
+        standardized_alpha=std_alpha,
+        item_variance=[float(v) for v in var],
+        alpha_if_item_deleted=if_deleted,
+        corrected_item_total_r=item_total,
+        min_item_total=min_item_total,
+        low_item_total=[nm for nm, r in zip(names, item_total, strict=True) if r < min_item_total],
+        ci_method="Feldt (1965); Feldt, Woodruff & Salih (1987): F(n-1, (n-1)(k-1))",
+    )
+    ci: tuple[float, float] | None = (lo, hi)
+    if alpha > 1.0:
+        ci = None
+        details["ci_reason"] = (
+            "alpha exceeds 1 because the pairwise covariance matrix is not positive "
+            "semi-definite; the Feldt interval is not defined"
+        )
+    return Estimate(
+        value=alpha, method=method, n_subjects=n_subjects, n_raters=k, ci=ci,
+        confidence=conf if ci is not None else None, details=details,
+    )  # fmt: skip
+
+
+def item_total_statistics(
+    items: Items, *, missing: Missing = "listwise", min_item_total: float = MIN_ITEM_TOTAL_R
+) -> pd.DataFrame:
+    """Per item: variance, corrected item–total r, alpha if item deleted, and a low-r flag.
+
+    Same conventions as :func:`cronbach_alpha` (whose ``details`` hold the same numbers).
+    """
+    import pandas as pd
+
+    est = cronbach_alpha(items, missing=missing, min_item_total=min_item_total)
+    names = _items_matrix(items)[1]
+    d = est.details
+    k = len(names)
+    nan = [math.nan] * k
+    r = list(d.get("corrected_item_total_r", nan))
+    return pd.DataFrame(
+        {
+            "item": names,
+            "variance": d.get("item_variance", nan),
+            "corrected_item_total_r": r,
+            "alpha_if_item_deleted": d.get("alpha_if_item_deleted", nan),
+            "low_item_total": [bool(v < min_item_total) for v in r],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ItemSpread:
+    """Distribution of one item's answers over the full scale.
+
+    ``shares`` maps every level of the scale (in scale order) to the share of answered
+    (non-missing) ratings at that level, so unused levels appear with share 0.
+    """
+
+    item: str
+    n_answered: int
+    n_missing: int
+    shares: dict[float, float]
+    floor_share: float
+    ceiling_share: float
+    unused_levels: tuple[float, ...]
+    n_out_of_scale: int
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (level keys as strings)."""
+        out = asdict(self)
+        out["shares"] = {_fmt(k): v for k, v in self.shares.items()}
+        out["unused_levels"] = list(self.unused_levels)
+        out["flags"] = list(self.flags)
+        return out
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def item_spread(
+    items: Items,
+    levels: Sequence[float],
+    *,
+    threshold: float = FLOOR_CEILING_THRESHOLD,
+) -> list[ItemSpread]:
+    """Spread of each item's answers over the *full* scale ``levels`` (lowest to highest).
+
+    Passing the scale's levels (rather than inferring them from the data) makes unused levels
+    visible. For each item: the share of answered ratings at each level; the floor and ceiling
+    shares (at the lowest / highest level); unused levels; answers that are not a level of the
+    scale (counted, and excluded from shares). Missing (``NaN``) answers are excluded from the
+    shares and counted in ``n_missing``.
+
+    Flags, against commonly used criteria:
+
+    * floor / ceiling effect when more than ``threshold`` (default 15%) of answers sit at the
+      lowest / highest level (Terwee et al. 2007, doi:10.1016/j.jclinepi.2006.03.012; stated
+      there for total scores, commonly applied to items);
+    * unused levels of the scale;
+    * only one level used (no spread: the item cannot discriminate);
+    * answers outside the scale; no answers at all.
+
+    Corrected item–total correlations are in :func:`cronbach_alpha` / :func:`item_total_statistics`.
+    """
+    lv = np.asarray(levels, dtype=np.float64).reshape(-1)
+    if lv.size < 2:
+        raise ValueError("a scale needs at least two levels")
+    if np.any(np.diff(lv) <= 0):
+        raise ValueError("levels must be given in increasing order without repeats")
+    x, names = _items_matrix(items)
+    out: list[ItemSpread] = []
+    for j, name in enumerate(names):
+        col = x[:, j]
+        answered = col[~np.isnan(col)]
+        in_scale = np.isin(answered, lv)
+        n_out = int((~in_scale).sum())
+        valid = answered[in_scale]
+        n_valid = valid.size
+        counts = np.array([(valid == v).sum() for v in lv], dtype=np.float64)
+        shares = counts / n_valid if n_valid else np.full(lv.size, math.nan)
+        flags: list[str] = []
+        unused = tuple(float(v) for v, c in zip(lv, counts, strict=True) if c == 0)
+        if n_valid == 0:
+            flags.append("no answers on the scale")
+        else:
+            if shares[0] > threshold:
+                flags.append(
+                    f"floor effect: {shares[0]:.0%} at the lowest level "
+                    f"(> {threshold:.0%}; Terwee et al. 2007)"
+                )
+            if shares[-1] > threshold:
+                flags.append(
+                    f"ceiling effect: {shares[-1]:.0%} at the highest level "
+                    f"(> {threshold:.0%}; Terwee et al. 2007)"
+                )
+            if unused:
+                flags.append("unused levels: " + ", ".join(_fmt(v) for v in unused))
+            if int((counts > 0).sum()) == 1:
+                flags.append("only one level used: the item does not discriminate")
+        if n_out:
+            flags.append(f"{n_out} answer(s) outside the scale")
+        out.append(
+            ItemSpread(
+                item=name,
+                n_answered=int(answered.size),
+                n_missing=int(col.size - answered.size),
+                shares={float(v): float(s) for v, s in zip(lv, shares, strict=True)},
+                floor_share=float(shares[0]),
+                ceiling_share=float(shares[-1]),
+                unused_levels=unused,
+                n_out_of_scale=n_out,
+                flags=tuple(flags),
+            )
+        )
+    return out
