@@ -14,6 +14,7 @@ _EXPORTS = {
     "load_instrument": "fidelity.catalog",
     "list_instruments": "fidelity.catalog",
     "CatalogError": "fidelity.catalog",
+    "FidelityError": "fidelity.errors",
     "Instrument": "fidelity.instrument",
     "InstrumentError": "fidelity.instrument",
     "InstrumentProblem": "fidelity.instrument",
@@ -34,6 +35,7 @@ _EXPORTS = {
 
 __all__ = [
     "CatalogError",
+    "FidelityError",
     "Instrument",
     "InstrumentError",
     "InstrumentProblem",

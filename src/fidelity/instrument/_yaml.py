@@ -14,6 +14,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from fidelity.errors import YamlError
+
 MAX_BYTES = 2 * 1024 * 1024
 """Largest instrument file accepted (2 MiB; the bundled ones are a few tens of KiB)."""
 MAX_NODES = 200_000
@@ -31,18 +33,6 @@ try:  # the C composer is faster; both produce the same node graph
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
-
-
-class YamlError(Exception):
-    """A YAML document that cannot be read as plain instrument data."""
-
-    def __init__(self, message: str, *, source: str, line: int | None = None, code: str) -> None:
-        self.message = message
-        self.source = source
-        self.line = line
-        self.code = code
-        where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fidelity._util.resources import bundled_instruments_dir
+from fidelity.errors import CatalogError
 from fidelity.instrument.model import (
     SEMVER_PATTERN,
     Instrument,
@@ -40,10 +41,6 @@ ENTRY_POINT_GROUP = "fidelity.instruments"
 _SLUG = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 _SPEC_RE = re.compile(rf"^(?P<id>{_SLUG})(?:@(?P<version>{SEMVER_PATTERN[1:-1]}))?$")
 _VERSION_RE = re.compile(SEMVER_PATTERN)
-
-
-class CatalogError(LookupError):
-    """An instrument spec that is malformed or names no known instrument."""
 
 
 @dataclass(frozen=True)

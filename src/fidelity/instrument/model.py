@@ -33,7 +33,8 @@ from pydantic import (
     model_validator,
 )
 
-from fidelity.instrument._yaml import Located, YamlError, read_yaml_text
+from fidelity.errors import InstrumentError, YamlError
+from fidelity.instrument._yaml import Located, read_yaml_text
 
 __all__ = [
     "Band",
@@ -84,10 +85,19 @@ class InstrumentProblem:
     path: str = ""
     ref: str | None = None
 
+    @property
+    def severity(self) -> Literal["error"]:
+        """Always ``error``: every instrument problem stops loading."""
+        return "error"
+
+    @property
+    def where(self) -> str:
+        """``file:line``, or the file alone when the line is unknown."""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
         at = f" [{self.path}]" if self.path else ""
-        return f"{where}: {self.code} {self.message}{at}"
+        return f"{self.where}: {self.code} {self.message}{at}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -99,19 +109,6 @@ class InstrumentProblem:
             "path": self.path,
             "ref": self.ref,
         }
-
-
-class InstrumentError(ValueError):
-    """An instrument file that cannot be loaded; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[InstrumentProblem]) -> None:
-        self.problems = problems
-        head = (
-            f"{len(problems)} problem(s) in instrument"
-            if len(problems) != 1
-            else "invalid instrument"
-        )
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
 
 
 def _dotted(path: Iterable[str | int]) -> str:

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, String
 
 from fidelity._util.text import plain_list as _plain_list
 from fidelity._util.text import short as _short
+from fidelity.errors import SheetsInvalidError
 from fidelity.instrument.model import Instrument, Item
 
 if TYPE_CHECKING:
@@ -181,8 +182,13 @@ class Problem:
     allowed: str | None = None
     severity: Severity = "error"
 
+    @property
+    def where(self) -> str:
+        """The sheet's place (file and row or line, assessment and rater), or ``<sheets>``."""
+        return str(self.sheet) if self.sheet is not None else "<sheets>"
+
     def __str__(self) -> str:
-        where = str(self.sheet) if self.sheet is not None else "<sheets>"
+        where = self.where
         tag = "warning " if self.severity == "warning" else ""
         at = f" [{self.path}]" if self.path else ""
         return f"{where}: {tag}{self.code} {self.message}{at}"
@@ -226,18 +232,6 @@ class ProblemList(list[Problem]):
     def ok(self) -> bool:
         """True when no problem is an error."""
         return all(p.severity != "error" for p in self)
-
-
-class SheetsInvalidError(ValueError):
-    """Raised by :func:`fidelity.score` when the sheets have errors; ``problems`` lists all."""
-
-    def __init__(self, problems: ProblemList) -> None:
-        self.problems = problems
-        errors = problems.errors
-        head = f"{len(errors)} error(s) in the rating sheets; nothing was scored"
-        shown = "\n".join(f"  {p}" for p in errors[:20])
-        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{head}:\n{shown}{more}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 """Versions of an instrument: semver rules, item mappings, diff, the release lock, migration
 and scaffolds."""
 
+from fidelity.errors import LockError, MigrationRefused
 from fidelity.versions.core import (
     LOCK_NAME,
     Change,
     Diff,
     DomainComparability,
-    LockError,
     LockReport,
     MappingProblem,
-    MigrationRefused,
     MigrationResult,
     Severity,
     bump_between,

@@ -49,6 +49,7 @@ from typing import Any, Literal
 
 from fidelity._util.text import short as _short
 from fidelity._util.time import utc_timestamp
+from fidelity.errors import LockError, MigrationRefused
 from fidelity.instrument import Instrument, InstrumentProblem
 
 __all__ = [
@@ -1058,7 +1059,8 @@ def release_problems(inst: Instrument, file: str | os.PathLike[str]) -> list[Ins
     item onto an id another item still holds;
     FI204 the version bump is smaller than the changes since the previous version require.
     """
-    from fidelity.instrument._yaml import YamlError, read_yaml_text
+    from fidelity.errors import YamlError
+    from fidelity.instrument._yaml import read_yaml_text
 
     path = Path(file)
     try:
@@ -1139,14 +1141,6 @@ def release_problems(inst: Instrument, file: str | os.PathLike[str]) -> list[Ins
 
 # ---------------------------------------------------------------------------------------------
 # Migration of rating sheets
-
-
-class MigrationRefused(ValueError):
-    """A migration the declared mappings cannot support; ``reasons`` says why, one per line."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("migration refused:\n" + "\n".join(f"  {r}" for r in reasons))
 
 
 @dataclass(frozen=True)
@@ -1529,14 +1523,6 @@ def migrate(
 
 # ---------------------------------------------------------------------------------------------
 # Lock maintenance
-
-
-class LockError(ValueError):
-    """Released files that disagree with their lock entries."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
