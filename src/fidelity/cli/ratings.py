@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fidelity.cli import _common
+from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
     Files,
     InstrumentOpt,
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 
-LARGE_INPUT_BYTES = _common.LARGE_INPUT_BYTES
-"""Kept for callers that read it; the threshold in use is ``fidelity.cli._common``'s."""
 COMPACT_JSON_ABOVE = 10_000
 """``scores.json`` is indented up to this many sheets and compact above."""
 SITES_SHOWN = 60
