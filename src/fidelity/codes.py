@@ -125,6 +125,7 @@ REGISTRY: dict[str, Rule] = {
                 "A value passes the schema but breaks a constraint of the instrument model, for "
                 "example an infinite weight written as `.inf`."
             ),
+            "model: {detail}",
         ),
         _rule(
             "FI101",
@@ -134,6 +135,7 @@ REGISTRY: dict[str, Rule] = {
                 "Ids must be unique among the citations, informants, principles, scales, domains, "
                 "items and bands of an instrument (each kind separately)."
             ),
+            "duplicate {kind} id {id!r} (first at {section}[{first}])",
         ),
         _rule(
             "FI102",
@@ -144,6 +146,7 @@ REGISTRY: dict[str, Rule] = {
                 "domain,"
                 " informant, scale, or principle tag. The message lists the ids that do exist."
             ),
+            "{what} unknown {kind} {value!r}; known: {known}",
         ),
         _rule(
             "FI104",
@@ -153,12 +156,14 @@ REGISTRY: dict[str, Rule] = {
                 "Every item gives its own behavioural anchor for every level of its scale, and no "
                 "anchors for levels the scale does not have."
             ),
+            "item {item!r}: {detail}; scale {scale!r} has levels {levels}",
         ),
         _rule(
             "FI105",
             "error",
             "NA allowed but not defined",
             "An item has `allow_na: true`, but its scale defines no `NA` code.",
+            "item {item!r} allows NA but scale {scale!r} defines no 'NA' code",
         ),
         _rule(
             "FI106",
@@ -232,6 +237,10 @@ REGISTRY: dict[str, Rule] = {
                 "`id@version` and must get exactly that file. `fidelity lint` checks files by path "
                 "and so does not apply this rule; `fidelity instruments` shows such a file as "
                 "invalid."
+            ),
+            (
+                "file declares {declared} but its place in the catalog says {placed} "
+                "(expected <dir>/{id}/{version}.yaml)"
             ),
         ),
         _rule(

@@ -17,12 +17,12 @@ from fidelity._util.resources import load_schema
 from fidelity.instrument import (
     Instrument,
     InstrumentError,
-    check_instrument_file,
     instrument_from_yaml,
     read_instrument_file,
 )
+from fidelity.lint import check_instrument_file
 
-DATA = Path(__file__).parent / "data" / "lint"
+DATA = Path(__file__).parent.parent / "data" / "lint"
 MINIMAL = (DATA / "minimal.yaml").read_text()
 
 
