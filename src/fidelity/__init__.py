@@ -60,6 +60,7 @@ __all__ = [
 if TYPE_CHECKING:
     import fidelity.psychometrics as psychometrics
     import fidelity.reliability as reliability
+    from fidelity.errors import FidelityError
     from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem
     from fidelity.instrument.catalog import CatalogError, list_instruments, load_instrument
     from fidelity.ratings import (
