@@ -11,8 +11,11 @@
   lines under it are checked against what it printed, standard output and standard error
   together. ``$ echo $?`` shows the previous exit code and ``$ head -N FILE`` the first lines
   of a file; no other program is run. Time stamps match any time stamp;
-* ``bash``, ``text``, ``yaml``, ``json`` and ``toml`` blocks are shown, not run (commands to
-  type in a shell of your own, sample files, output formats);
+* ``bash`` blocks are commands without their output: each ``fidelity`` line runs and must not
+  end in a usage error (exit 2) or an internal error (exit 3), so that the commands and options
+  shown exist; other commands (``make``, ``pip``) set up a machine and are not run;
+* ``text``, ``yaml``, ``json`` and ``toml`` blocks are shown, not run (sample files, output
+  formats; pages check the ones they rely on in set-up code);
 * ``<!-- invisible-code-block: python ... -->`` holds set-up code the page does not show, and
   ``<!-- skip: next "reason" -->`` leaves the next example out, with the reason.
 
@@ -166,6 +169,18 @@ def evaluate_console(example: Example) -> str | None:
     return None
 
 
+def evaluate_shell(example: Example) -> str | None:
+    """Run the ``fidelity`` lines of a bash block; fail on a usage or an internal error."""
+    for line in str(example.parsed).splitlines():
+        words = shlex.split(line, comments=True)
+        if not words or words[0] != "fidelity":
+            continue
+        output, code = _fidelity(words[1:], {})
+        if code not in (0, 1):
+            return f"$ {line}\nexit code {code}:\n{output}"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # One working directory per page
 
@@ -200,6 +215,7 @@ _PARSERS = [
     PythonCodeBlockParser(doctest_optionflags=DOCTEST_FLAGS),
     _PyconParser(doctest_optionflags=DOCTEST_FLAGS),
     CodeBlockParser("console", evaluate_console),
+    CodeBlockParser("bash", evaluate_shell),
     SkipParser(),
     ClearNamespaceParser(),
 ]
