@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
-from fidelity.stats.estimate import Estimate, _json_ready
+from fidelity.stats.estimate import Estimate, json_ready as _json_ready
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -337,7 +337,8 @@ def reliability_report(
     from fidelity.scoring import score_values
     from fidelity.stats.agreement import gwet_ac, percent_agreement
     from fidelity.stats.consistency import cronbach_alpha, item_spread
-    from fidelity.stats.core import icc, krippendorff_alpha
+    from fidelity.stats.icc import icc
+    from fidelity.stats.krippendorff import krippendorff_alpha
 
     batch = as_batch(sheets)
     checked = check_sheets(inst, batch)
