@@ -5,20 +5,28 @@ Modules: :mod:`~fidelity.report.model` (the report, its row types and the flag c
 :mod:`~fidelity.report.tables`, :mod:`~fidelity.report.terminal`,
 :mod:`~fidelity.report.html_view` and :mod:`~fidelity.report.markdown` (the views), and
 :mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown).
+
+The names below are imported on first use, so that ``fidelity show`` (which needs only
+:mod:`~fidelity.report.instrument_view`) does not load the statistics.
 """
 
-from fidelity.report.build import reliability_report
-from fidelity.report.markdown import audit_report_markdown
-from fidelity.report.model import (
-    CRITERIA,
-    ConsistencyRow,
-    Design,
-    ItemRow,
-    ItemTotal,
-    ReliabilityReport,
-    ScoreRow,
-    SpreadRow,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "CRITERIA": "fidelity.report.model",
+    "ConsistencyRow": "fidelity.report.model",
+    "Design": "fidelity.report.model",
+    "ItemRow": "fidelity.report.model",
+    "ItemTotal": "fidelity.report.model",
+    "ReliabilityReport": "fidelity.report.model",
+    "ScoreRow": "fidelity.report.model",
+    "SpreadRow": "fidelity.report.model",
+    "audit_report_markdown": "fidelity.report.markdown",
+    "reliability_report": "fidelity.report.build",
+}
 
 __all__ = [
     "CRITERIA",
@@ -32,3 +40,30 @@ __all__ = [
     "audit_report_markdown",
     "reliability_report",
 ]
+
+if TYPE_CHECKING:
+    from fidelity.report.build import reliability_report
+    from fidelity.report.markdown import audit_report_markdown
+    from fidelity.report.model import (
+        CRITERIA,
+        ConsistencyRow,
+        Design,
+        ItemRow,
+        ItemTotal,
+        ReliabilityReport,
+        ScoreRow,
+        SpreadRow,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fidelity.report' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
