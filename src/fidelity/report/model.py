@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from fidelity.report import html_view, terminal
-from fidelity.report import tables as _tables
-from fidelity.report.tables import TextTable
+from fidelity.report.html_view import report_html
+from fidelity.report.tables import TextTable, frames, summary, text_tables
+from fidelity.report.terminal import render as render_terminal
+from fidelity.report.terminal import renderables
 from fidelity.stats.estimate import Estimate, json_ready
 
 if TYPE_CHECKING:
@@ -274,7 +275,7 @@ class ReliabilityReport:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Flat tables: ``scores``, ``items``, ``consistency``, ``item_total`` and ``spread``."""
-        return _tables.frames(self)
+        return frames(self)
 
     def table_rows(
         self, code: Callable[[str], str] = str, *, reasons: bool = False
@@ -282,19 +283,19 @@ class ReliabilityReport:
         """The report's four tables as plain text cells, shared by the terminal and Markdown
         views: scores, item agreement, internal consistency and item spread. ``code`` marks
         up ids (e.g. as Markdown code); ``reasons`` adds why an undefined value is undefined."""
-        return _tables.text_tables(self, code, reasons=reasons)
+        return text_tables(self, code, reasons=reasons)
 
     def render(self, console: Console) -> None:
         """Readable terminal tables."""
-        terminal.render(self, console)
+        render_terminal(self, console)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """The terminal tables, for ``rich.print(report)`` and ``console.print(report)``."""
-        yield from terminal.renderables(self, console)
+        yield from renderables(self, console)
 
     def __repr__(self) -> str:
-        return _tables.summary(self)
+        return summary(self)
 
     def _repr_html_(self) -> str:
         """The summary, the score and domain tables, and the first item rows, as HTML."""
-        return html_view.report_html(self)
+        return report_html(self)
