@@ -9,9 +9,10 @@ values that share one small protocol, :class:`ProblemLike`: ``code``, ``message`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the problem types live in the layers that find them
+    from fidelity.codes import Severity
     from fidelity.instrument.problems import InstrumentProblem
     from fidelity.ratings.core import ProblemList
 
@@ -25,8 +26,6 @@ __all__ = [
     "SheetsInvalidError",
     "YamlError",
 ]
-
-Severity = Literal["error", "warning"]
 
 
 @runtime_checkable
