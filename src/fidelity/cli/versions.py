@@ -252,8 +252,7 @@ def lock_cmd(
     try:
         report = update_lock(directory, write=not check)
     except LockError as exc:
-        for line in exc.problems:
-            typer.echo(line)
+        typer.echo(str(exc))
         raise typer.Exit(EXIT_INVALID) from None
     for spec in report.added:
         typer.echo(f"{'unlocked' if check else 'locked'} {spec}")
