@@ -40,9 +40,9 @@ domains present in both versions are compared one pair at a time by the per-pair
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fidelity._util.text import short
 from fidelity.instrument import Band, Domain, Instrument, Item, Scale
@@ -67,6 +67,17 @@ _T = TypeVar("_T", bound=_HasId)
 
 def _by_id(objs: Iterable[_T]) -> dict[str, _T]:
     return {o.id: o for o in objs}
+
+
+def _only(these: Mapping[str, Any], other: Mapping[str, Any]) -> list[str]:
+    """Ids of ``these`` that ``other`` lacks, in the order of ``these`` (the file order), so
+    that the changes come in the same order on every run."""
+    return [key for key in these if key not in other]
+
+
+def _shared(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Ids both have, in the order of ``old``."""
+    return [key for key in old if key in new]
 
 
 @dataclass(frozen=True)
@@ -177,14 +188,14 @@ def principles(v: Versions) -> Found:
 def informants_added(v: Versions) -> Found:
     """``informant-added``: nobody's sheet names it yet."""
     old_inf, new_inf = _by_id(v.old.informants), _by_id(v.new.informants)
-    for iid in new_inf.keys() - old_inf.keys():
+    for iid in _only(new_inf, old_inf):
         yield Change("informant-added", f"informant:{iid}", "none", f"informant {iid} added")
 
 
 def informants_removed(v: Versions) -> Found:
     """``informant-removed``: sheets that name it no longer validate."""
     old_inf, new_inf = _by_id(v.old.informants), _by_id(v.new.informants)
-    for iid in old_inf.keys() - new_inf.keys():
+    for iid in _only(old_inf, new_inf):
         yield Change(
             "informant-removed",
             f"informant:{iid}",
@@ -196,7 +207,7 @@ def informants_removed(v: Versions) -> Found:
 def informants_reworded(v: Versions) -> Found:
     """``informant-wording``: name or description of an informant in both versions."""
     old_inf, new_inf = _by_id(v.old.informants), _by_id(v.new.informants)
-    for iid in old_inf.keys() & new_inf.keys():
+    for iid in _shared(old_inf, new_inf):
         if old_inf[iid] != new_inf[iid]:
             yield Change(
                 "informant-wording",
@@ -261,7 +272,7 @@ SCALE_DETECTORS: tuple[ScaleDetector, ...] = (scale_levels, scale_wording, scale
 
 def scales_changed(v: Versions) -> Found:
     """The :data:`SCALE_DETECTORS` on every scale of both versions."""
-    for sid in v.old_scales.keys() & v.new_scales.keys():
+    for sid in _shared(v.old_scales, v.new_scales):
         a, b = v.old_scales[sid], v.new_scales[sid]
         for detect in SCALE_DETECTORS:
             yield from detect(sid, a, b, v)
@@ -269,14 +280,14 @@ def scales_changed(v: Versions) -> Found:
 
 def scales_added(v: Versions) -> Found:
     """``scale-added``: no item of the old version can use it."""
-    for sid in v.new_scales.keys() - v.old_scales.keys():
+    for sid in _only(v.new_scales, v.old_scales):
         yield Change("scale-added", f"scale:{sid}", "none", f"scale {sid} added")
 
 
 def scales_removed(v: Versions) -> Found:
     """``scale-removed``: items that moved off it are reported as the items' changes."""
     used = {it.scale for it in v.new.items}
-    for sid in v.old_scales.keys() - v.new_scales.keys():
+    for sid in _only(v.old_scales, v.new_scales):
         yield Change(
             "scale-removed",
             f"scale:{sid}",
@@ -294,7 +305,7 @@ DomainDetector = Callable[[str, Domain, Domain], Iterable[Change]]
 def domains_added(v: Versions) -> Found:
     """``domain-added``: missing on every existing sheet."""
     old_dom, new_dom = _by_id(v.old.domains), _by_id(v.new.domains)
-    for did in new_dom.keys() - old_dom.keys():
+    for did in _only(new_dom, old_dom):
         yield Change(
             "domain-added",
             f"domain:{did}",
@@ -308,7 +319,7 @@ def domains_added(v: Versions) -> Found:
 def domains_removed(v: Versions) -> Found:
     """``domain-removed``."""
     old_dom, new_dom = _by_id(v.old.domains), _by_id(v.new.domains)
-    for did in old_dom.keys() - new_dom.keys():
+    for did in _only(old_dom, new_dom):
         yield Change(
             "domain-removed", f"domain:{did}", "breaking", f"domain {did} removed", domains=(did,)
         )
@@ -347,7 +358,7 @@ DOMAIN_DETECTORS: tuple[DomainDetector, ...] = (domain_min_answered, domain_word
 def domains_changed(v: Versions) -> Found:
     """The :data:`DOMAIN_DETECTORS` on every domain of both versions."""
     old_dom, new_dom = _by_id(v.old.domains), _by_id(v.new.domains)
-    for did in old_dom.keys() & new_dom.keys():
+    for did in _shared(old_dom, new_dom):
         for detect in DOMAIN_DETECTORS:
             yield from detect(did, old_dom[did], new_dom[did])
 
