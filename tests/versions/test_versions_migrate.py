@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +26,7 @@ from versions_support import (
 )
 
 import fidelity
-from fidelity.versions import MigrationRefused, diff, migrate, plan_migration
+from fidelity.versions import MigrationRefused, diff, migrate, migrate_records, plan_migration
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -130,3 +134,88 @@ def test_migration_refusals_say_why() -> None:
     bad = dict(sheet, ratings={"t-open": 9})
     with pytest.raises(MigrationRefused, match="FR101"):
         migrate([bad], _inst(data), _inst(no_na), loader=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparability recorded by the migration, read by scoring
+
+V100, V110 = "enrich-peer-support@1.0.0", "enrich-peer-support@1.1.0"
+
+
+def test_each_migrated_sheet_records_comparability_with_its_first_version() -> None:
+    old, new = _bundled("1.0.0"), _bundled("1.1.0")
+    (sheet,) = migrate([_sheet(old, 3)], old, new)
+    (entry,) = sheet["migrations"]
+    assert entry["comparability"] == {"origin": V100, **diff(old, new).comparability_summary()}
+    assert entry["comparability"]["domains"]["reciprocity"] == "identical"
+    assert entry["comparability"]["overall"] == "comparable"
+    assert list(entry)[-3:] == ["comparability", "by", "at"]
+
+
+def test_score_provenance_reads_the_recorded_comparability_without_versions(
+    tmp_path: Path,
+) -> None:
+    old, new = _bundled("1.0.0"), _bundled("1.1.0")
+    path = tmp_path / "migrated.json"
+    sheets = [_sheet(old, 2), _sheet(old, 4, assessment="a2")]
+    path.write_text(json.dumps(migrate(sheets, old, new)))
+    script = (
+        "import json, sys, fidelity\n"
+        f"r = fidelity.score(fidelity.load_instrument({V110!r}), {str(path)!r})\n"
+        "r.to_dict(); r.to_dict()\n"
+        "assert 'fidelity.versions' not in sys.modules, 'scoring imported versions'\n"
+        "print(json.dumps(r.provenance['comparability']))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {V100: diff(old, new).comparability_summary()}
+
+
+def test_provenance_says_when_a_migration_recorded_no_comparability() -> None:
+    old, new = _bundled("1.0.0"), _bundled("1.1.0")
+    (sheet,) = migrate([_sheet(old, 3)], old, new)
+    del sheet["migrations"][0]["comparability"]
+    provenance = fidelity.score(new, [sheet]).provenance
+    assert provenance["migrated_from"] == [V100]
+    (error,) = provenance["comparability"][V100].values()
+    assert f"recorded no comparability with {V110}" in error
+    assert f"fidelity diff {V100} {V110}" in error
+
+
+def test_a_second_migration_compares_with_the_version_first_rated_on() -> None:
+    v1 = _minimal()
+    v2 = _next(v1, "1.1.0")
+    v2["items"][1]["id"] = "c-aims"
+    v2["changes"]["item_map"] = {"c-goals": "c-aims"}
+    v3 = _next(v2, "2.0.0")
+    v3["domains"][1]["min_answered"] = 1
+    versions = {d["version"]: _inst(d) for d in (v1, v2, v3)}
+
+    def loader(spec: str) -> Any:
+        return versions[spec.split("@")[1]]
+
+    first = migrate([_sheet(versions["1.0.0"], 2)], versions["1.0.0"], versions["1.1.0"])
+    (sheet,) = migrate(first, versions["1.1.0"], versions["2.0.0"], loader=loader)
+    one, two = sheet["migrations"]
+    assert one["comparability"]["origin"] == two["comparability"]["origin"] == "mini@1.0.0"
+    direct = diff(versions["1.0.0"], versions["2.0.0"], loader=loader)
+    assert two["comparability"] == {"origin": "mini@1.0.0", **direct.comparability_summary()}
+    assert two["comparability"]["domains"]["choosing"] == "not-comparable"
+    provenance = fidelity.score(versions["2.0.0"], [sheet]).provenance
+    assert provenance["comparability"]["mini@1.0.0"] == direct.comparability_summary()
+
+
+def test_an_origin_that_cannot_be_loaded_is_recorded_as_such() -> None:
+    v1 = _minimal()
+    v2 = _next(v1, "1.0.1")
+    old, new = _inst(v1), _inst(v2)
+    sheet = _sheet(old, 2, migrations=[{"from": "ghost@0.1.0", "to": old.spec}])
+    step = plan_migration(old, new, loader=None)
+    (migrated,), problems = migrate_records([sheet], step, at="t", loader=None)
+    assert problems == []
+    assert migrated["migrations"][-1]["comparability"] == {
+        "origin": "ghost@0.1.0",
+        "error": "cannot load ghost@0.1.0: no loader to find it with",
+    }

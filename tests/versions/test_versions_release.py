@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from versions_support import BUNDLED, _line, _minimal, _next, _write_versions
 
+from fidelity.codes import rule
 from fidelity.instrument import check_instrument_file, read_instrument_file
 from fidelity.versions import format_lock
+from fidelity.versions.release import RELEASE_RULES
 
 
 def test_lint_fails_when_the_bump_is_too_small_and_names_the_changes(tmp_path: Path) -> None:
@@ -103,3 +105,27 @@ def test_lint_refuses_a_changed_released_file(tmp_path: Path) -> None:
     assert [p.code for p in problems] == ["FI201"]
     assert "never changes" in problems[0].message
     assert problems[0].line == 3
+
+
+def test_release_rules_run_in_code_order_and_build_from_the_registry() -> None:
+    assert [r.__name__ for r in RELEASE_RULES] == [
+        "locked_hash",
+        "previous_found",
+        "item_map_fits",
+        "bump_big_enough",
+    ]
+    assert [(r.__doc__ or "")[:5] for r in RELEASE_RULES] == ["FI201", "FI202", "FI203", "FI204"]
+
+
+def test_fi204_message_comes_from_the_registry_template(tmp_path: Path) -> None:
+    old = _minimal()
+    new = _next(old, "1.0.1")
+    new["items"][1]["reverse"] = True
+    new["items"][0]["text"] = "Reworded."
+    _, path = _write_versions(tmp_path, old, new)
+    (p,) = check_instrument_file(path)
+    assert p.message == (
+        "1.0.0 → 1.0.1 is a patch bump, but the changes since mini@1.0.0 are breaking and "
+        "need a major bump: item c-goals: reverse scoring on"
+    )
+    assert "{" in rule("FI204").template and p.path == "version" and p.ref == "mini@1.0.1"
