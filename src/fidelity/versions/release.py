@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
 
 from fidelity.codes import rule
 from fidelity.errors import CatalogError
@@ -44,10 +43,13 @@ def _siblings(file: Path) -> dict[str, Path]:
     return out
 
 
-def _candidates(inst: Instrument, file: str | os.PathLike[str] | None) -> dict[str, Any]:
+_Versions = dict[str, Callable[[], Instrument]]
+
+
+def _candidates(inst: Instrument, file: str | os.PathLike[str] | None) -> _Versions:
     """Loaders of the other versions of ``inst``: from the catalog, then (winning) the
     files next to ``file``."""
-    found: dict[str, Callable[[], Instrument]] = {}
+    found: _Versions = {}
     try:
         for entry in list_instruments():
             if entry.id == inst.id:
@@ -61,7 +63,7 @@ def _candidates(inst: Instrument, file: str | os.PathLike[str] | None) -> dict[s
     return found
 
 
-def _chosen(inst: Instrument, candidates: dict[str, Any]) -> tuple[str | None, str | None]:
+def _chosen(inst: Instrument, candidates: _Versions) -> tuple[str | None, str | None]:
     """The version to compare with (``changes.previous``, else the highest lower one), or
     why the declared one will not do."""
     wanted = inst.changes.previous if inst.changes is not None else None
