@@ -122,8 +122,14 @@ class MigrationRefused(FidelityError, ValueError):
 
 
 class LockError(FidelityError, ValueError):
-    """Released files that disagree with their lock entries; ``problems`` lists each file."""
+    """Released files that disagree with their lock entries (``FI201``), or do not load;
+    ``problems`` lists each one. ``message`` is the text to show, one line per problem
+    (by default each problem as it prints)."""
 
-    def __init__(self, problems: Sequence[ProblemLike | str]) -> None:
-        self.problems = list(problems)  # type: ignore[arg-type]  # strings until lock problems carry codes
-        super().__init__("\n".join(str(p) for p in problems))
+    problems: list[InstrumentProblem]
+
+    def __init__(
+        self, problems: Sequence[InstrumentProblem], *, message: str | None = None
+    ) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in problems) if message is None else message)
