@@ -209,95 +209,8 @@ def simulate_audit(
     the fraction of double-rated interviews that also get a consensus sheet. Every draw comes
     from ``numpy.random.default_rng(seed)``. See the module docstring for the model.
     """
-    if n_sites < 1:
-        raise ValueError("n_sites must be at least 1")
-    if not 0 <= double_rated <= 1 or not 0 <= consensus <= 1:
-        raise ValueError("double_rated and consensus are fractions between 0 and 1")
-    if n_raters < 2 and double_rated > 0:
-        raise ValueError("double rating needs at least two raters")
-    rng = np.random.default_rng(seed)
-    informants = tuple(informants or (i.id for i in inst.informants))
-    known = {i.id for i in inst.informants}
-    unknown = [i for i in informants if i not in known]
-    if unknown:
-        raise ValueError(f"unknown informant(s) {unknown}; {inst.spec} has {sorted(known)}")
-    repeated = sorted({i for i in informants if informants.count(i) > 1})
-    if repeated:
-        raise ValueError(f"informant(s) {repeated} listed more than once; list each once")
+    informants = _checked_informants(inst, informants, n_sites, double_rated, consensus, n_raters)
     effects = dict(DEFAULT_INFORMANT_EFFECTS if informant_effects is None else informant_effects)
-    items = inst.items
-    m = len(items)
-    scales = [inst.scale_of(it) for it in items]
-    lo = np.array([s.min for s in scales], dtype=float)
-    hi = np.array([s.max for s in scales], dtype=float)
-    domain_ids = [d.id for d in inst.domains]
-    dom_of = np.array([domain_ids.index(it.domain) for it in items])
-    reverse = np.array([it.reverse for it in items])
-    allow_na = np.array([it.allow_na for it in items])
-    mean = float(site_mean if site_mean is not None else lo.min() + 0.57 * (hi.max() - lo.min()))
-
-    sites = tuple(f"site-{k + 1:02d}" for k in range(n_sites))
-    true_site = np.clip(
-        rng.normal(mean, site_sd, size=(n_sites, len(domain_ids))), lo.min(), hi.max()
-    )
-    beta = rng.normal(0.0, item_sd, size=m)
-    for d in range(len(domain_ids)):
-        sel = dom_of == d
-        beta[sel] -= beta[sel].mean()
-
-    n_inf = len(informants)
-    n_a = n_sites * n_inf
-    a_site = np.repeat(np.arange(n_sites), n_inf)
-    a_inf = tuple(informants[k % n_inf] for k in range(n_a))
-    a_ids = tuple(f"{sites[a_site[k]]}-{a_inf[k]}" for k in range(n_a))
-    delta = np.array([effects.get(i, 0.0) for i in a_inf])
-    mu = (
-        true_site[a_site][:, dom_of]
-        + delta[:, None]
-        + beta[None, :]
-        + rng.normal(0.0, interview_sd, size=(n_a, m))
-    )
-    asked_by = {i.id: np.array([i.id in it.informants for it in items]) for i in inst.informants}
-    asked = np.stack([asked_by[i] for i in a_inf]) if n_a else np.zeros((0, m), dtype=bool)
-    na_a = (rng.random((n_a, m)) < p_na) & allow_na[None, :] & asked
-
-    n_double = round(double_rated * n_a)
-    double = np.zeros(n_a, dtype=bool)
-    double[rng.choice(n_a, size=n_double, replace=False)] = True
-    n_cons = round(consensus * n_double)
-    cons_a = np.zeros(n_a, dtype=bool)
-    if n_cons:
-        cons_a[rng.choice(np.flatnonzero(double), size=n_cons, replace=False)] = True
-
-    raters = tuple(f"rater-{k + 1}" for k in range(n_raters))
-    first = rng.integers(0, n_raters, size=n_a)
-    second = (first + rng.integers(1, max(n_raters, 2), size=n_a)) % n_raters
-    bias = (
-        rng.normal(0.0, rater_bias_sd, size=n_raters) if rater_bias_sd > 0 else np.zeros(n_raters)
-    )
-
-    # sheets, grouped by assessment: first rater, second rater, consensus
-    per_a = 1 + double.astype(int) + cons_a.astype(int)
-    sheet_a = np.repeat(np.arange(n_a), per_a)
-    rank = np.arange(sheet_a.size) - np.repeat(np.cumsum(per_a) - per_a, per_a)
-    is_cons = (rank == 2) | ((rank == 1) & ~double[sheet_a] & cons_a[sheet_a])
-    rater_idx = np.where(rank == 0, first[sheet_a], second[sheet_a])
-    n_s = sheet_a.size
-    noise = rng.normal(0.0, rater_sd, size=(n_s, m))
-    latent = mu[sheet_a] + bias[rater_idx][:, None] + noise
-    latent[is_cons] = mu[sheet_a][is_cons]
-    level = np.clip(np.round(latent), lo, hi)
-    recorded = np.where(reverse[None, :], hi + lo - level, level)
-    missing = (rng.random((n_s, m)) < p_missing) & ~is_cons[:, None]
-    na = na_a[sheet_a]
-    empty = ~asked[sheet_a] | na | missing
-    values = np.where(empty, np.nan, recorded)
-    latent = np.where(empty | is_cons[:, None], np.nan, latent)
-    rater_names = tuple("consensus" if is_cons[s] else raters[rater_idx[s]] for s in range(n_s))
-    start = _dt.date.fromisoformat(start_date)
-    a_day = rng.integers(0, max(days, 1), size=n_a)
-    dates = tuple((start + _dt.timedelta(days=int(a_day[a]))).isoformat() for a in sheet_a)
-
     params = {
         "seed": seed,
         "n_sites": n_sites,
@@ -307,7 +220,7 @@ def simulate_audit(
         "rater_sd": rater_sd,
         "rater_bias_sd": rater_bias_sd,
         "n_raters": n_raters,
-        "site_mean": mean,
+        "site_mean": site_mean,
         "site_sd": site_sd,
         "item_sd": item_sd,
         "interview_sd": interview_sd,
@@ -317,23 +230,210 @@ def simulate_audit(
         "start_date": start_date,
         "days": days,
     }
+    # The draws happen in a fixed order (truth, interviews, design, raters, sheets, dates),
+    # so that the same arguments give the same audit.
+    rng = np.random.default_rng(seed)
+    items = _Items.of(inst)
+    truth = _draw_truth(rng, items, params)
+    interviews = _draw_interviews(rng, inst, items, truth, informants, params)
+    return _draw_sheets(rng, inst, items, truth, interviews, params)
+
+
+def _checked_informants(
+    inst: Instrument,
+    informants: Sequence[str] | None,
+    n_sites: int,
+    double_rated: float,
+    consensus: float,
+    n_raters: int,
+) -> tuple[str, ...]:
+    """The informants to interview at every site, after checking the design's arguments."""
+    if n_sites < 1:
+        raise ValueError("n_sites must be at least 1")
+    if not 0 <= double_rated <= 1 or not 0 <= consensus <= 1:
+        raise ValueError("double_rated and consensus are fractions between 0 and 1")
+    if n_raters < 2 and double_rated > 0:
+        raise ValueError("double rating needs at least two raters")
+    chosen = tuple(informants or (i.id for i in inst.informants))
+    known = {i.id for i in inst.informants}
+    unknown = [i for i in chosen if i not in known]
+    if unknown:
+        raise ValueError(f"unknown informant(s) {unknown}; {inst.spec} has {sorted(known)}")
+    repeated = sorted({i for i in chosen if chosen.count(i) > 1})
+    if repeated:
+        raise ValueError(f"informant(s) {repeated} listed more than once; list each once")
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Items:
+    """The instrument's items as arrays: scale bounds, domain index, reverse and NA flags."""
+
+    lo: NDArray[np.float64]
+    hi: NDArray[np.float64]
+    domain: NDArray[np.intp]
+    n_domains: int
+    reverse: NDArray[np.bool_]
+    allow_na: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, inst: Instrument) -> _Items:
+        scales = [inst.scale_of(it) for it in inst.items]
+        domain_ids = [d.id for d in inst.domains]
+        return cls(
+            lo=np.array([s.min for s in scales], dtype=float),
+            hi=np.array([s.max for s in scales], dtype=float),
+            domain=np.array([domain_ids.index(it.domain) for it in inst.items], dtype=np.intp),
+            n_domains=len(domain_ids),
+            reverse=np.array([it.reverse for it in inst.items]),
+            allow_na=np.array([it.allow_na for it in inst.items]),
+        )
+
+    def __len__(self) -> int:
+        return int(self.lo.shape[0])
+
+
+@dataclass(frozen=True)
+class _Truth:
+    """τ per site and domain, β per item, and the site mean they were drawn around."""
+
+    sites: tuple[str, ...]
+    true_site: NDArray[np.float64]
+    beta: NDArray[np.float64]
+    mean: float
+
+
+def _draw_truth(rng: np.random.Generator, items: _Items, params: dict[str, Any]) -> _Truth:
+    """Draw the sites' true domain levels and the items' offsets (centred within a domain)."""
+    lo, hi = items.lo.min(), items.hi.max()
+    given = params["site_mean"]
+    mean = float(given if given is not None else lo + 0.57 * (hi - lo))
+    params["site_mean"] = mean
+    n_sites = params["n_sites"]
+    sites = tuple(f"site-{k + 1:02d}" for k in range(n_sites))
+    true_site = np.clip(
+        rng.normal(mean, params["site_sd"], size=(n_sites, items.n_domains)), lo, hi
+    )
+    beta = rng.normal(0.0, params["item_sd"], size=len(items))
+    for d in range(items.n_domains):
+        sel = items.domain == d
+        beta[sel] -= beta[sel].mean()
+    return _Truth(sites, true_site, beta, mean)
+
+
+@dataclass(frozen=True)
+class _Interviews:
+    """One row per assessment (an informant at a site): its true item levels μ, which items
+    are asked and NA, and whether it is double-rated and gets a consensus sheet."""
+
+    site: NDArray[np.intp]
+    informant: tuple[str, ...]
+    ids: tuple[str, ...]
+    mu: NDArray[np.float64]
+    asked: NDArray[np.bool_]
+    na: NDArray[np.bool_]
+    double: NDArray[np.bool_]
+    consensus: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.site.shape[0])
+
+
+def _draw_interviews(
+    rng: np.random.Generator,
+    inst: Instrument,
+    items: _Items,
+    truth: _Truth,
+    informants: tuple[str, ...],
+    params: dict[str, Any],
+) -> _Interviews:
+    """Draw every interview's true item levels and NA answers, then pick which interviews are
+    double-rated and which of those get a consensus sheet."""
+    n_inf, m = len(informants), len(items)
+    n_a = params["n_sites"] * n_inf
+    a_site = np.repeat(np.arange(params["n_sites"]), n_inf)
+    a_inf = tuple(informants[k % n_inf] for k in range(n_a))
+    a_ids = tuple(f"{truth.sites[a_site[k]]}-{a_inf[k]}" for k in range(n_a))
+    effects = params["informant_effects"]
+    delta = np.array([effects.get(i, 0.0) for i in a_inf])
+    mu = (
+        truth.true_site[a_site][:, items.domain]
+        + delta[:, None]
+        + truth.beta[None, :]
+        + rng.normal(0.0, params["interview_sd"], size=(n_a, m))
+    )
+    asked_by = {
+        i.id: np.array([i.id in it.informants for it in inst.items]) for i in inst.informants
+    }
+    asked = np.stack([asked_by[i] for i in a_inf]) if n_a else np.zeros((0, m), dtype=bool)
+    na = (rng.random((n_a, m)) < params["p_na"]) & items.allow_na[None, :] & asked
+
+    n_double = round(params["double_rated"] * n_a)
+    double = np.zeros(n_a, dtype=bool)
+    double[rng.choice(n_a, size=n_double, replace=False)] = True
+    n_cons = round(params["consensus"] * n_double)
+    cons = np.zeros(n_a, dtype=bool)
+    if n_cons:
+        cons[rng.choice(np.flatnonzero(double), size=n_cons, replace=False)] = True
+    return _Interviews(a_site, a_inf, a_ids, mu, asked, na, double, cons)
+
+
+def _draw_sheets(
+    rng: np.random.Generator,
+    inst: Instrument,
+    items: _Items,
+    truth: _Truth,
+    interviews: _Interviews,
+    params: dict[str, Any],
+) -> SimulatedAudit:
+    """Assign raters, draw every sheet's ratings (consensus sheets record μ itself), blank
+    the cells left empty, and date each interview."""
+    n_a, n_raters = len(interviews), params["n_raters"]
+    raters = tuple(f"rater-{k + 1}" for k in range(n_raters))
+    first = rng.integers(0, n_raters, size=n_a)
+    second = (first + rng.integers(1, max(n_raters, 2), size=n_a)) % n_raters
+    bias_sd = params["rater_bias_sd"]
+    bias = rng.normal(0.0, bias_sd, size=n_raters) if bias_sd > 0 else np.zeros(n_raters)
+
+    # sheets, grouped by assessment: first rater, second rater, consensus
+    double, cons_a = interviews.double, interviews.consensus
+    per_a = 1 + double.astype(int) + cons_a.astype(int)
+    sheet_a = np.repeat(np.arange(n_a), per_a)
+    rank = np.arange(sheet_a.size) - np.repeat(np.cumsum(per_a) - per_a, per_a)
+    is_cons = (rank == 2) | ((rank == 1) & ~double[sheet_a] & cons_a[sheet_a])
+    rater_idx = np.where(rank == 0, first[sheet_a], second[sheet_a])
+    n_s = sheet_a.size
+    mu = interviews.mu
+    latent = (
+        mu[sheet_a]
+        + bias[rater_idx][:, None]
+        + rng.normal(0.0, params["rater_sd"], size=(n_s, len(items)))
+    )
+    latent[is_cons] = mu[sheet_a][is_cons]
+    level = np.clip(np.round(latent), items.lo, items.hi)
+    recorded = np.where(items.reverse[None, :], items.hi + items.lo - level, level)
+    missing = (rng.random((n_s, len(items))) < params["p_missing"]) & ~is_cons[:, None]
+    na = interviews.na[sheet_a]
+    empty = ~interviews.asked[sheet_a] | na | missing
+    start = _dt.date.fromisoformat(params["start_date"])
+    a_day = rng.integers(0, max(params["days"], 1), size=n_a)
     return SimulatedAudit(
         instrument=inst,
         params=params,
-        sites=sites,
-        assessment_ids=a_ids,
-        assessment_site=a_site,
-        assessment_informant=a_inf,
+        sites=truth.sites,
+        assessment_ids=interviews.ids,
+        assessment_site=interviews.site,
+        assessment_informant=interviews.informant,
         double_rated=double,
-        true_site=true_site,
+        true_site=truth.true_site,
         true_item=mu,
         sheet_assessment=sheet_a,
-        rater=rater_names,
+        rater=tuple("consensus" if is_cons[s] else raters[rater_idx[s]] for s in range(n_s)),
         consensus=is_cons,
-        date=dates,
-        values=values,
+        date=tuple((start + _dt.timedelta(days=int(a_day[a]))).isoformat() for a in sheet_a),
+        values=np.where(empty, np.nan, recorded),
         na=na,
-        latent=latent,
+        latent=np.where(empty | is_cons[:, None], np.nan, latent),
     )
 
 
