@@ -302,6 +302,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "The file cannot be read (permissions, a directory)",
             "The file cannot be read (permissions, a directory).",
+            template="cannot read file: {reason}",
         ),
         _rule(
             "FR002",
@@ -320,6 +321,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "Unsupported file type",
             "Unsupported file type: use `.csv`, `.json`, `.jsonl`/`.ndjson` or `.xlsx`.",
+            template="unsupported file type {suffix!r}: use .csv, .json, .jsonl or .xlsx",
         ),
         _rule(
             "FR004",
@@ -332,6 +334,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "The file is larger than the limit (512 MiB)",
             "The file is larger than the limit (512 MiB).",
+            template="file is too large ({size:,} bytes; the limit is {limit:,})",
         ),
         _rule(
             "FR010",
@@ -347,12 +350,17 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "A JSON file holds neither a sheet (object) nor a list of sheets",
             "A JSON file holds neither a sheet (object) nor a list of sheets.",
+            template=(
+                "a JSON rating-sheet file holds one sheet (an object) or a list of "
+                "sheets, not {kind}"
+            ),
         ),
         _rule(
             "FR012",
             "error",
             "An element of a JSON list, or a JSON Lines record, is not an object",
             "An element of a JSON list, or a JSON Lines record, is not an object.",
+            template="a rating sheet must be a JSON object, not {kind}",
         ),
         _rule(
             "FR020",
@@ -364,7 +372,13 @@ REGISTRY: dict[str, Rule] = {
                 " a column that is neither a sheet field nor `item`, `value`, `comment`."
             ),
         ),
-        _rule("FR021", "error", "Wrong header", "Wrong header: a column name appears twice."),
+        _rule(
+            "FR021",
+            "error",
+            "Wrong header",
+            "Wrong header: a column name appears twice.",
+            template="wrong header: column(s) {columns} appear more than once",
+        ),
         _rule(
             "FR023",
             "error",
@@ -388,12 +402,14 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "The file cannot be read as an XLSX workbook",
             "The file cannot be read as an XLSX workbook.",
+            template="cannot read as an XLSX workbook ({error})",
         ),
         _rule(
             "FR101",
             "error",
             "The value is a whole number but not a level of the item's scale",
             "The value is a whole number but not a level of the item's scale.",
+            template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR102",
@@ -403,12 +419,14 @@ REGISTRY: dict[str, Rule] = {
                 "The value is not a level value at all: wrong type (text in JSON, a decimal, "
                 "true/false) or unreadable text. The message says what to write instead."
             ),
+            template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR103",
             "error",
             "`NA` on an item that does not allow it",
             "`NA` on an item that does not allow it.",
+            template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR104",
@@ -430,6 +448,9 @@ REGISTRY: dict[str, Rule] = {
                 "mean; the domain is missing if fewer than `min_answered` items are answered. "
                 "`--strict` makes this an error."
             ),
+            template=(
+                'required item {item} ("{label}") has no answer; it is left out of the domain score'
+            ),
         ),
         _rule(
             "FR106",
@@ -444,18 +465,26 @@ REGISTRY: dict[str, Rule] = {
                 "it "
                 "empty."
             ),
+            template=(
+                'item {item} ("{label}") is not asked of the informant {informant}, '
+                "only of {askees}; leave it empty"
+            ),
         ),
         _rule(
             "FR107",
             "error",
             "Wrong header",
             "Wrong header: a table has no column for a required item.",
+            template='wrong header: no column for the required item {item} ("{label}")',
         ),
         _rule(
             "FR108",
             "error",
             "Long layout",
             "Long layout: the same item appears twice for one sheet (the first row counts).",
+            template=(
+                "item {item} is given more than once for this sheet; only the first row counts"
+            ),
         ),
         _rule(
             "FR109",
@@ -484,6 +513,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "A JSON sheet has a field that is not part of a rating sheet",
             "A JSON sheet has a field that is not part of a rating sheet.",
+            template="unknown field {field!r} in a rating sheet; allowed: {allowed}",
         ),
         _rule(
             "FR204",
@@ -502,6 +532,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "The informant is not one of the instrument's informants",
             "The informant is not one of the instrument's informants.",
+            template="unknown informant {value!r}; {spec} knows {known}",
         ),
         _rule(
             "FR301",
@@ -512,24 +543,36 @@ REGISTRY: dict[str, Rule] = {
                 "files "
                 "given); the first occurrence is named."
             ),
+            template=(
+                "duplicate sheet: assessment {assessment} rated by {rater} already "
+                "appears at {first}"
+            ),
         ),
         _rule(
             "FR302",
             "error",
             "More than one consensus sheet for an assessment",
             "More than one consensus sheet for an assessment.",
+            template="assessment {assessment} has more than one consensus sheet",
         ),
         _rule(
             "FR303",
             "error",
             "Sheets of one assessment name different sites or informants",
             "Sheets of one assessment name different sites or informants.",
+            template=(
+                "sheets of assessment {assessment} disagree on {field}: {value} here, "
+                "{first} on its first sheet"
+            ),
         ),
         _rule(
             "FR304",
             "error",
             "Long layout",
             "Long layout: rows of one sheet disagree on a sheet field (site, informant, date, …).",
+            template=(
+                "rows of one sheet disagree on {field}: {value!r} here but {first!r} on row {row}"
+            ),
         ),
     )
 }

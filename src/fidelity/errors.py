@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the problem types live in the layers that find them
     from fidelity.instrument.model import InstrumentProblem
-    from fidelity.ratings.core import ProblemList
+    from fidelity.ratings.problems import ProblemList
 
 __all__ = [
     "CatalogError",
