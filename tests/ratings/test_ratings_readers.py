@@ -243,3 +243,11 @@ def test_long_xlsx_reports_spreadsheet_rows(hand: Instrument, tmp_path: Path) ->
     book.save(path)
     (p,) = validate(hand, path)
     assert p.code == "FR101" and p.sheet == SheetRef(str(path), row=5, assessment="A", rater="r")
+
+
+def test_a_long_table_without_a_keyed_row_is_reported_not_raised(
+    hand: Instrument, codes: Codes, write: Write
+) -> None:
+    # every row lacks its assessment: no sheet at all, and pandas cannot group zero rows
+    problems = validate(hand, write("long.csv", "assessment,rater,item,value\n,r,a1,1\n"))
+    assert codes(problems) == ["FR201"] and problems[0].path == "assessment"

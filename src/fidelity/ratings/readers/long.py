@@ -133,8 +133,10 @@ def _group(
             )
         )
     ok = np.flatnonzero(~keyless)
-    frame = pd.DataFrame({"a": key_a[ok], "r": key_r[ok]})
-    sheet_of, _uniq = pd.factorize(pd.MultiIndex.from_frame(frame))
+    sheet_of = np.zeros(0, dtype=np.intp)
+    if ok.size:  # pandas cannot factorize an empty MultiIndex
+        frame = pd.DataFrame({"a": key_a[ok], "r": key_r[ok]})
+        sheet_of = np.asarray(pd.factorize(pd.MultiIndex.from_frame(frame))[0], dtype=np.intp)
     n_sheets = int(sheet_of.max()) + 1 if ok.size else 0
     first = np.full(n_sheets, -1, dtype=np.int64)
     order = np.arange(ok.size)[::-1]  # the first row of each sheet wins
