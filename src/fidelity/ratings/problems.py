@@ -22,7 +22,15 @@ from typing import Any, Literal, NamedTuple
 from fidelity._util.text import short
 from fidelity.codes import rule
 
-__all__ = ["Problem", "ProblemList", "SheetRef", "make_problem"]
+__all__ = [
+    "Problem",
+    "ProblemList",
+    "Severity",
+    "SheetRef",
+    "json_kind",
+    "jsonable",
+    "make_problem",
+]
 
 Severity = Literal["error", "warning"]
 

@@ -18,11 +18,16 @@ __all__ = [
     "ABSENT",
     "ANSWERED",
     "COMMENT_SUFFIX",
+    "DATE_RE",
     "FIELDS",
+    "INT_RE",
     "INVALID",
+    "MAX_DIGITS",
     "MISSING",
     "NA",
     "NOT_ASKED",
+    "RECORD_KEYS",
+    "Mode",
     "RatingSheet",
 ]
 

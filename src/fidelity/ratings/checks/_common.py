@@ -16,6 +16,7 @@ from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import ABSENT
 
 __all__ = [
+    "TABLE",
     "Found",
     "Order",
     "SegmentCheck",

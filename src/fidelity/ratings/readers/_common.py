@@ -17,6 +17,7 @@ from fidelity.ratings.segment import Segment, file_problem
 from fidelity.ratings.sheet import COMMENT_SUFFIX, FIELDS, Mode
 
 __all__ = [
+    "LONG_COLUMNS",
     "MAX_FILE_BYTES",
     "columns_from_rows",
     "decode",
