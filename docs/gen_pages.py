@@ -20,7 +20,7 @@ import mkdocs_gen_files
 
 from fidelity._util.resources import load_schema
 from fidelity.instrument.catalog import list_instruments, load_instrument
-from fidelity.report._docs import api_modules, schema_markdown
+from fidelity.report._docs import api_modules, module_file, schema_markdown
 from fidelity.report.instrument_view import instrument_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +92,11 @@ def api_pages() -> list[tuple[str, str]]:
     for module in api_modules(PACKAGE_DIR):
         short = module.split(".", 1)[1]
         path = f"api/{short}.md"
-        _write(path, f"# `{module}`\n\n::: {module}\n", f"src/fidelity/{short}.py")
+        source = module_file(PACKAGE_DIR, short)
+        assert source is not None, module
+        _write(path, f"# `{module}`\n\n::: {module}\n", source.relative_to(ROOT).as_posix())
         pages.append((module, path))
-        rows.append(f"| [`{module}`]({short}.md) | {_summary(PACKAGE_DIR / f'{short}.py')} |")
+        rows.append(f"| [`{module}`]({short}.md) | {_summary(source)} |")
     index = [
         "# API reference",
         "",

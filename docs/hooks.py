@@ -1,14 +1,19 @@
 """MkDocs hooks for the fidelity documentation site.
 
-Some docstrings use Sphinx cross-reference roles (``:func:`name```); mkdocstrings renders them
-as the literal role followed by the name in code. This hook drops the role marker and, as
-Sphinx does for ``~``, shows only the last component of a ``~``-prefixed dotted name.
+* The reference pages of the problem codes hold markers (``<!-- rule FI101 -->``,
+  ``<!-- rules FR1 -->``) that are replaced by the headings, tables and explanations of
+  :data:`fidelity.codes.REGISTRY`, so the code, its messages and the docs cannot drift apart.
+* Some docstrings use Sphinx cross-reference roles (``:func:`name```); mkdocstrings renders them
+  as the literal role followed by the name in code. A hook drops the role marker and, as Sphinx
+  does for ``~``, shows only the last component of a ``~``-prefixed dotted name.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from fidelity.report._docs import expand_rule_markers
 
 _ROLE = re.compile(
     r":(?:py:)?(?:func|class|meth|attr|mod|data|exc|obj|const):<code>(~?)([^<]*)</code>"
@@ -23,3 +28,8 @@ def _plain(match: re.Match[str]) -> str:
 def on_page_content(html: str, **kwargs: Any) -> str:
     """Render Sphinx roles in API pages as plain code."""
     return _ROLE.sub(_plain, html)
+
+
+def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    """Fill in the rule sections and tables from the registry of problem codes."""
+    return expand_rule_markers(markdown)

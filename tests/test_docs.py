@@ -1,5 +1,6 @@
 """The documentation cannot drift from the code: the format reference is generated from the
-schema, every rule code is documented, and the examples in the docs are real."""
+schema, the rule sections and tables from the registry of codes, and the examples in the docs
+are real (they run as tests; see ``conftest.py`` at the root)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from typing import Any
 import pytest
 
 import fidelity
+from fidelity.codes import REGISTRY
 from fidelity.instrument import instrument_from_yaml
 from fidelity.report._docs import (
     API_MODULES,
     api_modules,
     conditionally_required,
+    expand_rule_markers,
     schema_markdown,
     schema_objects,
 )
@@ -112,21 +115,61 @@ def test_schema_markdown_links_only_to_sections_it_defines(format_reference: str
         assert target in anchors, target
 
 
-def _codes_in(path: Path) -> set[str]:
-    return set(re.findall(r"\bFI\d{3}\b", path.read_text(encoding="utf-8")))
+CODE = re.compile(r"\bF[IR]\d{3}\b")
 
 
-def test_every_rule_code_is_documented() -> None:
+def _codes_in(paths: Iterator[Path]) -> set[str]:
+    return {code for path in paths for code in CODE.findall(path.read_text(encoding="utf-8"))}
+
+
+def _rendered(page: str) -> str:
+    """A reference page as the site shows it: markers filled in from the registry."""
+    return expand_rule_markers((DOCS / "reference" / page).read_text(encoding="utf-8"))
+
+
+def test_every_registered_code_is_raised_tested_and_documented_and_no_other_code_is_used() -> None:
+    registered = set(REGISTRY)
     src = ROOT / "src" / "fidelity"
-    used = set().union(*(_codes_in(f) for f in src.rglob("*.py")))
-    assert {"FI000", "FI001", "FI101", "FI111"} <= used
-    page = (DOCS / "reference" / "lint-rules.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^### (FI\d{3}) .*\{#fi\d{3}\}$", page, flags=re.MULTILINE))
-    assert used - documented == set(), "codes used in the code but not documented"
-    assert documented - used == set(), "codes documented but no longer used"
-    for code in used:
-        block = page.split(f"{{#{code.lower()}}}", 1)[1].split("\n### ", 1)[0]
-        assert f": {code} " in block, f"{code} has no example message"
+    raised = _codes_in(f for f in src.rglob("*.py") if f != src / "codes.py")
+    assert {"FI000", "FI001", "FI101", "FI111"} <= raised
+    assert registered - raised == set(), "registered, but raised by no check in src/fidelity"
+    assert raised - registered == set(), "used in src/fidelity, but not registered"
+    tested = _codes_in(f for f in (ROOT / "tests").rglob("*.py") if f != Path(__file__))
+    assert registered - tested == set(), "registered, but no test triggers them"
+
+    lint_rules, problem_codes = _rendered("lint-rules.md"), _rendered("problem-codes.md")
+    for r in REGISTRY.values():
+        anchor = r.code.lower()
+        assert r.docs.endswith(f"#{anchor}")
+        if r.family == "FI":
+            assert r.docs.startswith("reference/lint-rules.md#")
+            assert lint_rules.count(f"\n### {r.code} — {r.title} {{#{anchor}}}\n") == 1, r.code
+            block = lint_rules.split(f"{{#{anchor}}}", 1)[1].split("\n### ", 1)[0]
+            assert r.explanation in block
+            assert f": {r.code} " in block, f"{r.code} has no example message"
+        else:
+            assert r.docs.startswith("reference/problem-codes.md#")
+            row = f'| <span id="{anchor}"></span>{r.code} | {r.severity} | '
+            assert problem_codes.count(row) == 1, r.code
+    anchors = set(re.findall(r"\{#(f[ir]\d{3})\}", lint_rules))
+    anchors |= set(re.findall(r'id="(f[ir]\d{3})"', problem_codes))
+    assert anchors == {code.lower() for code in registered}, "documented but not registered"
+    pages = [*DOCS.rglob("*.md"), ROOT / "README.md"]
+    assert _codes_in(iter(pages)) <= registered, "named in the docs, but not registered"
+
+
+def test_rule_markers_expand_from_the_registry() -> None:
+    text = "intro\n\n<!-- rule FI105 -->\n\n<!-- rules FR3 -->\n"
+    out = expand_rule_markers(text)
+    assert out.startswith("intro\n\n### FI105 — NA allowed but not defined {#fi105}\n\n")
+    assert REGISTRY["FI105"].explanation in out
+    rows = [line for line in out.splitlines() if line.startswith("| <span")]
+    assert [row.split("</span>")[1][:5] for row in rows] == ["FR301", "FR302", "FR303", "FR304"]
+    assert expand_rule_markers("no markers") == "no markers"
+    with pytest.raises(KeyError, match="FI999"):
+        expand_rule_markers("<!-- rule FI999 -->")
+    with pytest.raises(ValueError, match="FR9"):
+        expand_rule_markers("<!-- rules FR9 -->")
 
 
 def test_readme_starts_with_make_demo_then_make_test() -> None:

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fidelity
-from fidelity.instrument import Instrument, check_instrument_file, read_instrument_file
+from fidelity.instrument import Instrument, read_instrument_file
+from fidelity.lint import check_instrument_file
 from fidelity.ratings import check_sheets
 from fidelity.versions import (
     MigrationRefused,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from fidelity._util.version import __version__
 
 _EXPORTS = {
     "load_instrument": "fidelity.catalog",
@@ -60,6 +60,7 @@ __all__ = [
 if TYPE_CHECKING:
     import fidelity.psychometrics as psychometrics
     import fidelity.reliability as reliability
+    from fidelity.errors import FidelityError
     from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem
     from fidelity.instrument.catalog import CatalogError, list_instruments, load_instrument
     from fidelity.ratings import (

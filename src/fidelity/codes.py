@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["REGISTRY", "Rule", "rule", "rules"]
+__all__ = ["REGISTRY", "Rule", "Severity", "rule", "rules"]
 
 Severity = Literal["error", "warning"]
+"""How bad a problem is: an ``error`` stops scoring and loading, a ``warning`` is reported."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ REGISTRY: dict[str, Rule] = {
                 "A value passes the schema but breaks a constraint of the instrument model, for "
                 "example an infinite weight written as `.inf`."
             ),
+            "model: {detail}",
         ),
         _rule(
             "FI101",
@@ -134,6 +136,7 @@ REGISTRY: dict[str, Rule] = {
                 "Ids must be unique among the citations, informants, principles, scales, domains, "
                 "items and bands of an instrument (each kind separately)."
             ),
+            "duplicate {kind} id {id!r} (first at {section}[{first}])",
         ),
         _rule(
             "FI102",
@@ -144,6 +147,7 @@ REGISTRY: dict[str, Rule] = {
                 "domain,"
                 " informant, scale, or principle tag. The message lists the ids that do exist."
             ),
+            "{what} unknown {kind} {value!r}; known: {known}",
         ),
         _rule(
             "FI104",
@@ -153,12 +157,14 @@ REGISTRY: dict[str, Rule] = {
                 "Every item gives its own behavioural anchor for every level of its scale, and no "
                 "anchors for levels the scale does not have."
             ),
+            "item {item!r}: {detail}; scale {scale!r} has levels {levels}",
         ),
         _rule(
             "FI105",
             "error",
             "NA allowed but not defined",
             "An item has `allow_na: true`, but its scale defines no `NA` code.",
+            "item {item!r} allows NA but scale {scale!r} defines no 'NA' code",
         ),
         _rule(
             "FI106",
@@ -233,6 +239,10 @@ REGISTRY: dict[str, Rule] = {
                 "and so does not apply this rule; `fidelity instruments` shows such a file as "
                 "invalid."
             ),
+            (
+                "file declares {declared} but its place in the catalog says {placed} "
+                "(expected <dir>/{id}/{version}.yaml)"
+            ),
         ),
         _rule(
             "FI112",
@@ -300,17 +310,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR001",
             "error",
-            "The file cannot be read (permissions, a directory)",
+            "file cannot be read",
             "The file cannot be read (permissions, a directory).",
             template="cannot read file: {reason}",
         ),
         _rule(
             "FR002",
             "error",
-            (
-                "The file is empty or holds no sheets (an empty JSON list, an empty worksheet, a "
-                "table with a header but no rows); or no sheets were given at all"
-            ),
+            "no sheets",
             (
                 "The file is empty or holds no sheets (an empty JSON list, an empty worksheet, a "
                 "table with a header but no rows); or no sheets were given at all."
@@ -319,27 +326,27 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR003",
             "error",
-            "Unsupported file type",
+            "unsupported file type",
             "Unsupported file type: use `.csv`, `.json`, `.jsonl`/`.ndjson` or `.xlsx`.",
             template="unsupported file type {suffix!r}: use .csv, .json, .jsonl or .xlsx",
         ),
         _rule(
             "FR004",
             "error",
-            "Not UTF-8 text",
+            "not UTF-8 text",
             "Not UTF-8 text: binary data (a NUL byte) or an undecodable byte; the line is given.",
         ),
         _rule(
             "FR005",
             "error",
-            "The file is larger than the limit (512 MiB)",
+            "file too large",
             "The file is larger than the limit (512 MiB).",
             template="file is too large ({size:,} bytes; the limit is {limit:,})",
         ),
         _rule(
             "FR010",
             "error",
-            "Malformed JSON, with line and column (JSON Lines",
+            "malformed JSON",
             (
                 "Malformed JSON, with line and column (JSON Lines: per line; the other lines are "
                 "still read)."
@@ -348,7 +355,7 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR011",
             "error",
-            "A JSON file holds neither a sheet (object) nor a list of sheets",
+            "JSON holds no sheet",
             "A JSON file holds neither a sheet (object) nor a list of sheets.",
             template=(
                 "a JSON rating-sheet file holds one sheet (an object) or a list of "
@@ -358,14 +365,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR012",
             "error",
-            "An element of a JSON list, or a JSON Lines record, is not an object",
+            "JSON element is not an object",
             "An element of a JSON list, or a JSON Lines record, is not an object.",
             template="a rating sheet must be a JSON object, not {kind}",
         ),
         _rule(
             "FR020",
             "error",
-            "Wrong header",
+            "wrong header",
             (
                 "Wrong header: no `assessment` or `rater` column, an unnamed column, or (long "
                 "layout)"
@@ -375,17 +382,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR021",
             "error",
-            "Wrong header",
+            "duplicate column",
             "Wrong header: a column name appears twice.",
             template="wrong header: column(s) {columns} appear more than once",
         ),
         _rule(
             "FR023",
             "error",
-            (
-                "A row has more or fewer fields than the header (usually an unquoted comma or a "
-                "missing cell)"
-            ),
+            "row does not fit the header",
             (
                 "A row has more or fewer fields than the header (usually an unquoted comma or a "
                 "missing cell). The row is skipped; the others are checked."
@@ -394,27 +398,27 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR024",
             "error",
-            "Malformed CSV (an unterminated quote); the rest of the file was not read",
+            "malformed CSV",
             "Malformed CSV (an unterminated quote); the rest of the file was not read.",
         ),
         _rule(
             "FR025",
             "error",
-            "The file cannot be read as an XLSX workbook",
+            "unreadable XLSX workbook",
             "The file cannot be read as an XLSX workbook.",
             template="cannot read as an XLSX workbook ({error})",
         ),
         _rule(
             "FR101",
             "error",
-            "The value is a whole number but not a level of the item's scale",
+            "value not on the item's scale",
             "The value is a whole number but not a level of the item's scale.",
             template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR102",
             "error",
-            "The value is not a level value at all",
+            "not a level value",
             (
                 "The value is not a level value at all: wrong type (text in JSON, a decimal, "
                 "true/false) or unreadable text. The message says what to write instead."
@@ -424,14 +428,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR103",
             "error",
-            "`NA` on an item that does not allow it",
+            "NA not allowed",
             "`NA` on an item that does not allow it.",
             template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR104",
             "error",
-            "Unknown item id (a JSON key, a long-layout row, or a CSV/XLSX column",
+            "unknown item",
             (
                 "Unknown item id (a JSON key, a long-layout row, or a CSV/XLSX column: reported "
                 "once,"
@@ -441,7 +445,7 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR105",
             "warning",
-            "A required item asked of this informant has no answer",
+            "required item unanswered",
             (
                 "A required item asked of this informant has no answer. It is left out of the "
                 "domain "
@@ -455,11 +459,7 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR106",
             "error",
-            (
-                "The item is answered (or `NA`) but is not asked of the sheet's informant; leave "
-                "it "
-                "empty"
-            ),
+            "item not asked of this informant",
             (
                 "The item is answered (or `NA`) but is not asked of the sheet's informant; leave "
                 "it "
@@ -473,14 +473,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR107",
             "error",
-            "Wrong header",
+            "missing item column",
             "Wrong header: a table has no column for a required item.",
             template='wrong header: no column for the required item {item} ("{label}")',
         ),
         _rule(
             "FR108",
             "error",
-            "Long layout",
+            "item repeated in a long-layout sheet",
             "Long layout: the same item appears twice for one sheet (the first row counts).",
             template=(
                 "item {item} is given more than once for this sheet; only the first row counts"
@@ -489,19 +489,19 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR109",
             "error",
-            "A comment on an unknown item, or a comment that is not text",
+            "comment on an unknown item, or not text",
             "A comment on an unknown item, or a comment that is not text.",
         ),
         _rule(
             "FR201",
             "error",
-            "`assessment` or `rater` is missing or empty",
+            "assessment or rater missing",
             "`assessment` or `rater` is missing or empty.",
         ),
         _rule(
             "FR202",
             "error",
-            "A field has the wrong type or form",
+            "field of the wrong type or form",
             (
                 "A field has the wrong type or form: `assessment`/`rater`/`site`/`informant` not "
                 "text, `date` not a calendar date `YYYY-MM-DD`, `consensus` not true/false (CSV: "
@@ -511,17 +511,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR203",
             "error",
-            "A JSON sheet has a field that is not part of a rating sheet",
+            "unknown sheet field",
             "A JSON sheet has a field that is not part of a rating sheet.",
             template="unknown field {field!r} in a rating sheet; allowed: {allowed}",
         ),
         _rule(
             "FR204",
             "error",
-            (
-                "The sheet is pinned to another instrument or version, or names the instrument "
-                "without a version"
-            ),
+            "sheet pinned to another instrument version",
             (
                 "The sheet is pinned to another instrument or version, or names the instrument "
                 "without a version."
@@ -530,14 +527,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR205",
             "error",
-            "The informant is not one of the instrument's informants",
+            "unknown informant",
             "The informant is not one of the instrument's informants.",
             template="unknown informant {value!r}; {spec} knows {known}",
         ),
         _rule(
             "FR301",
             "error",
-            "Duplicate sheet",
+            "duplicate sheet",
             (
                 "Duplicate sheet: the same (assessment, rater) pair appears twice (across all "
                 "files "
@@ -551,14 +548,14 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR302",
             "error",
-            "More than one consensus sheet for an assessment",
+            "more than one consensus sheet",
             "More than one consensus sheet for an assessment.",
             template="assessment {assessment} has more than one consensus sheet",
         ),
         _rule(
             "FR303",
             "error",
-            "Sheets of one assessment name different sites or informants",
+            "sheets of an assessment disagree on site or informant",
             "Sheets of one assessment name different sites or informants.",
             template=(
                 "sheets of assessment {assessment} disagree on {field}: {value} here, "
@@ -568,7 +565,7 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR304",
             "error",
-            "Long layout",
+            "long-layout rows of a sheet disagree",
             "Long layout: rows of one sheet disagree on a sheet field (site, informant, date, …).",
             template=(
                 "rows of one sheet disagree on {field}: {value!r} here but {first!r} on row {row}"

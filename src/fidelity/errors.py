@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the problem types live in the layers that find them
-    from fidelity.instrument.model import InstrumentProblem
+    from fidelity.instrument.problems import InstrumentProblem
     from fidelity.ratings.problems import ProblemList
 
 __all__ = [

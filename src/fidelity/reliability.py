@@ -14,7 +14,8 @@ Programming errors (wrong shape, unknown form or level) raise :class:`ValueError
   data, computed from closed forms without a values × values coincidence matrix.
 * :func:`bootstrap` -- a seeded, vectorised subject-level bootstrap for any coefficient.
 * the kappa / AC agreement family: :func:`cohen_kappa`, :func:`fleiss_kappa`,
-  :func:`conger_kappa`, :func:`brennan_prediger`, :func:`gwet_ac`, :func:`percent_agreement`;
+  :func:`conger_kappa`, :func:`brennan_prediger`, :func:`gwet_ac`, :func:`percent_agreement`,
+  all ``(x, *, weights=None, categories=None, confidence=0.95)`` with keyword-only options;
 * :func:`cronbach_alpha`, also in :mod:`fidelity.psychometrics`.
 """
 
@@ -26,15 +27,11 @@ from fidelity.stats.agreement import (
     gwet_ac,
     percent_agreement,
 )
+from fidelity.stats.bootstrap import bootstrap
 from fidelity.stats.consistency import cronbach_alpha
-from fidelity.stats.core import (
-    ICC_FORMS,
-    bootstrap,
-    icc,
-    icc_table,
-    krippendorff_alpha,
-)
 from fidelity.stats.estimate import Estimate
+from fidelity.stats.icc import ICC_FORMS, icc, icc_table
+from fidelity.stats.krippendorff import krippendorff_alpha
 
 __all__ = [
     "ICC_FORMS",

@@ -11,28 +11,34 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fidelity.cli import (
-    EXIT_INVALID,
-    EXIT_USAGE,
-    app,
+from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
+from fidelity.cli._common import (
+    Files,
+    InstrumentOpt,
+    Strict,
     console,
     fail,
+    input_progress,
     load_or_fail,
     print_json,
+    read_batch,
+    resolve_instrument,
+    summary_line,
+    write_lines,
     write_outputs,
 )
+from fidelity.cli._exits import EXIT_INVALID
 
 if TYPE_CHECKING:
-    from fidelity.instrument import Instrument
-    from fidelity.ratings import Problem, SheetBatch
+    from fidelity.ratings import Problem
     from fidelity.scoring import ScoreResult
 
-LARGE_INPUT_BYTES = 5 * 1024 * 1024
-"""Inputs larger than this (in total) get a progress bar."""
+app = typer.Typer()
+
 COMPACT_JSON_ABOVE = 10_000
 """``scores.json`` is indented up to this many sheets and compact above."""
 SITES_SHOWN = 60
@@ -55,72 +61,16 @@ class TemplateFormat(enum.StrEnum):
     xlsx = "xlsx"
 
 
-_Files = Annotated[
-    list[Path],
-    typer.Argument(
-        help="Rating-sheet files (.csv wide or long, .json, .jsonl, .xlsx).",
-        exists=True,
-        dir_okay=False,
-        readable=True,
-    ),
-]
-_InstrumentOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--instrument",
-        "-i",
-        metavar="SPEC",
-        help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name.",
-    ),
-]
-_Strict = Annotated[
-    bool, typer.Option("--strict", help="Treat warnings (unanswered required items) as errors.")
-]
-
-
-def _write_lines(lines: list[str]) -> None:
-    """One problem per line, unwrapped, on stdout."""
-    out = sys.stdout
-    for line in lines:
-        out.write(line.replace("\n", " ") + "\n")
-    out.flush()
-
-
-def _resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
-    """The instrument to check against: ``--instrument`` or the one the sheets name."""
-    if spec is not None:
-        return load_or_fail(spec)
-    named = batch.instruments()
-    if len(named) == 1:
-        return load_or_fail(named[0])
-    if len(named) > 1:
-        fail(
-            f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
-            "check them separately or pass --instrument"
-        )
-    if batch.problems:
-        _write_lines([str(p) for p in batch.problems])
-        fail(
-            f"{len(batch.problems)} problem(s) reading the input; no instrument could be determined"
-        )
-    fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
-
-
-def _summary_line(problems: list[Problem], n_sheets: int, n_files: int, spec: str) -> str:
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    return (
-        f"{n_sheets} sheet(s) in {n_files} file(s) checked against {spec}: "
-        f"{errors} error(s), {warnings} warning(s)"
-    )
+# ---------------------------------------------------------------------------------------------
+# validate
 
 
 @app.command("validate")
 def validate_cmd(
-    files: _Files,
-    instrument: _InstrumentOpt = None,
+    files: Files,
+    instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
-    strict: _Strict = False,
+    strict: Strict = False,
 ) -> None:
     """Check rating sheets against their instrument; list every problem, one per line.
 
@@ -130,7 +80,7 @@ def validate_cmd(
     from fidelity.ratings import read_sheets, validate
 
     batch = read_sheets(files)
-    inst = _resolve_instrument(batch, instrument)
+    inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
     failing = [p for p in problems if p.severity == "error" or strict]
     if as_json:
@@ -147,9 +97,9 @@ def validate_cmd(
             }
         )
     else:
-        _write_lines([str(p) for p in problems])
+        write_lines([str(p) for p in problems])
         typer.echo(
-            _summary_line(problems, len(batch), len(files), inst.spec)
+            summary_line(problems, len(batch), len(files), inst.spec)
             + ("" if failing else " - valid"),
             err=True,
         )
@@ -157,9 +107,13 @@ def validate_cmd(
         raise typer.Exit(EXIT_INVALID)
 
 
+# ---------------------------------------------------------------------------------------------
+# score
+
+
 @app.command("score")
 def score_cmd(
-    files: _Files,
+    files: Files,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output directory.", file_okay=False)
     ] = Path("."),
@@ -169,8 +123,8 @@ def score_cmd(
             "--format", "-f", help="Output format; repeat for both (default: csv and json)."
         ),
     ] = None,
-    instrument: _InstrumentOpt = None,
-    strict: _Strict = False,
+    instrument: InstrumentOpt = None,
+    strict: Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
@@ -181,27 +135,20 @@ def score_cmd(
     score per site) and provenance.json for csv; scores.json
     (everything, with provenance) for json. Each file is written atomically.
     """
+    from fidelity.ratings import validate
+    from fidelity.scoring import score
+
     formats = set(fmt or [OutFormat.csv, OutFormat.json])
-    total = sum(f.stat().st_size for f in files)
-    with _Progress(enabled=total >= LARGE_INPUT_BYTES, steps=len(files) + 3) as progress:
-        from fidelity.ratings import SheetBatch, read_sheets
-        from fidelity.scoring import score
-
-        batch = SheetBatch()
-        for f in files:
-            progress.step(f"reading {f.name}")
-            batch = batch + read_sheets(f)
+    with input_progress(files, steps=len(files) + 3) as progress:
+        batch = read_batch(files, progress)
         progress.step("validating")
-        inst = _resolve_instrument(batch, instrument)
-        from fidelity.ratings import validate
-
+        inst = resolve_instrument(batch, instrument)
         problems = validate(inst, batch)
-        failing = [p for p in problems if p.severity == "error" or strict]
-        if failing:
+        if failing := [p for p in problems if p.severity == "error" or strict]:
             progress.stop()
-            _write_lines([str(p) for p in failing])
+            write_lines([str(p) for p in failing])
             fail(
-                _summary_line(problems, len(batch), len(files), inst.spec)
+                summary_line(problems, len(batch), len(files), inst.spec)
                 + "; nothing was scored or written"
             )
         progress.step("scoring")
@@ -209,15 +156,7 @@ def score_cmd(
         progress.step("writing")
         outputs = _render_outputs(result, formats)
         write_outputs({out / name: data for name, data in outputs.items()})
-    warnings = [p for p in problems if p.severity == "warning"]
-    if warnings:
-        _write_lines([str(p) for p in warnings[:WARNINGS_SHOWN]])
-        if len(warnings) > WARNINGS_SHOWN:
-            typer.echo(
-                f"... and {len(warnings) - WARNINGS_SHOWN} more warning(s); "
-                "`fidelity validate` lists them all",
-                err=True,
-            )
+    _print_warnings([p for p in problems if p.severity == "warning"])
     if not quiet:
         _print_site_table(result)
     typer.echo(
@@ -225,6 +164,19 @@ def score_cmd(
         f"{', '.join(str(out / n) for n in outputs)}",
         err=True,
     )
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    """The first :data:`WARNINGS_SHOWN` warnings, then how many more there are."""
+    if not warnings:
+        return
+    write_lines([str(p) for p in warnings[:WARNINGS_SHOWN]])
+    if len(warnings) > WARNINGS_SHOWN:
+        typer.echo(
+            f"... and {len(warnings) - WARNINGS_SHOWN} more warning(s); "
+            "`fidelity validate` lists them all",
+            err=True,
+        )
 
 
 def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, str]:
@@ -245,10 +197,14 @@ def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, s
     return outputs
 
 
-def _print_site_table(result: ScoreResult) -> None:
-    """Per site: number of assessments, mean of each domain and of the overall score."""
+def _fmt(x: float) -> str:
     import math
 
+    return "-" if math.isnan(x) else f"{x:.2f}"
+
+
+def _print_site_table(result: ScoreResult) -> None:
+    """Per site: number of assessments, mean of each domain and of the overall score."""
     from rich.table import Table
 
     sites = result.site_scores()
@@ -269,15 +225,11 @@ def _print_site_table(result: ScoreResult) -> None:
         table.add_column(code, justify="right")
     table.add_column("overall", justify="right")
     table.add_column("band", no_wrap=True)
-
-    def fmt(x: float) -> str:
-        return "-" if math.isnan(x) else f"{x:.2f}"
-
     for _, row in sites.head(SITES_SHOWN).iterrows():
         table.add_row(
             str(row["site"]),
             str(int(row["n_assessments"])),
-            *(fmt(float(row[c])) for c in cols),
+            *(_fmt(float(row[c])) for c in cols),
             row["band"] or "-",
         )
     if len(sites) > SITES_SHOWN:
@@ -288,54 +240,14 @@ def _print_site_table(result: ScoreResult) -> None:
         table.add_row(
             f"mean of {len(sites)} sites",
             str(int(sites["n_assessments"].sum())),
-            *(fmt(float(means[c])) for c in cols),
+            *(_fmt(float(means[c])) for c in cols),
             "",
         )
     console().print(table)
 
 
-class _Progress:
-    """A rich progress bar on stderr for large inputs; a no-op otherwise."""
-
-    def __init__(self, *, enabled: bool, steps: int) -> None:
-        self.enabled = enabled
-        self.steps = steps
-        self._progress: Any = None
-        self._task: Any = None
-        self._started = False
-
-    def __enter__(self) -> _Progress:
-        if self.enabled and console(stderr=True).is_terminal:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(
-                TextColumn("{task.description:<24}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=console(stderr=True),
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("starting", total=self.steps)
-        return self
-
-    def step(self, description: str) -> None:
-        if self._progress is not None:
-            if self._started:
-                self._progress.advance(self._task)
-            self._started = True
-            self._progress.update(self._task, description=description)
-
-    def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, completed=self.steps)
-        self.stop()
+# ---------------------------------------------------------------------------------------------
+# template and schema
 
 
 @app.command("template")
@@ -359,6 +271,8 @@ def template_cmd(
     The XLSX has drop-down lists limited to each item's allowed values, the item text and
     anchors as header comments, and an 'anchors' sheet with every item's anchors.
     """
+    from fidelity.ratings.templates import template_csv, template_xlsx
+
     inst = load_or_fail(spec)
     if fmt is TemplateFormat.csv:
         text = template_csv(inst)
@@ -371,137 +285,6 @@ def template_cmd(
     target = out or Path(f"{inst.id}-{inst.version}-template.xlsx")
     write_outputs({target: template_xlsx(inst)})
     typer.echo(f"wrote {target}", err=True)
-
-
-def template_columns(inst: Instrument) -> list[str]:
-    """Header of the wide layout: sheet fields, then one column per item id."""
-    from fidelity.ratings import FIELDS
-
-    return [*FIELDS, *(it.id for it in inst.items)]
-
-
-def template_csv(inst: Instrument) -> str:
-    """The CSV template: the header row only."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(template_columns(inst))
-    return buf.getvalue()
-
-
-TEMPLATE_ROWS = 2000
-"""Rows of the XLSX template that carry drop-down validation."""
-
-
-def template_xlsx(inst: Instrument) -> bytes:
-    """The XLSX template as bytes (see :func:`template_cmd`)."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "ratings"
-    columns = template_columns(inst)
-    sheet.append(columns)
-    sheet.freeze_panes = "D2"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    last = TEMPLATE_ROWS + 1
-
-    def restrict(col: int, values: list[str], title: str, prompt: str) -> None:
-        letter = get_column_letter(col)
-        dv = DataValidation(
-            type="list",
-            formula1='"' + ",".join(values) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            showInputMessage=True,
-            errorTitle="Not allowed",
-            error=f"Choose one of {', '.join(values)}",
-            promptTitle=title[:32],
-            prompt=prompt[:255],
-        )
-        dv.add(f"{letter}2:{letter}{last}")
-        sheet.add_data_validation(dv)
-
-    for k in range(1, len(columns) + 1):
-        cell = sheet.cell(row=1, column=k)
-        cell.font = bold
-        sheet.column_dimensions[get_column_letter(k)].width = 14 if k <= 7 else 11
-        cell.alignment = Alignment(text_rotation=0 if k <= 7 else 60)
-    restrict(1, [inst.spec], "instrument", f"Leave as {inst.spec}")
-    restrict(5, [i.id for i in inst.informants], "informant", "Who was interviewed")
-    restrict(7, ["true", "false"], "consensus", "true for an agreed consensus rating")
-    for k, item in enumerate(inst.items, start=len(columns) - len(inst.items) + 1):
-        scale = inst.scale_of(item)
-        values = [str(v) for v in scale.values] + (["NA"] if item.allow_na else [])
-        anchors = "\n".join(f"{v}: {a.strip()}" for v, a in sorted(item.anchors.items()))
-        note = (
-            f"{item.text.strip()}\n\nAsked of: {', '.join(item.informants)}"
-            + ("\nReverse-scored." if item.reverse else "")
-            + ("\nNA allowed." if item.allow_na else "")
-            + f"\n\n{anchors}"
-        )
-        cell = sheet.cell(row=1, column=k)
-        cell.comment = Comment(note[:30000], inst.spec, width=480, height=360)
-        cell.fill = fill
-        restrict(k, values, item.id, f"{' '.join(item.text.split())[:200]} ({'/'.join(values)})")
-
-    guide = book.create_sheet("anchors")
-    levels = sorted({v for it in inst.items for v in inst.scale_of(it).values})
-    guide.append(
-        [
-            "item",
-            "domain",
-            "text",
-            "informants",
-            "reverse",
-            "NA allowed",
-            *(f"level {v}" for v in levels),
-            "guidance",
-        ]
-    )
-    for c in guide[1]:
-        c.font = bold
-    for item in inst.items:
-        guide.append(
-            [
-                item.id,
-                item.domain,
-                " ".join(item.text.split()),
-                ", ".join(item.informants),
-                "yes" if item.reverse else "",
-                "yes" if item.allow_na else "",
-                *(" ".join(item.anchors.get(v, "").split()) for v in levels),
-                " ".join(item.guidance.split()),
-            ]
-        )
-    for k, width in enumerate([28, 24, 60, 24, 8, 10, *([50] * len(levels)), 60], start=1):
-        guide.column_dimensions[get_column_letter(k)].width = width
-    about = book.create_sheet("about")
-    for row in (
-        ["instrument", inst.spec],
-        ["title", inst.title],
-        ["content sha256", inst.content_hash],
-        [
-            "how to fill in",
-            "One row per rating sheet (one rater, one assessment). Leave "
-            "items not asked of the informant empty; use NA only where the drop-down offers "
-            "it. Check with: fidelity validate <file>.xlsx",
-        ],
-    ):
-        about.append(row)
-    about.column_dimensions["A"].width = 16
-    about.column_dimensions["B"].width = 100
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
 
 
 @app.command("schema")

@@ -8,13 +8,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fidelity.cli._common import (
+    Files,
+    InstrumentOpt,
+    console,
+    input_progress,
+    print_json,
+    read_batch,
+    resolve_instrument,
+    write_outputs,
+)
+
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
     from fidelity.report import ReliabilityReport
     from fidelity.scoring import ScoreResult
 
-from fidelity.cli import EXIT_INVALID, app, console, fail, print_json, write_outputs
-from fidelity.cli.ratings import _Files, _InstrumentOpt
+app = typer.Typer()
 
 DEFAULT_BOOTSTRAP = 1000
 DEFAULT_SEED = 20240601
@@ -35,8 +45,8 @@ _Confidence = Annotated[
 
 @app.command("reliability")
 def reliability_cmd(
-    files: _Files,
-    instrument: _InstrumentOpt = None,
+    files: Files,
+    instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     out: Annotated[
         Path | None,
@@ -79,8 +89,8 @@ def reliability_cmd(
 
 @app.command("report")
 def report_cmd(
-    files: _Files,
-    instrument: _InstrumentOpt = None,
+    files: Files,
+    instrument: InstrumentOpt = None,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", file_okay=False, help="Directory for report.md."),
@@ -111,40 +121,23 @@ def _analyse(
     *,
     with_scores: bool = True,
 ) -> tuple[Instrument, ScoreResult | None, ReliabilityReport]:
-    """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs;
-    invalid sheets exit 1 with every error listed and nothing written."""
-    from fidelity.cli.ratings import (
-        LARGE_INPUT_BYTES,
-        _Progress,
-        _resolve_instrument,
-        _write_lines,
-    )
-    from fidelity.ratings import SheetBatch, SheetsInvalidError, read_sheets
+    """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs.
+
+    Invalid sheets raise :class:`~fidelity.errors.SheetsInvalidError`: the exit-code table
+    lists every error, exits 1 and nothing is written.
+    """
     from fidelity.report import reliability_report
     from fidelity.scoring import score
 
-    total = sum(f.stat().st_size for f in files)
-    steps = len(files) + 1 + int(with_scores)
-    with _Progress(enabled=total >= LARGE_INPUT_BYTES, steps=steps) as progress:
-        batch = SheetBatch()
-        for f in files:
-            progress.step(f"reading {f.name}")
-            batch = batch + read_sheets(f)
-        inst = _resolve_instrument(batch, instrument)
-        try:
-            result = None
-            if with_scores:
-                progress.step("scoring")
-                result = score(inst, batch)
-            progress.step("reliability")
-            report = reliability_report(
-                inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
-            )
-        except SheetsInvalidError as exc:
-            progress.stop()
-            _write_lines([str(p) for p in exc.problems if p.severity == "error"])
-            fail(
-                f"{len(exc.problems.errors)} error(s) in the rating sheets; nothing was written",
-                EXIT_INVALID,
-            )
+    with input_progress(files, steps=len(files) + 1 + int(with_scores)) as progress:
+        batch = read_batch(files, progress)
+        inst = resolve_instrument(batch, instrument)
+        result = None
+        if with_scores:
+            progress.step("scoring")
+            result = score(inst, batch)
+        progress.step("reliability")
+        report = reliability_report(
+            inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
+        )
     return inst, result, report

@@ -12,10 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fidelity.cli import EXIT_INVALID, EXIT_USAGE, app, console, fail, print_json, write_outputs
+from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
+from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from fidelity.versions import Diff
+
+app = typer.Typer()
 
 _SEVERITY_STYLE = {"breaking": "bold red", "additive": "yellow", "none": "green"}
 
@@ -36,7 +41,6 @@ def diff_cmd(
 ) -> None:
     """Compare two versions of an instrument: every change, classified by its effect on the
     scores of existing rating sheets (none, additive, breaking)."""
-    from fidelity.cli import load_or_fail
     from fidelity.versions import diff
 
     a, b = load_or_fail(old), load_or_fail(new)
@@ -50,7 +54,6 @@ def diff_cmd(
 def render_diff(d: Diff, *, show_none: bool = True) -> None:
     """The terminal view of a diff."""
     from rich.markup import escape
-    from rich.table import Table
 
     from fidelity.versions import bump_ok
 
@@ -70,6 +73,15 @@ def render_diff(d: Diff, *, show_none: bool = True) -> None:
     out.print(f"item mapping: {escape(d.mapping_source)}", style="dim")
     for mp in d.mapping_problems:
         out.print(f"[red]mapping problem[/red] {escape(mp.message)}")
+    _print_changes(out, d, show_none=show_none)
+    _print_comparability(out, d)
+
+
+def _print_changes(out: Console, d: Diff, *, show_none: bool) -> None:
+    """The changes, breaking first; wording-only ones only counted unless ``show_none``."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="Changes", title_justify="left", show_lines=False, expand=False)
     table.add_column("effect", no_wrap=True)
     table.add_column("kind", no_wrap=True, style="dim")
@@ -87,6 +99,13 @@ def render_diff(d: Diff, *, show_none: bool = True) -> None:
     hidden = len(d.changes) - shown
     if hidden:
         out.print(f"({hidden} wording-only change(s) not shown)", style="dim")
+
+
+def _print_comparability(out: Console, d: Diff) -> None:
+    """Per domain and overall: can scores on the two versions be compared?"""
+    from rich.markup import escape
+    from rich.table import Table
+
     comp = Table(title="Comparability of scores", title_justify="left")
     comp.add_column("domain", no_wrap=True)
     comp.add_column("scores", no_wrap=True)
@@ -139,20 +158,14 @@ def migrate_cmd(
     mappings. Items with no counterpart become missing (never invented); each migrated sheet
     records where it came from. Refuses, writing nothing, when the mapping cannot support the
     migration. Output: one JSON (or JSON Lines) file per input, named after it."""
-    from fidelity.cli import load_or_fail
-    from fidelity.versions import MigrationRefused, migrate_files
+    from fidelity.versions import migrate_files
 
     target = load_or_fail(to)
     pinned_source = load_or_fail(source) if source is not None else None
     out = out_dir if out_dir is not None else Path(".")
     if out.exists() and not out.is_dir():
         fail(f"error: output path {out} is not a directory", EXIT_USAGE)
-    try:
-        result = migrate_files(files, target, source=pinned_source)
-    except MigrationRefused as exc:
-        for reason in exc.reasons:
-            typer.echo(f"refused: {reason}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+    result = migrate_files(files, target, source=pinned_source)
     written = []
     for output in result.outputs:
         path = out / output.name
@@ -212,8 +225,6 @@ def new_cmd(
         fail(f"error: {version!r} is not a version: use MAJOR.MINOR.PATCH", EXIT_USAGE)
     base = None
     if extends is not None:
-        from fidelity.cli import load_or_fail
-
         if "@" not in extends:
             fail(
                 f"error: --extends needs a pinned version, e.g. {extends}@1.0.0 "
@@ -247,14 +258,9 @@ def lock_cmd(
 ) -> None:
     """Record the content hash of every released version in DIR/released.lock. Existing
     entries are never changed: a released file whose hash differs is reported (exit 1)."""
-    from fidelity.versions import LockError, update_lock
+    from fidelity.versions import update_lock
 
-    try:
-        report = update_lock(directory, write=not check)
-    except LockError as exc:
-        for line in exc.problems:
-            typer.echo(line)
-        raise typer.Exit(EXIT_INVALID) from None
+    report = update_lock(directory, write=not check)
     for spec in report.added:
         typer.echo(f"{'unlocked' if check else 'locked'} {spec}")
     if check and report.added:

@@ -1,6 +1,17 @@
-"""Instruments as data: the immutable model, its rules, bounded YAML reading, ``extends`` and the
-catalog that finds instruments by id."""
+"""Instruments as data: the immutable model, its rules, bounded YAML reading, ``extends``,
+loading, and the catalog that finds instruments by id.
 
+Modules, bottom up: :mod:`~fidelity.instrument.problems` (problem values built from the
+registry of codes), :mod:`~fidelity.instrument.rules` (one function per cross-reference
+rule), :mod:`~fidelity.instrument.model` (the pydantic models), ``_yaml`` (bounded safe
+YAML), :mod:`~fidelity.instrument.extends` (merging a derived file onto its base, with an
+injected resolver), :mod:`~fidelity.instrument.load` (the loading pipeline) and
+:mod:`~fidelity.instrument.catalog` (where instruments are; the resolver of ``extends``).
+Whole-file checks that include the release rules are in :mod:`fidelity.lint`.
+"""
+
+from fidelity.errors import InstrumentError
+from fidelity.instrument.catalog import instrument_from_yaml, read_instrument_file
 from fidelity.instrument.model import (
     EXTENDS_PATTERN,
     SEMVER_PATTERN,
@@ -11,18 +22,13 @@ from fidelity.instrument.model import (
     Domain,
     Informant,
     Instrument,
-    InstrumentError,
-    InstrumentProblem,
     Item,
     Level,
     Principle,
     Scale,
     Scoring,
-    check_instrument_file,
-    instrument_from_yaml,
-    iter_problems,
-    read_instrument_file,
 )
+from fidelity.instrument.problems import InstrumentProblem
 
 __all__ = [
     "EXTENDS_PATTERN",
@@ -41,8 +47,6 @@ __all__ = [
     "Principle",
     "Scale",
     "Scoring",
-    "check_instrument_file",
     "instrument_from_yaml",
-    "iter_problems",
     "read_instrument_file",
 ]

@@ -10,6 +10,11 @@ Every source uses the same layout, ``<dir>/<id>/<version>.yaml``. Sources, in or
    callable returning one.
 
 The same ``id@version`` found twice with different content is an error, never a silent choice.
+
+The catalog is the one place that knows where instruments are, so it is also the resolver of
+``extends``: it passes :func:`load_instrument` to the loader (:mod:`fidelity.instrument.load`)
+as ``resolve_base``. :func:`instrument_from_yaml` and :func:`read_instrument_file` are the
+loader with this resolver, so a derived document loads wherever its base is in the catalog.
 """
 
 from __future__ import annotations
@@ -24,16 +29,23 @@ from pathlib import Path
 from typing import Any
 
 from fidelity._util.resources import bundled_instruments_dir
-from fidelity.errors import CatalogError
-from fidelity.instrument.model import (
-    SEMVER_PATTERN,
-    Instrument,
-    InstrumentError,
-    InstrumentProblem,
-    read_instrument_file,
-)
+from fidelity.errors import CatalogError, InstrumentError
+from fidelity.instrument.extends import BaseResolver
+from fidelity.instrument.load import parse_instrument, read_instrument
+from fidelity.instrument.model import SEMVER_PATTERN, Instrument
+from fidelity.instrument.problems import instrument_problem
 
-__all__ = ["CatalogEntry", "CatalogError", "list_instruments", "load_instrument", "parse_spec"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ENV_VAR",
+    "CatalogEntry",
+    "CatalogError",
+    "instrument_from_yaml",
+    "list_instruments",
+    "load_instrument",
+    "parse_spec",
+    "read_instrument_file",
+]
 
 ENV_VAR = "FIDELITY_INSTRUMENT_PATH"
 ENTRY_POINT_GROUP = "fidelity.instruments"
@@ -169,23 +181,40 @@ def load_instrument(spec: str | os.PathLike[str]) -> Instrument:
 def _load_file(path: Path, inst_id: str, version: str) -> Instrument:
     inst = _cached_load(path, path.stat().st_mtime_ns)
     if inst.id != inst_id or inst.version != version:
-        raise InstrumentError(
-            [
-                InstrumentProblem(
-                    "FI111",
-                    f"file declares {inst.spec} but its place in the catalog says "
-                    f"{inst_id}@{version} "
-                    f"(expected <dir>/{inst.id}/{inst.version}.yaml)",
-                    str(path),
-                    1,
-                    "",
-                    inst.id,
-                )
-            ]
+        problem = instrument_problem(
+            "FI111",
+            file=str(path),
+            line=1,
+            ref=inst.id,
+            declared=inst.spec,
+            placed=f"{inst_id}@{version}",
+            id=inst.id,
+            version=inst.version,
         )
+        raise InstrumentError([problem])
     return inst
 
 
 @lru_cache(maxsize=256)
 def _cached_load(path: Path, _mtime_ns: int) -> Instrument:
-    return read_instrument_file(path)
+    return read_instrument(path, resolve_base=load_instrument)
+
+
+# -- the loader with the catalog as the resolver of ``extends`` --------------------------------
+
+
+def instrument_from_yaml(
+    text: str | bytes, *, source: str = "<string>", resolve_base: BaseResolver | None = None
+) -> Instrument:
+    """Parse and validate an instrument document; raise :class:`InstrumentError` listing every
+    problem with its line. A base named by ``extends`` is found in the catalog unless
+    ``resolve_base`` is given."""
+    return parse_instrument(text, source=source, resolve_base=resolve_base or load_instrument)
+
+
+def read_instrument_file(
+    path: str | Path, *, resolve_base: BaseResolver | None = None
+) -> Instrument:
+    """Load one instrument file; raise :class:`InstrumentError` naming the file and line. A
+    base named by ``extends`` is found in the catalog unless ``resolve_base`` is given."""
+    return read_instrument(path, resolve_base=resolve_base or load_instrument)

@@ -1,21 +1,18 @@
-"""Instruments as data: immutable models of a fidelity index and the checks every file must pass.
+"""Instruments as data: the immutable pydantic models of a fidelity index.
 
-An instrument file is read with a bounded safe YAML reader, checked against
-``schemas/instrument.schema.json``, validated into these pydantic models, and then checked for
-cross-references (ids unique, references resolve, anchors cover the scale, bands cover the
-score range). Every problem names the file, the line and the offending id.
+The models check types and shapes; on validation they also run the cross-reference rules of
+:mod:`fidelity.instrument.rules` (ids unique, references resolve, anchors cover the scale,
+bands cover the score range), so a directly constructed :class:`Instrument` obeys the same
+rules as one loaded from a file (:mod:`fidelity.instrument.load` places problems on lines).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
+import html
 import json
 import math
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -27,31 +24,30 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from fidelity.errors import InstrumentError, YamlError
-from fidelity.instrument._yaml import Located, read_yaml_text
+from fidelity.instrument.problems import dotted
+from fidelity.instrument.rules import cross_reference_findings
 
 __all__ = [
+    "EXTENDS_PATTERN",
+    "SEMVER_PATTERN",
+    "SLUG_PATTERN",
     "Band",
+    "Changes",
     "Citation",
     "Code",
     "Domain",
     "Informant",
     "Instrument",
-    "InstrumentError",
-    "InstrumentProblem",
     "Item",
     "Level",
     "Principle",
     "Scale",
     "Scoring",
-    "check_instrument_file",
-    "instrument_from_yaml",
 ]
 
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -64,58 +60,6 @@ Note = Annotated[str, StringConstraints(strict=True)]
 Version = Annotated[str, StringConstraints(strict=True, pattern=SEMVER_PATTERN)]
 Weight = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
 Bound = Annotated[float, Field(allow_inf_nan=False, strict=True)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Problems
-
-
-@dataclass(frozen=True)
-class InstrumentProblem:
-    """One thing wrong with an instrument file, located to its line.
-
-    ``code`` is stable (``FI0xx`` reading and schema, ``FI1xx`` cross-reference rules) and
-    ``ref`` is the offending id where there is one.
-    """
-
-    code: str
-    message: str
-    file: str
-    line: int | None = None
-    path: str = ""
-    ref: str | None = None
-
-    @property
-    def severity(self) -> Literal["error"]:
-        """Always ``error``: every instrument problem stops loading."""
-        return "error"
-
-    @property
-    def where(self) -> str:
-        """``file:line``, or the file alone when the line is unknown."""
-        return f"{self.file}:{self.line}" if self.line is not None else self.file
-
-    def __str__(self) -> str:
-        at = f" [{self.path}]" if self.path else ""
-        return f"{self.where}: {self.code} {self.message}{at}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary."""
-        return {
-            "code": self.code,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "path": self.path,
-            "ref": self.ref,
-        }
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,14 +248,16 @@ class Instrument(_Frozen):
 
     @model_validator(mode="after")
     def _cross_references(self, info: ValidationInfo) -> Instrument:
-        problems = _cross_reference_problems(self)
-        if not problems:
+        # A loader passes a list as context["problems"] to collect the findings with their
+        # paths (it knows the lines); direct construction raises them as one ValueError.
+        found = cross_reference_findings(self)
+        if not found:
             return self
         sink = info.context.get("problems") if isinstance(info.context, dict) else None
         if isinstance(sink, list):
-            sink.extend(problems)
+            sink.extend(found)
             return self
-        raise ValueError("; ".join(f"{_dotted(loc)}: {msg}" for loc, _code, msg, _ref in problems))
+        raise ValueError("; ".join(f"{dotted(f.at)}: {f.message}" for f in found))
 
     def __eq__(self, other: object) -> bool:
         # Content equality: where the instrument was read from does not matter.
@@ -321,6 +267,41 @@ class Instrument(_Frozen):
 
     def __hash__(self) -> int:
         return hash(self.content_hash)
+
+    # -- display (short: the full content is thousands of lines) -------------------------------
+
+    def __repr__(self) -> str:
+        draft = " draft" if self.status == "draft" else ""
+        return (
+            f"<Instrument {self.spec}{draft}: {_count(self.domains, 'domain')}, "
+            f"{_count(self.items, 'item')}, hash {self.content_hash[:12]}>"
+        )
+
+    __str__ = __repr__
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # What rich and devtools show (pydantic's default would list every field).
+        yield None, self.spec
+        yield "domains", len(self.domains)
+        yield "items", len(self.items)
+        yield "hash", self.content_hash[:12]
+
+    def _repr_html_(self) -> str:
+        """A compact summary for notebooks: title, spec, and the domains with item counts."""
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td><code>{esc(d.id)}</code></td><td>{esc(d.name)}</td>"
+            f"<td style='text-align:right'>{len(self.items_in(d.id))}</td></tr>"
+            for d in self.domains
+        )
+        base = f" · extends <code>{esc(self.extends)}</code>" if self.extends else ""
+        return (
+            f"<div><strong>{esc(self.title)}</strong><br>"
+            f"<code>{esc(self.spec)}</code> · {esc(self.status)} · "
+            f"{_count(self.items, 'item')} · hash <code>{self.content_hash[:12]}</code>{base}"
+            "<table><thead><tr><th>domain</th><th>name</th><th>items</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
+        )
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -437,490 +418,5 @@ def _score_range(inst: Instrument) -> tuple[float, float]:
     return (sum(b[0] for b in known) / len(known), sum(b[1] for b in known) / len(known))
 
 
-# ---------------------------------------------------------------------------------------------
-# Cross-reference rules
-
-_Found = tuple[tuple[str | int, ...], str, str, str | None]  # (path, code, message, ref)
-
-
-def _cross_reference_problems(inst: Instrument) -> list[_Found]:
-    out: list[_Found] = []
-
-    def unknown(
-        path: tuple[str | int, ...], ref: str, what: str, kind: str, value: str, known: Any
-    ) -> None:
-        out.append(
-            (path, "FI102", f"{what} unknown {kind} {value!r}; known: {', '.join(known)}", ref)
-        )
-
-    def duplicates(*section: str) -> None:
-        objs: Any = inst
-        for part in section:
-            objs = getattr(objs, part)
-        name = section[-1]
-        seen: dict[str, int] = {}
-        for i, obj in enumerate(objs):
-            key = obj.id
-            if key in seen:
-                out.append(
-                    (
-                        (*section, i, "id"),
-                        "FI101",
-                        f"duplicate {name[:-1]} id {key!r} (first at {name}[{seen[key]}])",
-                        key,
-                    )
-                )
-            else:
-                seen[key] = i
-
-    for section in ("citations", "informants", "principles", "scales", "domains", "items"):
-        duplicates(section)
-    duplicates("scoring", "bands")
-
-    principles = {p.id: p for p in inst.principles}
-    informants = {i.id for i in inst.informants}
-    scales = {s.id: s for s in inst.scales}
-    domains = {d.id for d in inst.domains}
-
-    for si, scale in enumerate(inst.scales):
-        values = scale.values
-        if any(b <= a for a, b in itertools.pairwise(values)):
-            out.append(
-                (
-                    ("scales", si, "levels"),
-                    "FI106",
-                    f"scale {scale.id!r}: level values must strictly increase, got {list(values)}",
-                    scale.id,
-                )
-            )
-        codes = Counter(c.code for c in scale.codes)
-        for code, n in codes.items():
-            if n > 1:
-                out.append(
-                    (
-                        ("scales", si, "codes"),
-                        "FI106",
-                        f"scale {scale.id!r}: code {code!r} listed {n} times",
-                        scale.id,
-                    )
-                )
-
-    for di, dom in enumerate(inst.domains):
-        for pi, pid in enumerate(dom.principles):
-            if pid not in principles:
-                unknown(
-                    ("domains", di, "principles", pi),
-                    pid,
-                    f"domain {dom.id!r} measures",
-                    "principle",
-                    pid,
-                    principles,
-                )
-        n_items = sum(1 for it in inst.items if it.domain == dom.id)
-        if n_items == 0:
-            out.append((("domains", di), "FI107", f"domain {dom.id!r} has no items", dom.id))
-        elif dom.min_answered > n_items:
-            out.append(
-                (
-                    ("domains", di, "min_answered"),
-                    "FI107",
-                    f"domain {dom.id!r}: min_answered is {dom.min_answered} but the domain has "
-                    f"only {n_items} item(s)",
-                    dom.id,
-                )
-            )
-
-    for ii, item in enumerate(inst.items):
-        if item.domain not in domains:
-            unknown(
-                ("items", ii, "domain"),
-                item.id,
-                f"item {item.id!r} belongs to",
-                "domain",
-                item.domain,
-                domains,
-            )
-        for ni, inf in enumerate(item.informants):
-            if inf not in informants:
-                unknown(
-                    ("items", ii, "informants", ni),
-                    item.id,
-                    f"item {item.id!r} names",
-                    "informant",
-                    inf,
-                    informants,
-                )
-        for pi, pid in enumerate(item.principles):
-            if pid not in principles:
-                unknown(
-                    ("items", ii, "principles", pi),
-                    item.id,
-                    f"item {item.id!r} is tagged with",
-                    "principle",
-                    pid,
-                    principles,
-                )
-        item_scale = scales.get(item.scale)
-        if item_scale is None:
-            unknown(
-                ("items", ii, "scale"),
-                item.id,
-                f"item {item.id!r} uses",
-                "scale",
-                item.scale,
-                scales,
-            )
-            continue
-        missing = [v for v in item_scale.values if v not in item.anchors]
-        extra = [k for k in item.anchors if k not in item_scale.values]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"no anchor for level(s) {missing}")
-            if extra:
-                parts.append(f"anchor(s) for level(s) {extra} not on the scale")
-            out.append(
-                (
-                    ("items", ii, "anchors"),
-                    "FI104",
-                    f"item {item.id!r}: {' and '.join(parts)}; scale {item_scale.id!r} has levels "
-                    f"{list(item_scale.values)}",
-                    item.id,
-                )
-            )
-        if item.allow_na and not item_scale.allows_code("NA"):
-            out.append(
-                (
-                    ("items", ii, "allow_na"),
-                    "FI105",
-                    f"item {item.id!r} allows NA but scale {item_scale.id!r} defines no 'NA' code",
-                    item.id,
-                )
-            )
-
-    measured = {pid for d in inst.domains for pid in d.principles}
-    tagged = {pid for it in inst.items for pid in it.principles}
-    for pi, pr in enumerate(inst.principles):
-        if pr.cross_cutting and pr.id not in tagged and pr.id not in measured:
-            out.append(
-                (
-                    ("principles", pi),
-                    "FI109",
-                    f"cross-cutting principle {pr.id!r} is not tagged on any item",
-                    pr.id,
-                )
-            )
-        elif not pr.cross_cutting and pr.id not in measured:
-            out.append(
-                (
-                    ("principles", pi),
-                    "FI109",
-                    f"principle {pr.id!r} is not measured by any domain",
-                    pr.id,
-                )
-            )
-
-    out.extend(_band_problems(inst))
-
-    if inst.changes is not None:
-        item_ids = {it.id for it in inst.items}
-        targets: dict[str, str] = {}
-        for old, new in inst.changes.item_map.items():
-            if new is None:
-                continue
-            if new not in item_ids:
-                out.append(
-                    (
-                        ("changes", "item_map", old),
-                        "FI110",
-                        f"item_map maps {old!r} to {new!r}, which is not an item of this version",
-                        old,
-                    )
-                )
-            if new in targets:
-                out.append(
-                    (
-                        ("changes", "item_map", old),
-                        "FI110",
-                        f"item_map maps both {targets[new]!r} and {old!r} to {new!r}",
-                        old,
-                    )
-                )
-            targets[new] = old
-        out.extend(_item_map_cycles(inst.changes.item_map))
-    return out
-
-
-def _item_map_cycles(item_map: Mapping[str, str | None]) -> list[_Found]:
-    """Renames that chase each other round (``a: b, b: a``): ambiguous for migration."""
-    out: list[_Found] = []
-    reported: set[str] = set()
-    for start in item_map:
-        seen = [start]
-        node = item_map.get(start)
-        while node is not None and node in item_map and node not in seen:
-            seen.append(node)
-            node = item_map[node]
-        if node == start and len(seen) > 1 and not reported.intersection(seen):
-            reported.update(seen)
-            loop = " → ".join([*seen, start])
-            out.append(
-                (
-                    ("changes", "item_map", start),
-                    "FI110",
-                    f"item_map renames items in a cycle ({loop}); rename through new ids "
-                    "instead, so that each old id maps to one id that no other old item had",
-                    start,
-                )
-            )
-    return out
-
-
-def _band_problems(inst: Instrument) -> list[_Found]:
-    out: list[_Found] = []
-    lo, hi = _score_range(inst)
-    if math.isnan(lo):
-        return out
-    indexed = sorted(enumerate(inst.scoring.bands), key=lambda t: (t[1].lower, t[1].upper))
-    for i, band in indexed:
-        if band.upper <= band.lower:
-            out.append(
-                (
-                    ("scoring", "bands", i),
-                    "FI108",
-                    f"band {band.id!r}: upper ({band.upper:g}) must exceed lower ({band.lower:g})",
-                    band.id,
-                )
-            )
-    first_i, first = indexed[0]
-    if first.lower > lo:
-        out.append(
-            (
-                ("scoring", "bands", first_i, "lower"),
-                "FI108",
-                f"bands leave a gap: scores from {lo:g} up to {first.lower:g} fall in no band "
-                f"(lowest band {first.id!r})",
-                first.id,
-            )
-        )
-    elif first.lower < lo:
-        out.append(
-            (
-                ("scoring", "bands", first_i, "lower"),
-                "FI108",
-                f"band {first.id!r} starts at {first.lower:g}, "
-                f"below the lowest possible score {lo:g}",
-                first.id,
-            )
-        )
-    for (_pi, prev), (ci, cur) in itertools.pairwise(indexed):
-        if cur.lower > prev.upper:
-            out.append(
-                (
-                    ("scoring", "bands", ci, "lower"),
-                    "FI108",
-                    f"bands leave a gap: scores from {prev.upper:g} up to {cur.lower:g} fall in no "
-                    f"band (between {prev.id!r} and {cur.id!r})",
-                    cur.id,
-                )
-            )
-        elif cur.lower < prev.upper:
-            out.append(
-                (
-                    ("scoring", "bands", ci, "lower"),
-                    "FI108",
-                    f"bands overlap: {cur.id!r} starts at {cur.lower:g} before {prev.id!r} ends "
-                    f"at {prev.upper:g}",
-                    cur.id,
-                )
-            )
-    last_i, last = indexed[-1]
-    if last.upper < hi:
-        out.append(
-            (
-                ("scoring", "bands", last_i, "upper"),
-                "FI108",
-                f"bands leave a gap: scores above {last.upper:g} up to the maximum {hi:g} fall in "
-                f"no band (highest band {last.id!r})",
-                last.id,
-            )
-        )
-    elif last.upper > hi:
-        out.append(
-            (
-                ("scoring", "bands", last_i, "upper"),
-                "FI108",
-                f"band {last.id!r} ends at {last.upper:g}, above the highest possible score {hi:g}",
-                last.id,
-            )
-        )
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading files
-
-
-def _schema_problems(located: Located) -> list[InstrumentProblem]:
-    from fidelity._util.resources import load_schema
-    from fidelity._util.schema import validator_for
-
-    validator = validator_for(load_schema("instrument"))
-    out = []
-    for err in sorted(
-        validator.iter_errors(located.data), key=lambda e: list(map(str, e.absolute_path))
-    ):
-        path = tuple(err.absolute_path)
-        ref = _ref_at(located.data, path)
-        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = err.schema.get("properties", {})
-            extra = [k for k in err.instance if k not in allowed]
-            if extra:
-                path = (*path, extra[0])
-        out.append(
-            InstrumentProblem(
-                code="FI001",
-                message=f"schema: {_schema_message(err)}",
-                file=located.source,
-                line=located.line_of(path),
-                path=_dotted(path),
-                ref=ref,
-            )
-        )
-    return out
-
-
-def _schema_message(err: Any) -> str:
-    if err.validator == "additionalProperties":
-        return str(err.message)
-    if err.validator == "enum":
-        allowed = ", ".join(repr(v) for v in err.validator_value)
-        return f"{err.instance!r} is not one of the allowed values ({allowed})"
-    if err.validator == "pattern":
-        return f"{err.instance!r} does not match the required pattern {err.validator_value}"
-    return str(err.message)
-
-
-def _ref_at(data: Any, path: tuple[Any, ...]) -> str | None:
-    """The id of the innermost object on ``path`` that has one."""
-    ref = None
-    node = data
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and isinstance(node.get("id"), str):
-            ref = node["id"]
-    return ref
-
-
-def _pydantic_problems(exc: ValidationError, located: Located) -> list[InstrumentProblem]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("[")))
-        out.append(
-            InstrumentProblem(
-                code="FI010",
-                message=f"model: {err['msg']}",
-                file=located.source,
-                line=located.line_of(loc),
-                path=_dotted(loc),
-                ref=_ref_at(located.data, loc),
-            )
-        )
-    return out
-
-
-def _validate_located(
-    located: Located, *, schema: bool
-) -> tuple[Instrument | None, list[InstrumentProblem]]:
-    problems: list[InstrumentProblem] = []
-    if schema:
-        problems.extend(_schema_problems(located))
-        if problems:
-            return None, problems
-    if not isinstance(located.data, dict):
-        return None, [
-            InstrumentProblem(
-                "FI001",
-                "an instrument file must hold a mapping at top level",
-                located.source,
-                located.line_of(()),
-            )
-        ]
-    if "extends" in located.data:
-        from fidelity.instrument.extends import resolve_extends
-
-        resolved, problems = resolve_extends(located)
-        if resolved is None:
-            return None, problems
-        located = resolved
-    found: list[_Found] = []
-    try:
-        inst = Instrument.model_validate(located.data, context={"problems": found})
-    except ValidationError as exc:
-        return None, _pydantic_problems(exc, located)
-    for path, code, message, ref in found:
-        problems.append(
-            InstrumentProblem(
-                code, message, located.source, located.line_of(path), _dotted(path), ref
-            )
-        )
-    if problems:
-        return None, problems
-    inst._source = located.source
-    return inst, []
-
-
-def instrument_from_yaml(text: str | bytes, *, source: str = "<string>") -> Instrument:
-    """Parse and validate an instrument document; raise :class:`InstrumentError` listing every
-    problem with its line."""
-    try:
-        located = read_yaml_text(text, source=source)
-    except YamlError as exc:
-        raise InstrumentError(
-            [InstrumentProblem(exc.code, exc.message, exc.source, exc.line)]
-        ) from exc
-    inst, problems = _validate_located(located, schema=True)
-    if inst is None:
-        raise InstrumentError(problems)
-    return inst
-
-
-def read_instrument_file(path: str | Path) -> Instrument:
-    """Load one instrument file; raise :class:`InstrumentError` naming the file and line."""
-    p = Path(path)
-    try:
-        raw = _read_bounded(p)
-    except OSError as exc:
-        raise InstrumentError(
-            [InstrumentProblem("FI000", f"cannot read file: {exc.strerror or exc}", str(p))]
-        ) from exc
-    return instrument_from_yaml(raw, source=str(p))
-
-
-def _read_bounded(path: Path) -> bytes:
-    from fidelity.instrument._yaml import MAX_BYTES
-
-    with path.open("rb") as fh:
-        return fh.read(MAX_BYTES + 1)
-
-
-def check_instrument_file(path: str | Path) -> list[InstrumentProblem]:
-    """Every problem in one instrument file (empty when it is valid): reading, schema,
-    model and cross-reference rules, each with file and line; then the version rules of
-    :func:`fidelity.versions.release_problems` (locked hash, semver bump, item mappings)."""
-    try:
-        inst = read_instrument_file(path)
-    except InstrumentError as exc:
-        return list(exc.problems)
-    from fidelity.versions import release_problems
-
-    return release_problems(inst, path)
-
-
-def iter_problems(paths: Iterable[str | Path]) -> Iterator[InstrumentProblem]:
-    """Problems across several files, file by file."""
-    for path in paths:
-        yield from check_instrument_file(path)
+def _count(things: tuple[Any, ...], noun: str) -> str:
+    return f"{len(things)} {noun}{'' if len(things) == 1 else 's'}"

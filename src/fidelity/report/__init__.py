@@ -1,10 +1,69 @@
-"""Reports: the reliability report model and its terminal, Markdown and JSON views."""
+"""Reports: the reliability report model and its terminal, Markdown and JSON views.
 
-from fidelity.report.core import (
-    CRITERIA,
-    ReliabilityReport,
-    audit_report_markdown,
-    reliability_report,
-)
+Modules: :mod:`~fidelity.report.model` (the report, its row types and the flag criteria),
+:mod:`~fidelity.report.build` (:func:`reliability_report`, one builder per table),
+:mod:`~fidelity.report.tables`, :mod:`~fidelity.report.terminal`,
+:mod:`~fidelity.report.html_view` and :mod:`~fidelity.report.markdown` (the views), and
+:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown).
 
-__all__ = ["CRITERIA", "ReliabilityReport", "audit_report_markdown", "reliability_report"]
+The names below are imported on first use, so that ``fidelity show`` (which needs only
+:mod:`~fidelity.report.instrument_view`) does not load the statistics.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "CRITERIA": "fidelity.report.model",
+    "ConsistencyRow": "fidelity.report.model",
+    "Design": "fidelity.report.model",
+    "ItemRow": "fidelity.report.model",
+    "ItemTotal": "fidelity.report.model",
+    "ReliabilityReport": "fidelity.report.model",
+    "ScoreRow": "fidelity.report.model",
+    "SpreadRow": "fidelity.report.model",
+    "audit_report_markdown": "fidelity.report.markdown",
+    "reliability_report": "fidelity.report.build",
+}
+
+__all__ = [
+    "CRITERIA",
+    "ConsistencyRow",
+    "Design",
+    "ItemRow",
+    "ItemTotal",
+    "ReliabilityReport",
+    "ScoreRow",
+    "SpreadRow",
+    "audit_report_markdown",
+    "reliability_report",
+]
+
+if TYPE_CHECKING:
+    from fidelity.report.build import reliability_report
+    from fidelity.report.markdown import audit_report_markdown
+    from fidelity.report.model import (
+        CRITERIA,
+        ConsistencyRow,
+        Design,
+        ItemRow,
+        ItemTotal,
+        ReliabilityReport,
+        ScoreRow,
+        SpreadRow,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fidelity.report' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

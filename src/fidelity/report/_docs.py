@@ -1,6 +1,9 @@
 """Documentation generated from the library's own data, so that the docs cannot drift from it.
 
-Used by ``docs/gen_pages.py`` when the documentation site is built, and by the tests.
+Used when the documentation site is built (``docs/gen_pages.py`` writes the generated pages,
+``docs/hooks.py`` fills in the rule tables), and by the tests: the schema reference, the rule
+sections and tables generated from :data:`fidelity.codes.REGISTRY`, and the list of modules
+that get an API page.
 """
 
 from __future__ import annotations
@@ -11,10 +14,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from fidelity.codes import REGISTRY, Rule, rule
+
 __all__ = [
     "API_MODULES",
+    "NOT_API",
     "api_modules",
     "conditionally_required",
+    "expand_rule_markers",
+    "module_file",
+    "rule_section",
+    "rule_table",
     "schema_markdown",
     "schema_objects",
 ]
@@ -29,22 +39,74 @@ API_MODULES: tuple[str, ...] = (
     "report",
     "simulate",
     "versions",
+    "lint",
+    "interop",
+    "errors",
+    "codes",
 )
-"""Public modules that get an API reference page, in the order they appear in the navigation.
-A module is documented only when its file exists, so pages appear as modules land."""
+"""Public modules and packages that get an API reference page, in the order they appear in the
+navigation. A module is documented only when its file exists, so pages appear as modules land.
+Every other module directly under ``fidelity`` is private (its name starts with ``_``) or
+listed in :data:`NOT_API`."""
+
+NOT_API: dict[str, str] = {
+    "cli": "the `fidelity` command, documented in the CLI reference (docs/cli.md)",
+    "stats": "the statistics behind the facades fidelity.reliability and fidelity.psychometrics",
+}
+"""Public-looking modules under ``fidelity`` that get no API page, and why."""
 
 Schema = Mapping[str, Any]
+
+
+def module_file(package_dir: str | Path, name: str) -> Path | None:
+    """The source file of the module or package ``fidelity.<name>`` under ``package_dir`` (the
+    ``src/fidelity`` folder), or ``None`` when there is none."""
+    root = Path(package_dir)
+    for path in (root / f"{name}.py", root / name / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
 
 
 def api_modules(package_dir: str | Path) -> list[str]:
     """Dotted names of the public modules in :data:`API_MODULES` that exist under
     ``package_dir`` (the ``src/fidelity`` folder)."""
-    root = Path(package_dir)
-    return [
-        f"fidelity.{name}"
-        for name in API_MODULES
-        if (root / f"{name}.py").is_file() or (root / name / "__init__.py").is_file()
-    ]
+    return [f"fidelity.{name}" for name in API_MODULES if module_file(package_dir, name)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule codes
+
+_RULE_MARKER = re.compile(r"^<!-- rule (F[IR]\d{3}) -->[ \t]*$", re.MULTILINE)
+_TABLE_MARKER = re.compile(r"^<!-- rules (F[IR]\d{0,2}) -->[ \t]*$", re.MULTILINE)
+
+
+def rule_section(code: str) -> str:
+    """The heading (with the code's anchor) and explanation of one code, in Markdown."""
+    r = rule(code)
+    return f"### {r.code} — {r.title} {{#{r.code.lower()}}}\n\n{r.explanation}"
+
+
+def rule_table(prefix: str) -> str:
+    """A Markdown table of the codes that start with ``prefix``: code (with its anchor),
+    severity and meaning."""
+    selected: list[Rule] = [r for r in REGISTRY.values() if r.code.startswith(prefix)]
+    if not selected:
+        raise ValueError(f"no registered code starts with {prefix!r}")
+    lines = ["| code | severity | meaning |", "| --- | --- | --- |"]
+    for r in selected:
+        anchor = f'<span id="{r.code.lower()}"></span>{r.code}'
+        lines.append(f"| {anchor} | {r.severity} | {_cell(r.explanation)} |")
+    return "\n".join(lines)
+
+
+def expand_rule_markers(markdown: str) -> str:
+    """``markdown`` with every ``<!-- rule CODE -->`` line replaced by :func:`rule_section` and
+    every ``<!-- rules PREFIX -->`` line by :func:`rule_table`, so that the reference pages take
+    their headings, tables and explanations from :data:`fidelity.codes.REGISTRY`. An unknown
+    code raises ``KeyError``."""
+    text = _RULE_MARKER.sub(lambda m: rule_section(m.group(1)), markdown)
+    return _TABLE_MARKER.sub(lambda m: rule_table(m.group(1)), text)
 
 
 # ---------------------------------------------------------------------------------------------

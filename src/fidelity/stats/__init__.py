@@ -1,3 +1,11 @@
 """Statistics over plain arrays: ICC, Krippendorff's alpha, the agreement family, bootstrap and
 internal consistency. Depends only on ``fidelity._util`` and ``fidelity.errors``; the public
-facades are :mod:`fidelity.reliability` and :mod:`fidelity.psychometrics`."""
+facades are :mod:`fidelity.reliability` and :mod:`fidelity.psychometrics`.
+
+Modules: :mod:`~fidelity.stats.estimate` (the :class:`Estimate` result), :mod:`~fidelity.stats.icc`,
+:mod:`~fidelity.stats.krippendorff`, :mod:`~fidelity.stats.agreement`,
+:mod:`~fidelity.stats.bootstrap` and :mod:`~fidelity.stats.consistency`. Nothing is re-exported
+here (a function ``bootstrap`` would hide the module of that name): import from the facades.
+"""
+
+__all__: list[str] = []

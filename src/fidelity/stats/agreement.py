@@ -40,12 +40,21 @@ in the ordered category set (Cicchetti & Allison 1971; Fleiss & Cohen 1973,
 doi:10.1177/001316447303300309), so they equal Gwet's value-based weights when the
 category values are equally spaced; pass a custom matrix for unequally spaced scales.
 A custom matrix must be q × q, symmetric, with values in [0, 1] and ones on the diagonal.
+
+Results: ``ci_method`` and ``se_method`` name the interval and the variance used;
+``se_reason`` and ``ci_reason`` say why a defined coefficient has none (a single subject).
+Every coefficient's ``details`` holds ``weights`` (the weights' name: identity, linear,
+quadratic, custom or "within k"), ``weight_matrix`` (q × q, as nested lists), ``categories``
+(the category set, in order), ``n_pairable`` (subjects rated by two or more raters), ``pa``
+(observed agreement) and ``pe`` (chance agreement); the last three are absent when the
+coefficient is undefined before they are computed.
+
+Every option is keyword-only: ``(x, *, weights=None, categories=None, confidence=0.95)``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -53,10 +62,20 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, undefined
+from fidelity.stats._tally import (
+    WEIGHT_NAMES,
+    CategoriesArg,
+    IntArray,
+    Tally,
+    WeightsArg,
+    tally,
+    weight_matrix,
+    within_weights,
+)
+from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence, undefined
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from fidelity.stats.estimate import Ratings
 
 __all__ = [
     "brennan_prediger",
@@ -67,178 +86,9 @@ __all__ = [
     "percent_agreement",
 ]
 
-IntArray = npt.NDArray[np.intp]
-WeightsArg = str | npt.ArrayLike | None
 Coefficient = Literal["cohen", "conger", "fleiss", "bp", "gwet", "pa"]
 
-_WEIGHT_NAMES = ("identity", "linear", "quadratic")
 _PE_ONE = 1.0 - 1e-12
-
-
-# --------------------------------------------------------------------------- preparation
-
-
-@dataclass(frozen=True)
-class _Data:
-    """Ratings coded as category positions; subjects and raters without ratings removed."""
-
-    codes: IntArray  # n × r, -1 where missing
-    counts: FloatArray  # n × q, r_ik
-    rater_counts: FloatArray  # r × q, ratings of rater g in category k
-    categories: FloatArray  # q
-    n_raters: int
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
-
-
-_LUT_SPAN = 1 << 16  # integer scales spanning fewer values are coded by table lookup
-
-
-def _integer_span(values: FloatArray) -> tuple[float, int] | None:
-    """(minimum, span) when ``values`` are whole numbers over a short range, else None."""
-    if values.size == 0:
-        return None
-    lo, hi = float(values.min()), float(values.max())
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo >= _LUT_SPAN:
-        return None
-    if not np.array_equal(values, np.floor(values)):
-        return None
-    return lo, int(hi - lo)
-
-
-def _category_set(
-    x: FloatArray,
-    present: npt.NDArray[np.bool_],
-    categories: Sequence[float] | npt.ArrayLike | None,
-) -> FloatArray:
-    if categories is None:
-        observed = x[present]
-        if np.isinf(observed).any():
-            raise ValueError("ratings must be finite numbers or NaN (missing); found inf")
-        span = _integer_span(observed)
-        if span is not None:
-            lo, _ = span
-            used = np.flatnonzero(np.bincount((observed - lo).astype(np.intp)))
-            found: FloatArray = used.astype(np.float64) + lo
-        else:
-            found = np.unique(observed).astype(np.float64)
-        return found
-    cats = np.asarray(categories, dtype=np.float64).ravel()
-    if cats.size == 0:
-        raise ValueError("categories must not be empty")
-    if not np.all(np.isfinite(cats)):
-        raise ValueError(f"categories must be finite numbers, got {cats.tolist()}")
-    if np.unique(cats).size != cats.size:
-        raise ValueError(f"categories must not repeat a value, got {cats.tolist()}")
-    return cats
-
-
-def _code(x: FloatArray, present: npt.NDArray[np.bool_], cats: FloatArray) -> IntArray:
-    """Position of each rating in ``cats`` (-1 for missing); unknown values are an error."""
-    codes: IntArray
-    span = _integer_span(cats)
-    if span is not None:
-        lo, width = span
-        lut = np.full(width + 1, -1, dtype=np.intp)
-        lut[(cats - lo).astype(np.intp)] = np.arange(cats.size)
-        with np.errstate(invalid="ignore"):
-            shifted = x - lo
-            inside = (shifted >= 0) & (shifted <= width)  # False for NaN
-        idx = np.where(inside, shifted, 0.0).astype(np.intp)
-        codes = np.where(inside & (idx == shifted), lut[idx], -1)
-        bad = present & (codes < 0)
-    else:
-        codes = np.full(x.shape, -1, dtype=np.intp)
-        if cats.size:
-            order = np.argsort(cats, kind="stable")
-            ordered = cats[order]
-            pos = np.minimum(np.searchsorted(ordered, x[present]), ordered.size - 1)
-            found = np.where(ordered[pos] == x[present], order[pos], -1)
-            codes[present] = found
-        bad = present & (codes < 0)
-    if bad.any():
-        wrong = np.unique(x[bad])
-        shown = ", ".join(_fmt(v) for v in wrong[:5]) + (", ..." if wrong.size > 5 else "")
-        allowed = ", ".join(_fmt(v) for v in cats)
-        raise ValueError(
-            f"rating value(s) {shown} not among the categories [{allowed}]; "
-            "pass the scale's full category set as `categories`"
-        )
-    return codes
-
-
-def _fmt(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
-
-
-def _prepare(x: Any, categories: Sequence[float] | npt.ArrayLike | None) -> _Data:
-    mat = as_matrix(x)
-    present = ~np.isnan(mat)
-    cats = _category_set(mat, present, categories)
-    codes = _code(mat, present, cats)
-    n, r = codes.shape
-    q = cats.size
-    # tallies by subject and by rater; column 0 collects missing cells (code -1)
-    shifted = codes + 1
-    by_subject = np.bincount(
-        (np.arange(n, dtype=np.intp)[:, None] * (q + 1) + shifted).ravel(), minlength=n * (q + 1)
-    ).reshape(n, q + 1)
-    by_rater = np.bincount(
-        (np.arange(r, dtype=np.intp)[None, :] * (q + 1) + shifted).ravel(), minlength=r * (q + 1)
-    ).reshape(r, q + 1)
-    keep_rows, keep_cols = by_subject[:, 0] < r, by_rater[:, 0] < n
-    if not keep_rows.all():
-        codes, by_subject = codes[keep_rows], by_subject[keep_rows]
-    if not keep_cols.all():
-        codes, by_rater = codes[:, keep_cols], by_rater[keep_cols]
-    return _Data(
-        codes=codes,
-        counts=by_subject[:, 1:].astype(np.float64),
-        rater_counts=by_rater[:, 1:].astype(np.float64),
-        categories=cats,
-        n_raters=codes.shape[1],
-    )
-
-
-def _weight_matrix(weights: WeightsArg, q: int) -> tuple[FloatArray, str]:
-    """The q × q agreement-weight matrix and its name."""
-    if weights is None or isinstance(weights, str):
-        name = "identity" if weights is None else weights
-        if name not in _WEIGHT_NAMES:
-            raise ValueError(
-                f"unknown weights {weights!r}; use None, one of {list(_WEIGHT_NAMES)}, "
-                "or a q × q matrix"
-            )
-        if name == "identity" or q < 2:
-            return np.eye(q, dtype=np.float64), name
-        pos = np.arange(q, dtype=np.float64)
-        dist = np.abs(pos[:, None] - pos[None, :]) / (q - 1)
-        w = 1.0 - dist if name == "linear" else 1.0 - dist**2
-        return w, name
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (q, q):
-        raise ValueError(
-            f"weights matrix has shape {w.shape}, expected ({q}, {q}) for the {q} categories"
-        )
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w > 1):
-        raise ValueError("weights matrix values must lie in [0, 1]")
-    if not np.allclose(np.diag(w), 1.0):
-        raise ValueError("weights matrix must have ones on the diagonal (full agreement)")
-    if not np.allclose(w, w.T):
-        raise ValueError("weights matrix must be symmetric")
-    return w, "custom"
-
-
-def _within_weights(within: int, q: int) -> FloatArray:
-    pos = np.arange(q)
-    return (np.abs(pos[:, None] - pos[None, :]) <= within).astype(np.float64)
-
-
-# --------------------------------------------------------------------------- engine
-
 
 _METHODS: dict[Coefficient, str] = {
     "cohen": "Cohen's kappa",
@@ -248,6 +98,12 @@ _METHODS: dict[Coefficient, str] = {
     "gwet": "Gwet's AC1",
     "pa": "percent agreement",
 }
+
+_SE_FCE = "Fleiss, Cohen & Everitt (1969) large-sample variance"
+_SE_GWET = "Gwet (2014) linearisation variance, conditional on the raters"
+_NO_SE = "one subject: no standard error"
+
+# --------------------------------------------------------------------------- engine
 
 
 def _method_name(coef: Coefficient, wname: str, within: int) -> str:
@@ -261,18 +117,22 @@ def _method_name(coef: Coefficient, wname: str, within: int) -> str:
     return base if wname == "identity" else f"{base} ({wname} weights)"
 
 
-def _agreement(
-    x: Any,
-    coef: Coefficient,
-    *,
-    weights: WeightsArg = None,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
-    confidence: float = 0.95,
-    within: int = 0,
-) -> Estimate:
-    _check_confidence(confidence)
-    if isinstance(weights, str) and weights not in _WEIGHT_NAMES:
-        _weight_matrix(weights, 2)  # raises with the list of names
+@dataclass(frozen=True)
+class _Setup:
+    """The tallied ratings, the weight matrix and what every result reports."""
+
+    data: Tally
+    w: FloatArray
+    method: str
+    info: dict[str, Any]
+
+
+def _setup(
+    x: Any, coef: Coefficient, weights: WeightsArg, categories: CategoriesArg, within: int
+) -> _Setup:
+    """Check the arguments, tally the ratings and build the weight matrix."""
+    if isinstance(weights, str) and weights not in WEIGHT_NAMES:
+        weight_matrix(weights, 2)  # raises with the list of names
     mat = as_matrix(x)
     if coef == "cohen":
         ncols = mat.shape[1]
@@ -281,104 +141,117 @@ def _agreement(
                 f"Cohen's kappa is for two raters, got {ncols}; "
                 "use conger_kappa, fleiss_kappa or gwet_ac for more"
             )
-    data = _prepare(mat, categories)
+    data = tally(mat, categories)
     q = data.categories.size
     if coef == "pa" and within > 0:
-        w, wname = _within_weights(within, q), f"within {within}"
+        w, wname = within_weights(within, q), f"within {within}"
     else:
-        w, wname = _weight_matrix(weights, q)
-    method = _method_name(coef, wname, within)
-    n, r = data.codes.shape
+        w, wname = weight_matrix(weights, q)
     info: dict[str, Any] = {
         "weights": wname,
         "weight_matrix": w.tolist(),
         "categories": [float(c) for c in data.categories],
     }
+    return _Setup(data, w, _method_name(coef, wname, within), info)
 
+
+def _undefined_reason(coef: Coefficient, n: int, r: int, n2: int | None, q: int) -> str | None:
+    """Why the coefficient cannot be computed from the tally, if it cannot."""
     if n == 0:
-        return undefined(method, "no ratings", 0, 0, **info)
+        return "no ratings"
     if r < 2:
-        return undefined(method, "only one rater has ratings; agreement needs two", n, r, **info)
-    counts = data.counts
+        return "only one rater has ratings; agreement needs two"
+    if n2 is None:
+        return None
+    if n2 == 0:
+        return "no subject is rated by two or more raters"
+    if coef != "pa" and q < 2:
+        return (
+            "a single category: chance agreement is 1, so the coefficient is undefined; "
+            "pass the scale's full category set as `categories`"
+        )
+    return None
+
+
+def _chance(
+    coef: Coefficient, s: _Setup, share: FloatArray, pi: FloatArray
+) -> tuple[float, FloatArray | None]:
+    """Chance agreement and its per-subject linearised contribution (None: constant)."""
+    w, q = s.w, s.data.categories.size
+    if coef == "pa":
+        return 0.0, None
+    if coef == "bp":
+        return float(w.sum()) / q**2, None
+    if coef == "gwet":
+        scale = float(w.sum()) / (q * (q - 1))
+        return scale * float(np.sum(pi * (1.0 - pi))), scale * (share @ (1.0 - pi))
+    if coef == "fleiss":
+        return float(pi @ w @ pi), share @ ((w + w.T) @ pi / 2.0)
+    return _conger_chance(s.data.codes, s.data.rater_counts, w)  # conger, cohen
+
+
+def _agreement(
+    x: Any,
+    coef: Coefficient,
+    *,
+    weights: WeightsArg = None,
+    categories: CategoriesArg = None,
+    confidence: float = 0.95,
+    within: int = 0,
+) -> Estimate:
+    confidence = check_confidence(confidence)
+    s = _setup(x, coef, weights, categories, within)
+    n, r = s.data.codes.shape
+    q = s.data.categories.size
+    reason = _undefined_reason(coef, n, r, None, q)
+    if reason:
+        return undefined(s.method, reason, n, r, **s.info)
+    counts = s.data.counts
     ri = counts @ np.ones(q)  # ratings per subject (a matmul beats a short-axis sum)
     multi = ri >= 2
     n2 = int(multi.sum())
-    info["n_pairable"] = n2
-    if n2 == 0:
-        return undefined(method, "no subject is rated by two or more raters", n, r, **info)
-    if coef != "pa" and q < 2:
-        return undefined(
-            method,
-            "a single category: chance agreement is 1, so the coefficient is undefined; "
-            "pass the scale's full category set as `categories`",
-            n,
-            r,
-            **info,
-        )
+    s.info["n_pairable"] = n2
+    reason = _undefined_reason(coef, n, r, n2, q)
+    if reason:
+        return undefined(s.method, reason, n, r, **s.info)
 
     # observed agreement, per subject (0 for subjects with fewer than two ratings)
-    weighted = counts @ w.T
+    weighted = counts @ s.w.T
     den = np.where(multi, ri * (ri - 1.0), 1.0)
     pa_i = np.where(multi, (np.einsum("ik,ik->i", counts, weighted) - ri) / den, 0.0)
     pa = float(pa_i.sum()) / n2
-    info["pa"] = pa
+    s.info["pa"] = pa
 
-    # chance agreement and its per-subject linearised contribution
     share = counts / ri[:, None]  # r_ik / r_i
-    pi = share.mean(axis=0)
-    pe_i: FloatArray | None
-    if coef == "pa":
-        pe, pe_i = 0.0, None
-    elif coef == "bp":
-        pe, pe_i = float(w.sum()) / q**2, None
-    elif coef == "gwet":
-        scale = float(w.sum()) / (q * (q - 1))
-        pe = scale * float(np.sum(pi * (1.0 - pi)))
-        pe_i = scale * (share @ (1.0 - pi))
-    elif coef == "fleiss":
-        pe = float(pi @ w @ pi)
-        pe_i = share @ ((w + w.T) @ pi / 2.0)
-    else:  # conger, cohen
-        pe, pe_i = _conger_chance(data.codes, data.rater_counts, w)
-    info["pe"] = pe
+    pe, pe_i = _chance(coef, s, share, share.mean(axis=0))
+    s.info["pe"] = pe
     if pe >= _PE_ONE:
-        return undefined(
-            method,
-            "chance agreement is 1 (every rating falls in one category), "
-            "so the coefficient is undefined",
-            n,
-            r,
-            **info,
-        )
+        why = "chance agreement is 1 (every rating falls in one category), "
+        return undefined(s.method, why + "so the coefficient is undefined", n, r, **s.info)
     value = (pa - pe) / (1.0 - pe)
-
     if coef == "cohen" and n2 == n:
-        var = _fce_variance(data.codes, w, value, pe)
-        info["se_method"] = "Fleiss, Cohen & Everitt (1969) large-sample variance"
+        var, se_method = _fce_variance(s.data.codes, s.w, value, pe), _SE_FCE
     else:
-        var = _gwet_variance(value, pa_i, multi, pe, pe_i, n, n2)
-        info["se_method"] = "Gwet (2014) linearisation variance, conditional on the raters"
+        var, se_method = _gwet_variance(value, pa_i, multi, pe, pe_i, n, n2), _SE_GWET
+    return _result(s, value, var, se_method, n, r, confidence)
 
-    se: float | None
-    ci: tuple[float, float] | None
+
+def _result(
+    s: _Setup, value: float, var: float, se_method: str, n: int, r: int, confidence: float
+) -> Estimate:
+    """The Estimate with its standard error and Student-t interval (none for one subject)."""
     if n < 2 or not math.isfinite(var):
-        se, ci = None, None
-        info["se_reason"] = "one subject: no standard error"
-    else:
-        se = math.sqrt(max(var, 0.0))
-        half = float(stats.t.ppf((1.0 + confidence) / 2.0, n - 1)) * se
-        ci = (value - half, min(1.0, value + half))
-        info["ci_method"] = f"Student t, {n - 1} df; upper limit truncated at 1"
+        return Estimate(
+            value=float(value), method=s.method, n_subjects=n, n_raters=r, details=s.info,
+            se_reason=_NO_SE, ci_reason=_NO_SE + ", so no interval",
+        )  # fmt: skip
+    se = math.sqrt(max(var, 0.0))
+    half = float(stats.t.ppf((1.0 + confidence) / 2.0, n - 1)) * se
     return Estimate(
-        value=float(value),
-        method=method,
-        n_subjects=n,
-        n_raters=r,
-        ci=ci,
-        se=se,
-        confidence=confidence if ci is not None else None,
-        details=info,
-    )
+        value=float(value), method=s.method, n_subjects=n, n_raters=r,
+        ci=(value - half, min(1.0, value + half)), se=se, confidence=confidence, details=s.info,
+        se_method=se_method, ci_method=f"Student t, {n - 1} df; upper limit truncated at 1",
+    )  # fmt: skip
 
 
 def _conger_chance(
@@ -452,9 +325,10 @@ def _fce_variance(codes: IntArray, w: FloatArray, kappa: float, pe: float) -> fl
 
 
 def cohen_kappa(
-    x: npt.ArrayLike | pd.DataFrame,
+    x: Ratings,
+    *,
     weights: WeightsArg = None,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
+    categories: CategoriesArg = None,
     confidence: float = 0.95,
 ) -> Estimate:
     """Cohen's kappa for two raters, unweighted or weighted.
@@ -468,7 +342,8 @@ def cohen_kappa(
     Standard error: Fleiss, Cohen & Everitt (1969, doi:10.1037/h0028106) large-sample
     (non-null) variance when both raters rated every subject; with missing ratings, Gwet's
     (2014) linearisation variance (on complete data the two differ only by the factor
-    n / (n - 1) on the variance). CI: Student t with n - 1 df, upper limit truncated at 1.
+    n / (n - 1) on the variance); ``se_method`` says which. CI: Student t with n - 1 df,
+    upper limit truncated at 1.
 
     Args:
         x: subjects × 2 raters array (NaN = missing) or a long table (subject, rater, rating).
@@ -478,19 +353,22 @@ def cohen_kappa(
 
     Returns:
         An ``Estimate``; ``value`` is NaN with a ``reason`` when kappa is undefined.
+        ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
+        ``pe`` (described in :mod:`fidelity.stats.agreement`).
 
     Raises:
         ValueError: more than two raters, ratings outside ``categories``, bad weights.
+        TypeError: an option passed by position (every option is keyword-only).
     """
     return _agreement(x, "cohen", weights=weights, categories=categories, confidence=confidence)
 
 
 def fleiss_kappa(
-    x: npt.ArrayLike | pd.DataFrame,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
-    confidence: float = 0.95,
+    x: Ratings,
     *,
     weights: WeightsArg = None,
+    categories: CategoriesArg = None,
+    confidence: float = 0.95,
 ) -> Estimate:
     """Fleiss' kappa for any number of raters (Fleiss 1971, doi:10.1037/h0031619).
 
@@ -499,14 +377,19 @@ def fleiss_kappa(
     missing ratings and weights it is Gwet's (2014, ch. 5) generalisation. Standard error:
     Gwet's linearisation variance conditional on the raters (not Fleiss, Nee & Landis'
     1979 variance under the null hypothesis). CI: t with n - 1 df, upper limit at most 1.
+    Options as in :func:`cohen_kappa`, keyword-only.
+
+    ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
+    ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
     return _agreement(x, "fleiss", weights=weights, categories=categories, confidence=confidence)
 
 
 def conger_kappa(
-    x: npt.ArrayLike | pd.DataFrame,
+    x: Ratings,
+    *,
     weights: WeightsArg = None,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
+    categories: CategoriesArg = None,
     confidence: float = 0.95,
 ) -> Estimate:
     """Conger's kappa for any number of raters (Conger 1980, doi:10.1037/0033-2909.88.2.322).
@@ -514,30 +397,40 @@ def conger_kappa(
     Chance agreement averages the Cohen-type pairwise chance agreements of all rater pairs,
     from rater-specific marginals: ``pe = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``.
     Missing ratings and the standard error follow Gwet (2014, ch. 5): linearisation variance
-    conditional on the raters; CI: t with n - 1 df, upper limit at most 1.
+    conditional on the raters; CI: t with n - 1 df, upper limit at most 1. Options as in
+    :func:`cohen_kappa`, keyword-only.
+
+    ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
+    ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
     return _agreement(x, "conger", weights=weights, categories=categories, confidence=confidence)
 
 
 def brennan_prediger(
-    x: npt.ArrayLike | pd.DataFrame,
+    x: Ratings,
+    *,
     weights: WeightsArg = None,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
+    categories: CategoriesArg = None,
     confidence: float = 0.95,
 ) -> Estimate:
     """Brennan & Prediger's (1981, doi:10.1177/001316448104100307) coefficient.
 
     Uniform chance agreement over the q categories of the scale: ``pe = sum_kl w_kl / q^2``
     (so it depends on the full category set). Standard error: Gwet (2014) linearisation
-    variance; CI: t with n - 1 df, upper limit at most 1.
+    variance; CI: t with n - 1 df, upper limit at most 1. Options as in :func:`cohen_kappa`,
+    keyword-only.
+
+    ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
+    ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
     return _agreement(x, "bp", weights=weights, categories=categories, confidence=confidence)
 
 
 def gwet_ac(
-    x: npt.ArrayLike | pd.DataFrame,
+    x: Ratings,
+    *,
     weights: WeightsArg = None,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
+    categories: CategoriesArg = None,
     confidence: float = 0.95,
 ) -> Estimate:
     """Gwet's AC1 (unweighted) or AC2 (weighted) agreement coefficient.
@@ -546,18 +439,21 @@ def gwet_ac(
     ``pe = T_w / (q (q - 1)) sum_k pi_k (1 - pi_k)`` with ``T_w = sum_kl w_kl`` and pooled
     ``pi_k = mean_i r_ik / r_i`` over every subject with a rating. Standard error: Gwet's
     linearisation variance conditional on the raters; CI: t with n - 1 df, upper limit at
-    most 1.
+    most 1. Options as in :func:`cohen_kappa`, keyword-only.
+
+    ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
+    ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
     return _agreement(x, "gwet", weights=weights, categories=categories, confidence=confidence)
 
 
 def percent_agreement(
-    x: npt.ArrayLike | pd.DataFrame,
-    within: int = 0,
-    categories: Sequence[float] | npt.ArrayLike | None = None,
-    confidence: float = 0.95,
+    x: Ratings,
     *,
     weights: WeightsArg = None,
+    categories: CategoriesArg = None,
+    confidence: float = 0.95,
+    within: int = 0,
 ) -> Estimate:
     """Share of agreeing rater pairs, exact (``within=0``) or within ``within`` levels.
 
@@ -566,7 +462,11 @@ def percent_agreement(
     rater pairs that agree; averaged over those subjects (Gwet 2014, ch. 2). No chance
     correction. ``weights`` (with ``within=0``) gives Gwet's weighted percent agreement,
     partial credit ``w_kl`` for a pair rated k and l. Standard error: Gwet's
-    linearisation variance; CI: t with n - 1 df, upper limit at most 1.
+    linearisation variance; CI: t with n - 1 df, upper limit at most 1. Options as in
+    :func:`cohen_kappa`, keyword-only, plus ``within``.
+
+    ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
+    ``pe`` (described in :mod:`fidelity.stats.agreement`); ``pe`` is 0.
     """
     if isinstance(within, bool) or not isinstance(within, int | np.integer) or within < 0:
         raise ValueError(f"within must be a non-negative whole number of levels, got {within!r}")

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from fidelity.stats.estimate import Estimate, FloatArray, undefined
+from fidelity.stats.estimate import Estimate, FloatArray, check_confidence, undefined
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,6 +114,45 @@ def _item_stats(cov: FloatArray) -> tuple[list[float], list[float]]:
     return if_deleted, item_total
 
 
+_FELDT = "Feldt (1965); Feldt, Woodruff & Salih (1987): F(n-1, (n-1)(k-1))"
+_NO_SE = "no standard error is reported for alpha; the Feldt interval does not need one"
+
+
+def _standardized_alpha(cov: FloatArray, details: dict[str, Any]) -> tuple[float, FloatArray]:
+    """Standardized alpha from the mean inter-item correlation, and the item variances; why
+    it is undefined goes to ``details["standardized_alpha_reason"]``."""
+    k = cov.shape[0]
+    var = np.diag(cov)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.sqrt(np.outer(var, var))
+    rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1))) if np.all(var > 0) else math.nan
+    if not np.all(var > 0):
+        details["standardized_alpha_reason"] = "an item has zero variance"
+        return math.nan, var
+    if 1.0 + (k - 1) * rbar <= 1e-12:
+        details["standardized_alpha_reason"] = (
+            "the mean inter-item correlation is -1/(k-1), so the standardized total has no variance"
+        )
+        return math.nan, var
+    return k * rbar / (1.0 + (k - 1) * rbar), var
+
+
+def _feldt_interval(alpha: float, n_used: int, k: int, conf: float) -> tuple[float, float]:
+    """Feldt's F-based interval: (1 - alpha) / (1 - alpha_pop) ~ F(n-1, (n-1)(k-1))."""
+    df1 = n_used - 1.0
+    df2 = df1 * (k - 1.0)
+    tail = (1.0 - conf) / 2.0
+    lo = 1.0 - (1.0 - alpha) * float(special.fdtri(df1, df2, 1.0 - tail))
+    hi = 1.0 - (1.0 - alpha) * float(special.fdtri(df1, df2, tail))
+    return lo, hi
+
+
+def _check_options(missing: str, confidence: float) -> float:
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"unknown missing-data rule {missing!r}; use 'listwise' or 'pairwise'")
+    return check_confidence(confidence)
+
+
 def cronbach_alpha(
     items: Items,
     *,
@@ -125,6 +164,7 @@ def cronbach_alpha(
 
     ``alpha = k/(k-1) * (1 - Σ var(item) / var(total))`` computed from the item covariance
     matrix C as ``k/(k-1) * (1 - trace(C) / sum(C))`` (Cronbach 1951, doi:10.1007/BF02310555).
+    ``n_items`` is the number of items k; ``n_raters`` is None.
 
     Missing data, stated explicitly:
 
@@ -133,65 +173,45 @@ def cronbach_alpha(
     * ``missing="pairwise"``: each covariance uses the subjects who answered both items (the
       covariance matrix may then not be positive semi-definite); the CI uses the smallest
       pairwise count as n (conservative), reported in ``details["n_for_ci"]``; when alpha
-      exceeds 1 (possible only then) there is no CI and ``details["ci_reason"]`` says why.
+      exceeds 1 (possible only then) there is no CI and ``ci_reason`` says why.
 
     CI: Feldt (1965, doi:10.1007/BF02289703; Feldt, Woodruff & Salih 1987,
     doi:10.1177/014662168701100107): ``(1 - alpha) / (1 - alpha_pop)`` ~ F(n-1, (n-1)(k-1)), so
-    the bounds are ``1 - (1 - alpha) * F_{1-γ/2}`` and ``1 - (1 - alpha) * F_{γ/2}``.
+    the bounds are ``1 - (1 - alpha) * F_{1-γ/2}`` and ``1 - (1 - alpha) * F_{γ/2}``. No
+    standard error (``se_reason`` says so).
 
-    ``details`` also holds ``standardized_alpha`` (from the mean inter-item correlation r̄,
-    ``k r̄ / (1 + (k-1) r̄)``), ``alpha_if_item_deleted`` and ``corrected_item_total_r`` (each
-    item against the sum of the other items, computed from C), with items whose corrected
-    item–total r is below ``min_item_total`` (default 0.30, Nunnally & Bernstein 1994) listed
-    in ``details["low_item_total"]``.
+    ``details`` keys: ``missing``, ``items`` (names), ``n_dropped``, ``n_for_ci``; once alpha
+    is defined also ``standardized_alpha`` (from the mean inter-item correlation r̄,
+    ``k r̄ / (1 + (k-1) r̄)``; ``standardized_alpha_reason`` when it is undefined),
+    ``item_variance``, ``alpha_if_item_deleted`` and ``corrected_item_total_r`` (each item
+    against the sum of the other items, computed from C), ``min_item_total`` and
+    ``low_item_total``: the items whose corrected item–total r is below ``min_item_total``
+    (default 0.30, Nunnally & Bernstein 1994).
 
     Undefined (``nan`` with ``reason``): fewer than two items, fewer than two usable subjects,
     or no variance in the total score.
     """
-    if missing not in ("listwise", "pairwise"):
-        raise ValueError(f"unknown missing-data rule {missing!r}; use 'listwise' or 'pairwise'")
-    conf = float(confidence)
-    if not 0.0 < conf < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    conf = _check_options(missing, confidence)
     x, names = _items_matrix(items)
     n_all, k = x.shape
     method = f"Cronbach's alpha ({missing} deletion)"
     if k < 2:
-        return undefined(method, f"{k} item(s): alpha needs at least two items", n_all, k)
+        return undefined(method, f"{k} item(s): alpha needs at least two items", n_all, None,
+                         n_items=k)  # fmt: skip
     cov, counts, dropped = _covariance(x, missing)
     n_used = int(counts.min()) if missing == "pairwise" else int(counts[0, 0])
     n_subjects = n_all - dropped if missing == "listwise" else int((~np.isnan(x)).any(1).sum())
     details: dict[str, Any] = {"missing": missing, "items": names, "n_dropped": dropped,
                                "n_for_ci": n_used}  # fmt: skip
     if n_used < 2 or not np.all(np.isfinite(cov)):
-        return undefined(
-            method,
-            f"fewer than two subjects with usable answers ({missing} deletion)",
-            n_subjects, k, **details,
-        )  # fmt: skip
+        why = f"fewer than two subjects with usable answers ({missing} deletion)"
+        return undefined(method, why, n_subjects, None, n_items=k, **details)
     alpha = _alpha_from_cov(cov)
     if math.isnan(alpha):
-        return undefined(method, "no variance in the total score", n_subjects, k, **details)
-    var = np.diag(cov)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.sqrt(np.outer(var, var))
-    rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1))) if np.all(var > 0) else math.nan
-    if not np.all(var > 0):
-        std_alpha = math.nan
-        details["standardized_alpha_reason"] = "an item has zero variance"
-    elif 1.0 + (k - 1) * rbar <= 1e-12:
-        std_alpha = math.nan
-        details["standardized_alpha_reason"] = (
-            "the mean inter-item correlation is -1/(k-1), so the standardized total has no variance"
-        )
-    else:
-        std_alpha = k * rbar / (1.0 + (k - 1) * rbar)
+        why = "no variance in the total score"
+        return undefined(method, why, n_subjects, None, n_items=k, **details)
+    std_alpha, var = _standardized_alpha(cov, details)
     if_deleted, item_total = _item_stats(cov)
-    df1 = n_used - 1.0
-    df2 = df1 * (k - 1.0)
-    tail = (1.0 - conf) / 2.0
-    lo = 1.0 - (1.0 - alpha) * float(special.fdtri(df1, df2, 1.0 - tail))
-    hi = 1.0 - (1.0 - alpha) * float(special.fdtri(df1, df2, tail))
     details.update(
         standardized_alpha=std_alpha,
         item_variance=[float(v) for v in var],
@@ -199,18 +219,19 @@ def cronbach_alpha(
         corrected_item_total_r=item_total,
         min_item_total=min_item_total,
         low_item_total=[nm for nm, r in zip(names, item_total, strict=True) if r < min_item_total],
-        ci_method="Feldt (1965); Feldt, Woodruff & Salih (1987): F(n-1, (n-1)(k-1))",
     )
-    ci: tuple[float, float] | None = (lo, hi)
+    ci: tuple[float, float] | None = _feldt_interval(alpha, n_used, k, conf)
+    ci_reason = None
     if alpha > 1.0:
         ci = None
-        details["ci_reason"] = (
+        ci_reason = (
             "alpha exceeds 1 because the pairwise covariance matrix is not positive "
             "semi-definite; the Feldt interval is not defined"
         )
     return Estimate(
-        value=alpha, method=method, n_subjects=n_subjects, n_raters=k, ci=ci,
-        confidence=conf if ci is not None else None, details=details,
+        value=alpha, method=method, n_subjects=n_subjects, n_raters=None, ci=ci,
+        confidence=conf if ci is not None else None, details=details, n_items=k,
+        ci_method=_FELDT if ci is not None else None, ci_reason=ci_reason, se_reason=_NO_SE,
     )  # fmt: skip
 
 
@@ -302,48 +323,54 @@ def item_spread(
     if np.any(np.diff(lv) <= 0):
         raise ValueError("levels must be given in increasing order without repeats")
     x, names = _items_matrix(items)
-    out: list[ItemSpread] = []
-    for j, name in enumerate(names):
-        col = x[:, j]
-        answered = col[~np.isnan(col)]
-        in_scale = np.isin(answered, lv)
-        n_out = int((~in_scale).sum())
-        valid = answered[in_scale]
-        n_valid = valid.size
-        counts = np.array([(valid == v).sum() for v in lv], dtype=np.float64)
-        shares = counts / n_valid if n_valid else np.full(lv.size, math.nan)
-        flags: list[str] = []
-        unused = tuple(float(v) for v, c in zip(lv, counts, strict=True) if c == 0)
-        if n_valid == 0:
-            flags.append("no answers on the scale")
-        else:
-            if shares[0] > threshold:
-                flags.append(
-                    f"floor effect: {shares[0]:.0%} at the lowest level "
-                    f"(> {threshold:.0%}; Terwee et al. 2007)"
-                )
-            if shares[-1] > threshold:
-                flags.append(
-                    f"ceiling effect: {shares[-1]:.0%} at the highest level "
-                    f"(> {threshold:.0%}; Terwee et al. 2007)"
-                )
-            if unused:
-                flags.append("unused levels: " + ", ".join(_fmt(v) for v in unused))
-            if int((counts > 0).sum()) == 1:
-                flags.append("only one level used: the item does not discriminate")
-        if n_out:
-            flags.append(f"{n_out} answer(s) outside the scale")
-        out.append(
-            ItemSpread(
-                item=name,
-                n_answered=int(answered.size),
-                n_missing=int(col.size - answered.size),
-                shares={float(v): float(s) for v, s in zip(lv, shares, strict=True)},
-                floor_share=float(shares[0]),
-                ceiling_share=float(shares[-1]),
-                unused_levels=unused,
-                n_out_of_scale=n_out,
-                flags=tuple(flags),
-            )
+    return [_item_spread(name, x[:, j], lv, threshold) for j, name in enumerate(names)]
+
+
+def _spread_flags(
+    shares: FloatArray, counts: FloatArray, unused: tuple[float, ...], n_valid: int,
+    threshold: float,
+) -> list[str]:  # fmt: skip
+    """Floor, ceiling, unused-level and single-level flags of one item."""
+    if n_valid == 0:
+        return ["no answers on the scale"]
+    flags: list[str] = []
+    if shares[0] > threshold:
+        flags.append(
+            f"floor effect: {shares[0]:.0%} at the lowest level "
+            f"(> {threshold:.0%}; Terwee et al. 2007)"
         )
-    return out
+    if shares[-1] > threshold:
+        flags.append(
+            f"ceiling effect: {shares[-1]:.0%} at the highest level "
+            f"(> {threshold:.0%}; Terwee et al. 2007)"
+        )
+    if unused:
+        flags.append("unused levels: " + ", ".join(_fmt(v) for v in unused))
+    if int((counts > 0).sum()) == 1:
+        flags.append("only one level used: the item does not discriminate")
+    return flags
+
+
+def _item_spread(name: str, col: FloatArray, lv: FloatArray, threshold: float) -> ItemSpread:
+    answered = col[~np.isnan(col)]
+    in_scale = np.isin(answered, lv)
+    n_out = int((~in_scale).sum())
+    valid = answered[in_scale]
+    n_valid = valid.size
+    counts = np.array([(valid == v).sum() for v in lv], dtype=np.float64)
+    shares = counts / n_valid if n_valid else np.full(lv.size, math.nan)
+    unused = tuple(float(v) for v, c in zip(lv, counts, strict=True) if c == 0)
+    flags = _spread_flags(shares, counts, unused, n_valid, threshold)
+    if n_out:
+        flags.append(f"{n_out} answer(s) outside the scale")
+    return ItemSpread(
+        item=name,
+        n_answered=int(answered.size),
+        n_missing=int(col.size - answered.size),
+        shares={float(v): float(s) for v, s in zip(lv, shares, strict=True)},
+        floor_share=float(shares[0]),
+        ceiling_share=float(shares[-1]),
+        unused_levels=unused,
+        n_out_of_scale=n_out,
+        flags=tuple(flags),
+    )

@@ -4,36 +4,64 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import KW_ONLY, asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
+from fidelity.stats import _views
+
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console, ConsoleOptions, RenderResult
 
-FloatArray = npt.NDArray[np.float64]
+    #: A subjects × raters array-like (NaN = missing) or a long table (subject, rater, rating).
+    Ratings: TypeAlias = npt.ArrayLike | pd.DataFrame
+
+__all__ = ["Estimate", "FloatArray", "as_matrix", "check_confidence", "json_ready", "undefined"]
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class Estimate:
     """A coefficient with its uncertainty and the facts needed to report it.
 
-    ``value`` is ``nan`` when the coefficient is undefined for the data; ``reason`` then says why.
-    ``details`` holds coefficient-specific extras (F statistic, degrees of freedom, p value,
-    observed and chance agreement, ...), always JSON-serialisable.
+    Attributes:
+        value: the coefficient; ``nan`` when it is undefined for the data, and ``reason``
+            then says why (never a crash, never a silent 0).
+        method: what was computed, e.g. ``"Fleiss' kappa (quadratic weights)"``.
+        n_subjects: subjects (units, targets) that entered the coefficient.
+        n_raters: raters (columns) that entered it; ``None`` for item statistics.
+        ci: the confidence interval (low, high) at level ``confidence``, when there is one.
+        se: the standard error, when there is one.
+        confidence: the level of ``ci`` (``None`` without an interval).
+        reason: why ``value`` is ``nan``.
+        details: the coefficient's own extras (F statistic, degrees of freedom, observed and
+            chance agreement, ...), always JSON-serialisable; each function's docstring lists
+            its keys.
+        n_items: items (columns) that entered an internal-consistency coefficient.
+        ci_method: how ``ci`` was computed (e.g. "Student t, 29 df; upper limit truncated
+            at 1"); ``ci_reason`` says why there is no interval when a defined value has none.
+        se_method: how ``se`` was computed; ``se_reason`` says why there is none.
     """
 
     value: float
     method: str
     n_subjects: int
-    n_raters: int
+    n_raters: int | None
     ci: tuple[float, float] | None = None
     se: float | None = None
     confidence: float | None = None
     reason: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    _: KW_ONLY
+    n_items: int | None = None
+    ci_method: str | None = None
+    ci_reason: str | None = None
+    se_method: str | None = None
+    se_reason: str | None = None
 
     def __float__(self) -> float:
         return self.value
@@ -44,14 +72,32 @@ class Estimate:
         return not math.isnan(self.value)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary (NaN becomes ``None``)."""
+        """A JSON-ready dictionary: NaN and infinite numbers become ``None``, so
+        ``json.dumps(est.to_dict(), allow_nan=False)`` always works."""
         out = asdict(self)
         out["details"] = dict(self.details)
-        return _json_ready(out)  # type: ignore[no-any-return]
+        return json_ready(out)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return _views.estimate_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A small HTML table for notebooks (every text escaped)."""
+        return _views.estimate_html(self)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """The same summary as a rich table."""
+        yield _views.estimate_rich(self)
 
 
 def undefined(
-    method: str, reason: str, n_subjects: int = 0, n_raters: int = 0, **details: Any
+    method: str,
+    reason: str,
+    n_subjects: int = 0,
+    n_raters: int | None = 0,
+    *,
+    n_items: int | None = None,
+    **details: Any,
 ) -> Estimate:
     """An Estimate whose value is NaN, with the reason it could not be computed."""
     return Estimate(
@@ -61,20 +107,31 @@ def undefined(
         n_raters=n_raters,
         reason=reason,
         details=details,
+        n_items=n_items,
     )
 
 
-def _json_ready(obj: Any) -> Any:
+def check_confidence(confidence: float) -> float:
+    """``confidence`` as a float strictly between 0 and 1, else :class:`ValueError`."""
+    c = float(confidence)
+    if not 0.0 < c < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    return c
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with numpy scalars as Python numbers, tuples and arrays as lists, mapping keys
+    as strings, and NaN or infinite floats as ``None``."""
     if isinstance(obj, float):
         return None if math.isnan(obj) or math.isinf(obj) else obj
     if isinstance(obj, np.floating):
-        return _json_ready(float(obj))
+        return json_ready(float(obj))
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, Mapping):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
+        return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | np.ndarray):
-        return [_json_ready(v) for v in obj]
+        return [json_ready(v) for v in obj]
     return obj
 
 

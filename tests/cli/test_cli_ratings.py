@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fidelity.cli import ratings as _cli_ratings
-from fidelity.cli import _register_extensions, app
+from fidelity.cli import _common as _cli_common
+from fidelity.cli import app
 
-_register_extensions()
 runner = CliRunner()
-ROOT = Path(__file__).parent.parent
+TESTS = Path(__file__).parents[1]
+ROOT = TESTS.parent
 EXAMPLE = ROOT / "examples" / "enrich-audit.csv"
-HAND = Path(__file__).parent / "data" / "instruments" / "hand.yaml"
-TWO = Path(__file__).parent / "data" / "sheets" / "two-sheets.csv"
+HAND = TESTS / "data" / "instruments" / "hand.yaml"
+TWO = TESTS / "data" / "sheets" / "two-sheets.csv"
 HEADER = "instrument,assessment,rater,site,informant,date,consensus,a1,a2,a3,b1,b2"
 
 
@@ -239,7 +239,7 @@ def test_score_one_format_and_no_clobbering(tmp_path: Path) -> None:
 
 
 def test_score_with_a_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_cli_ratings, "LARGE_INPUT_BYTES", 0)
+    monkeypatch.setattr(_cli_common, "LARGE_INPUT_BYTES", 0)
     result = invoke(
         "score", str(TWO), str(TWO.with_suffix(".json")), "-i", str(HAND), "-o", str(tmp_path), "-q"
     )

@@ -32,7 +32,7 @@ from fidelity.stats.agreement import (
 )
 from fidelity.stats.estimate import Estimate
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 MULTI = [fleiss_kappa, conger_kappa, brennan_prediger, gwet_ac, percent_agreement]
 CHANCE = [fleiss_kappa, conger_kappa, brennan_prediger, gwet_ac]
@@ -60,9 +60,7 @@ def _from_table(table: np.ndarray) -> np.ndarray:
 
 
 def _call(f: Any, x: Any, weights: Any = None, **kw: Any) -> Estimate:
-    if f is fleiss_kappa or f is percent_agreement:
-        return f(x, weights=weights, **kw)  # type: ignore[no-any-return]
-    return f(x, weights, **kw)  # type: ignore[no-any-return]
+    return f(x, weights=weights, **kw)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------------------- published
@@ -169,7 +167,7 @@ def test_cohen_kappa_cont3x3_ci() -> None:
     assert est.ci is not None
     assert est.ci[0] == pytest.approx(0.68, abs=5e-3)
     assert est.ci[1] == pytest.approx(0.913, abs=5e-4)
-    assert "Fleiss, Cohen & Everitt" in est.details["se_method"]
+    assert "Fleiss, Cohen & Everitt" in est.se_method
 
 
 # ----------------------------------------------------------------------------- peers
@@ -242,7 +240,7 @@ def _table(x: np.ndarray, q: int) -> np.ndarray:
 def test_cohen_matches_statsmodels(weights: Any, data: Any) -> None:
     x, cats = data
     q = len(cats)
-    est = cohen_kappa(x, weights, categories=cats)
+    est = cohen_kappa(x, weights=weights, categories=cats)
     assume(est.defined)
     wt = {None: None, "linear": "linear", "quadratic": "quadratic"}[weights]
     with warnings.catch_warnings():
@@ -413,13 +411,13 @@ def test_unobserved_categories_count() -> None:
     assert observed.details["pe"] == pytest.approx(0.5)
     assert full.details["pe"] == pytest.approx(0.25)
     assert full.details["categories"] == [1.0, 2.0, 3.0, 4.0]
-    lin_obs = gwet_ac(x, "linear")
-    lin_full = gwet_ac(x, "linear", categories=[1, 2, 3, 4])
+    lin_obs = gwet_ac(x, weights="linear")
+    lin_full = gwet_ac(x, weights="linear", categories=[1, 2, 3, 4])
     assert lin_obs.value != pytest.approx(lin_full.value)
     assert lin_full.details["weight_matrix"][1][2] == pytest.approx(2 / 3)
     # Cohen's linearly weighted kappa only rescales disagreement here: unchanged
-    assert cohen_kappa(x, "linear").value == pytest.approx(
-        cohen_kappa(x, "linear", categories=[1, 2, 3, 4]).value
+    assert cohen_kappa(x, weights="linear").value == pytest.approx(
+        cohen_kappa(x, weights="linear", categories=[1, 2, 3, 4]).value
     )
 
 
@@ -427,7 +425,7 @@ def test_custom_weights_matrix() -> None:
     x = _csv("gwet2014_raw4raters.csv")
     q = np.arange(5.0)
     w = 1 - ((q[:, None] - q[None, :]) / 4) ** 2
-    a, b = gwet_ac(x, w), gwet_ac(x, "quadratic")
+    a, b = gwet_ac(x, weights=w), gwet_ac(x, weights="quadratic")
     assert a.value == pytest.approx(b.value, abs=1e-14)
     assert a.details["weights"] == "custom"
 
@@ -474,15 +472,34 @@ def test_all_ratings_in_one_of_several_categories(f: Any) -> None:
 def test_one_subject_has_value_but_no_se() -> None:
     est = gwet_ac(np.array([[1.0, 1.0, 2.0]]), categories=[1, 2])
     assert est.defined and est.se is None and est.ci is None
-    assert est.details["se_reason"]
+    assert est.se_reason
 
 
 def test_to_dict_is_json_ready() -> None:
     import json
 
-    est = gwet_ac(_csv("gwet2014_raw4raters.csv"), "quadratic")
-    json.dumps(est.to_dict())
-    json.dumps(fleiss_kappa(np.ones((3, 2))).to_dict())
+    est = gwet_ac(_csv("gwet2014_raw4raters.csv"), weights="quadratic")
+    json.dumps(est.to_dict(), allow_nan=False)
+    json.dumps(fleiss_kappa(np.ones((3, 2))).to_dict(), allow_nan=False)
+
+
+ALL = [cohen_kappa, *MULTI]
+
+
+@pytest.mark.parametrize("f", ALL)
+def test_options_are_keyword_only(f: Any) -> None:
+    x = np.array([[1, 2], [2, 2], [1, 1]], float)
+    with pytest.raises(TypeError, match="positional"):
+        f(x, "quadratic")
+    with pytest.raises(TypeError, match="positional"):
+        f(x, None, [1, 2])
+    est = f(x, weights="quadratic", categories=[1, 2], confidence=0.9)
+    assert est.confidence == 0.9 or est.ci is None
+
+
+def test_within_is_keyword_only() -> None:
+    with pytest.raises(TypeError, match="positional"):
+        percent_agreement(np.array([[1, 2], [2, 2]], float), 1)  # type: ignore[misc]
 
 
 # ----------------------------------------------------------------------------- errors
@@ -505,12 +522,12 @@ def test_rating_outside_categories_names_value_and_allowed() -> None:
 )
 def test_bad_weights_raise(weights: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        gwet_ac(np.array([[1, 2], [3, 4]], float), weights, categories=[1, 2, 3, 4])
+        gwet_ac(np.array([[1, 2], [3, 4]], float), weights=weights, categories=[1, 2, 3, 4])
 
 
 def test_unknown_weights_name_raises_even_when_undefined() -> None:
     with pytest.raises(ValueError, match="unknown weights"):
-        gwet_ac(np.array([[1.0], [2.0]]), "cubic")
+        gwet_ac(np.array([[1.0], [2.0]]), weights="cubic")
 
 
 def test_cohen_needs_two_raters() -> None:
@@ -549,27 +566,27 @@ def test_perfect_agreement_with_single_ratings_has_gwet_se() -> None:
     est = cohen_kappa(x)
     assert est.value == pytest.approx(1.0)
     assert est.se is not None and est.se > 0
-    assert "Gwet" in est.details["se_method"]
+    assert "Gwet" in est.se_method
 
 
 def test_non_integer_and_widely_spaced_categories() -> None:
     """Category values need not be small integers (both coding paths agree)."""
     x = _csv("gwet2014_raw4raters.csv")
-    base = conger_kappa(x, "quadratic", categories=[1, 2, 3, 4, 5])
+    base = conger_kappa(x, weights="quadratic", categories=[1, 2, 3, 4, 5])
     for values in ([0.5, 1.5, 2.25, 3.0, 10.0], [0, 10, 10**6, 10**7, 10**8]):
         mapping = dict(zip([1.0, 2.0, 3.0, 4.0, 5.0], map(float, values), strict=True))
         y = np.vectorize(lambda v, m=mapping: m.get(v, np.nan))(x)
-        est = conger_kappa(y, "quadratic", categories=values)
+        est = conger_kappa(y, weights="quadratic", categories=values)
         assert est.value == pytest.approx(base.value, abs=1e-14)
         assert est.se == pytest.approx(base.se, abs=1e-14)
-        assert conger_kappa(y, "quadratic").value == pytest.approx(base.value, abs=1e-14)
+        assert conger_kappa(y, weights="quadratic").value == pytest.approx(base.value, abs=1e-14)
 
 
 def test_categories_keep_the_given_order() -> None:
     """The scale's order, as given, defines the positions used by ordinal weights."""
     x = np.array([[1, 2], [2, 3], [3, 3], [1, 1], [2, 1]], float)
-    forward = cohen_kappa(x, "linear", categories=[1, 2, 3])
-    reordered = cohen_kappa(x, "linear", categories=[3, 1, 2])
+    forward = cohen_kappa(x, weights="linear", categories=[1, 2, 3])
+    reordered = cohen_kappa(x, weights="linear", categories=[3, 1, 2])
     assert forward.value != pytest.approx(reordered.value)
     assert reordered.details["categories"] == [3.0, 1.0, 2.0]
 

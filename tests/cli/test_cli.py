@@ -11,11 +11,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from fidelity.cli import _register_extensions, app
+from fidelity.cli import app
 
-_register_extensions()
 runner = CliRunner()
-MINIMAL = Path(__file__).parent / "data" / "lint" / "minimal.yaml"
+TESTS = Path(__file__).parents[1]
+MINIMAL = TESTS / "data" / "lint" / "minimal.yaml"
 
 
 def test_instruments_table_and_json() -> None:
@@ -167,7 +167,7 @@ def test_outputs_are_written_all_or_none(tmp_path: Path) -> None:
 def test_unwritable_output_directory_is_a_clear_usage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("x\n")
-    example = str(Path(__file__).parents[1] / "examples" / "enrich-audit.csv")
+    example = str(TESTS.parent / "examples" / "enrich-audit.csv")
     result = runner.invoke(app, ["score", example, "-o", str(blocker / "sub"), "-q"])
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "nothing was written" in result.stderr

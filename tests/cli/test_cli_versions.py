@@ -16,14 +16,13 @@ import yaml
 from typer.testing import CliRunner
 
 import fidelity
-from fidelity.cli import _register_extensions, app
+from fidelity.cli import app
 
-_register_extensions()
 runner = CliRunner()
-HERE = Path(__file__).parent
-ROOT = HERE.parent
-MINIMAL = HERE / "data" / "lint" / "minimal.yaml"
-PLUGIN = HERE / "plugin_example"
+TESTS = Path(__file__).parents[1]
+ROOT = TESTS.parent
+MINIMAL = TESTS / "data" / "lint" / "minimal.yaml"
+PLUGIN = TESTS / "plugin_example"
 V100, V110 = "enrich-peer-support@1.0.0", "enrich-peer-support@1.1.0"
 WIDE = {"COLUMNS": "200"}
 

@@ -203,4 +203,4 @@ def test_pairwise_alpha_above_one_has_no_inverted_feldt_interval() -> None:
     est = psy.cronbach_alpha(x, missing="pairwise")
     assert est.value == pytest.approx(12 / 11)
     assert est.ci is None and est.confidence is None
-    assert "positive semi-definite" in est.details["ci_reason"]
+    assert "positive semi-definite" in est.ci_reason

@@ -14,7 +14,7 @@ import fidelity
 from fidelity.instrument import InstrumentError, catalog
 from fidelity.instrument.catalog import CatalogError, list_instruments, load_instrument, parse_spec
 
-MINIMAL = Path(__file__).parent / "data" / "lint" / "minimal.yaml"
+MINIMAL = Path(__file__).parent.parent / "data" / "lint" / "minimal.yaml"
 
 
 def _user_dir(

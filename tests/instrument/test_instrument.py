@@ -17,12 +17,12 @@ from fidelity._util.resources import load_schema
 from fidelity.instrument import (
     Instrument,
     InstrumentError,
-    check_instrument_file,
     instrument_from_yaml,
     read_instrument_file,
 )
+from fidelity.lint import check_instrument_file
 
-DATA = Path(__file__).parent / "data" / "lint"
+DATA = Path(__file__).parent.parent / "data" / "lint"
 MINIMAL = (DATA / "minimal.yaml").read_text()
 
 
@@ -567,3 +567,32 @@ def test_informant_coverage_counts_items_asked_per_domain() -> None:
     page = instrument_markdown(inst)
     assert "| `trusting` | 1 | 1 | 0 ✗ |" in page
     assert "| `choosing` | 2 | 1 ✗ | 2 |" in page
+
+
+def test_the_package_exports_the_same_names_less_the_whole_file_checks() -> None:
+    import fidelity.instrument as pkg
+
+    assert sorted(pkg.__all__) == sorted(
+        [
+            "EXTENDS_PATTERN",
+            "SEMVER_PATTERN",
+            "SLUG_PATTERN",
+            "Band",
+            "Citation",
+            "Code",
+            "Domain",
+            "Informant",
+            "Instrument",
+            "InstrumentError",
+            "InstrumentProblem",
+            "Item",
+            "Level",
+            "Principle",
+            "Scale",
+            "Scoring",
+            "instrument_from_yaml",
+            "read_instrument_file",
+        ]
+    )
+    for name in pkg.__all__:
+        assert getattr(pkg, name) is not None

@@ -42,9 +42,7 @@ def test_interval_alpha_batched_equals_looped() -> None:
     x[3, 1] = np.nan
     x[10, 0] = np.nan
     a = rel.bootstrap(x, "krippendorff:interval", n_resamples=200, seed=3)
-    b = rel.bootstrap(
-        x, lambda m: rel.krippendorff_alpha(m, "interval"), n_resamples=200, seed=3
-    )
+    b = rel.bootstrap(x, lambda m: rel.krippendorff_alpha(m, "interval"), n_resamples=200, seed=3)
     assert a.ci == pytest.approx(b.ci, rel=1e-10)
 
 

@@ -18,8 +18,8 @@ from fidelity.reliability import icc
 from fidelity.report import reliability_report
 from fidelity.simulate import SimulatedAudit, simulate_audit
 
-MINIMAL = Path(__file__).parent / "data" / "lint" / "minimal.yaml"
-EXAMPLE = Path(__file__).parents[1] / "examples" / "enrich-audit.csv"
+MINIMAL = Path(__file__).parents[1] / "data" / "lint" / "minimal.yaml"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "enrich-audit.csv"
 
 
 @pytest.fixture(scope="module")

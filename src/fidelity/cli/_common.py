@@ -1,0 +1,197 @@
+"""What every command module shares: output helpers, shared options and the progress bar.
+
+Heavy imports (rich, the library) stay inside the functions so that ``fidelity --help`` stays
+fast; errors are left to the exit-code table in :mod:`fidelity.cli._exits`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, exit_for, write_lines
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fidelity.instrument import Instrument
+    from fidelity.ratings import Problem, SheetBatch
+
+__all__ = [
+    "LARGE_INPUT_BYTES",
+    "Files",
+    "InstrumentOpt",
+    "Progress",
+    "Strict",
+    "console",
+    "fail",
+    "input_progress",
+    "load_or_fail",
+    "print_json",
+    "read_batch",
+    "resolve_instrument",
+    "summary_line",
+    "write_lines",
+    "write_outputs",
+]
+
+LARGE_INPUT_BYTES = 5 * 1024 * 1024
+"""Inputs larger than this (in total) get a progress bar."""
+
+Files = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Rating-sheet files (.csv wide or long, .json, .jsonl, .xlsx).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
+InstrumentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instrument",
+        "-i",
+        metavar="SPEC",
+        help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name.",
+    ),
+]
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Treat warnings (unanswered required items) as errors.")
+]
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console (imported lazily to keep ``fidelity --help`` fast)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    """Print ``message`` to stderr and exit with ``code``."""
+    typer.echo(message, err=True)  # plain text: problem lines must not be wrapped
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_outputs(files: Mapping[Path, str | bytes]) -> None:
+    """Write every output file or none of them; a failure leaves the previous outputs untouched
+    and exits 2 with the reason."""
+    from fidelity._util.atomic import OutputError, write_all
+
+    try:
+        write_all(files)
+    except OutputError as exc:
+        raise exit_for(exc) from None
+
+
+def load_or_fail(spec: str) -> Instrument:
+    """Load an instrument; a bad spec or file ends the run with exit code 1 (see the table in
+    :mod:`fidelity.cli._exits`)."""
+    from fidelity.instrument.catalog import load_instrument
+
+    return load_instrument(spec)
+
+
+def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
+    """The instrument to check against: ``--instrument`` or the one the sheets name."""
+    if spec is not None:
+        return load_or_fail(spec)
+    named = batch.instruments()
+    if len(named) == 1:
+        return load_or_fail(named[0])
+    if len(named) > 1:
+        fail(
+            f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
+            "check them separately or pass --instrument"
+        )
+    if batch.problems:
+        write_lines([str(p) for p in batch.problems])
+        fail(
+            f"{len(batch.problems)} problem(s) reading the input; no instrument could be determined"
+        )
+    fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
+
+
+def summary_line(problems: list[Problem], n_sheets: int, n_files: int, spec: str) -> str:
+    """``N sheet(s) in M file(s) checked against SPEC: E error(s), W warning(s)``."""
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    return (
+        f"{n_sheets} sheet(s) in {n_files} file(s) checked against {spec}: "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
+
+
+def read_batch(files: list[Path], progress: Progress) -> SheetBatch:
+    """Read every file into one batch, one progress step per file."""
+    from fidelity.ratings import SheetBatch, read_sheets
+
+    batch = SheetBatch()
+    for f in files:
+        progress.step(f"reading {f.name}")
+        batch = batch + read_sheets(f)
+    return batch
+
+
+def input_progress(files: list[Path], steps: int) -> Progress:
+    """A progress bar of ``steps`` steps, shown when the input files are large."""
+    total = sum(f.stat().st_size for f in files)
+    return Progress(enabled=total >= LARGE_INPUT_BYTES, steps=steps)
+
+
+class Progress:
+    """A rich progress bar on stderr for large inputs; a no-op otherwise."""
+
+    def __init__(self, *, enabled: bool, steps: int) -> None:
+        self.enabled = enabled
+        self.steps = steps
+        self._progress: Any = None
+        self._task: Any = None
+        self._started = False
+
+    def __enter__(self) -> Progress:
+        if self.enabled and console(stderr=True).is_terminal:
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+
+            self._progress = RichProgress(
+                TextColumn("{task.description:<24}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("starting", total=self.steps)
+        return self
+
+    def step(self, description: str) -> None:
+        """Finish the current step and start the one named ``description``."""
+        if self._progress is not None:
+            if self._started:
+                self._progress.advance(self._task)
+            self._started = True
+            self._progress.update(self._task, description=description)
+
+    def stop(self) -> None:
+        """Remove the bar (before printing problems)."""
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=self.steps)
+        self.stop()

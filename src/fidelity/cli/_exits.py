@@ -1,0 +1,174 @@
+"""The one exit-code table of the ``fidelity`` command.
+
+Every error that ends a command is looked up here, in :data:`EXIT_TABLE`: the first row whose
+type matches says what the user is told and which exit code the run ends with. Commands raise
+the library's errors (or let them pass) instead of catching and printing them one by one.
+
+=====  ==========================================================================
+ 0     success
+ 1     invalid input: any :class:`fidelity.errors.FidelityError` (problems listed one per line)
+ 2     usage: typer's usage errors, an output file that cannot be written
+ 3     internal error: a bug; one line instead of a traceback (``FIDELITY_DEBUG=1`` shows it)
+ 130   interrupted (Ctrl-C)
+=====  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from fidelity._util.atomic import OutputError
+from fidelity.errors import FidelityError, LockError, MigrationRefused, SheetsInvalidError
+
+__all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_TABLE",
+    "EXIT_USAGE",
+    "ExitRule",
+    "FidelityGroup",
+    "exit_for",
+    "rule_for",
+    "write_lines",
+]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+DEBUG_VARIABLE = "FIDELITY_DEBUG"
+"""Set this environment variable to see the traceback of an internal error."""
+
+
+def write_lines(lines: list[str]) -> None:
+    """One problem per line, unwrapped, on stdout."""
+    out = sys.stdout
+    for line in lines:
+        out.write(line.replace("\n", " ") + "\n")
+    out.flush()
+
+
+def _echo_err(line: str) -> None:
+    typer.echo(line, err=True)  # plain text: problem lines must not be wrapped
+
+
+# -- how each kind of error is reported -------------------------------------------------------
+
+
+def _report_usage(exc: TyperException) -> None:
+    show = getattr(exc, "show", None)  # typer's usage errors print themselves with the usage line
+    if show is not None:
+        show()
+    else:
+        _echo_err(f"error: {exc.format_message()}")
+
+
+def _report_output(exc: OutputError) -> None:
+    _echo_err(f"error: cannot write {exc.path}: {exc.reason}; nothing was written")
+
+
+def _report_invalid_sheets(exc: SheetsInvalidError) -> None:
+    write_lines([str(p) for p in exc.problems if p.severity == "error"])
+    _echo_err(f"{len(exc.problems.errors)} error(s) in the rating sheets; nothing was written")
+
+
+def _report_refused(exc: MigrationRefused) -> None:
+    for reason in exc.reasons:
+        _echo_err(f"refused: {reason}")
+
+
+def _report_lock(exc: LockError) -> None:
+    for problem in exc.problems:
+        typer.echo(str(problem))
+
+
+def _report_problems(exc: FidelityError) -> None:
+    if exc.problems:
+        _echo_err("\n".join(str(p) for p in exc.problems))
+    else:
+        _echo_err(f"error: {exc}")
+
+
+def _report_interrupt(exc: KeyboardInterrupt) -> None:
+    _echo_err("interrupted")
+
+
+def _report_internal(exc: Exception) -> None:
+    _echo_err(
+        f"fidelity: internal error: {type(exc).__name__}: {exc}\n"
+        f"Set {DEBUG_VARIABLE}=1 to see the traceback, and please report it."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExitRule:
+    """One row of the table: an error of type ``kind`` is reported by ``report`` and ends the
+    run with ``code``."""
+
+    kind: type[BaseException]
+    code: int
+    report: Callable[[Any], None]
+    meaning: str
+
+
+EXIT_TABLE: tuple[ExitRule, ...] = (
+    ExitRule(TyperException, EXIT_USAGE, _report_usage, "usage error"),
+    ExitRule(OutputError, EXIT_USAGE, _report_output, "an output cannot be written"),
+    ExitRule(SheetsInvalidError, EXIT_INVALID, _report_invalid_sheets, "invalid rating sheets"),
+    ExitRule(MigrationRefused, EXIT_INVALID, _report_refused, "migration refused"),
+    ExitRule(LockError, EXIT_INVALID, _report_lock, "released file changed"),
+    ExitRule(FidelityError, EXIT_INVALID, _report_problems, "invalid input"),
+    ExitRule(KeyboardInterrupt, EXIT_INTERRUPTED, _report_interrupt, "interrupted"),
+    ExitRule(Exception, EXIT_INTERNAL, _report_internal, "internal error"),
+)
+"""First match wins: specific rows before the general ones."""
+
+
+def rule_for(exc: BaseException) -> ExitRule:
+    """The first row of :data:`EXIT_TABLE` that matches ``exc``."""
+    for rule in EXIT_TABLE:
+        if isinstance(exc, rule.kind):
+            return rule
+    raise exc  # not an error: SystemExit, GeneratorExit
+
+
+def exit_for(exc: BaseException) -> typer.Exit:
+    """Report ``exc`` as its row says and return the exit that ends the run.
+
+    An internal error is raised again instead when ``FIDELITY_DEBUG`` is set, so its traceback
+    shows.
+    """
+    rule = rule_for(exc)
+    if rule.code == EXIT_INTERNAL and os.environ.get(DEBUG_VARIABLE):
+        raise exc
+    rule.report(exc)
+    return typer.Exit(rule.code)
+
+
+_OWN_EXITS = (typer.Exit, typer.Abort, TyperException, BrokenPipeError)
+"""Exceptions typer turns into an exit itself: explicit exits, usage errors (2, with the usage
+line), a closed output pipe."""
+
+
+class FidelityGroup(TyperGroup):
+    """The top-level command group: every error a command raises goes through the table."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _OWN_EXITS:
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            raise exit_for(exc) from None
