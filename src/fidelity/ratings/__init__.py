@@ -33,7 +33,7 @@ and reading), :mod:`~fidelity.ratings.readers` (one module per format) and
 
 from fidelity.errors import SheetsInvalidError
 from fidelity.ratings.batch import SheetBatch, as_batch, read_sheets
-from fidelity.ratings.checks import check_sheets, validate
+from fidelity.ratings.checks.run import check_sheets, validate
 from fidelity.ratings.compiled import (
     CompiledInstrument,
     compile_instrument,

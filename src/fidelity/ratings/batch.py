@@ -22,7 +22,7 @@ from fidelity.ratings.segment import Segment, file_problem
 from fidelity.ratings.sheet import ABSENT, INT_RE, MAX_DIGITS, Mode, RatingSheet
 
 if TYPE_CHECKING:
-    from fidelity.ratings.checks import CheckedSheets
+    from fidelity.ratings.checks.run import CheckedSheets
     from fidelity.ratings.problems import Problem
 
 __all__ = ["SheetBatch", "as_batch", "read_sheets"]
