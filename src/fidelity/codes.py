@@ -306,6 +306,8 @@ REGISTRY: dict[str, Rule] = {
                 "bump; "
                 "`fidelity diff OLD NEW` lists them all."
             ),
+            "{old} → {new} is a {actual} bump, but the changes since {since} are {severity} "
+            "and need a {needed} bump: {changes}",
         ),
         _rule(
             "FR001",

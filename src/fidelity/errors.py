@@ -9,9 +9,10 @@ values that share one small protocol, :class:`ProblemLike`: ``code``, ``message`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # the problem types live in the layers that find them
+    from fidelity.codes import Severity
     from fidelity.instrument.problems import InstrumentProblem
     from fidelity.ratings.problems import ProblemList
 
@@ -25,8 +26,6 @@ __all__ = [
     "SheetsInvalidError",
     "YamlError",
 ]
-
-Severity = Literal["error", "warning"]
 
 
 @runtime_checkable
@@ -123,8 +122,14 @@ class MigrationRefused(FidelityError, ValueError):
 
 
 class LockError(FidelityError, ValueError):
-    """Released files that disagree with their lock entries; ``problems`` lists each file."""
+    """Released files that disagree with their lock entries (``FI201``), or do not load;
+    ``problems`` lists each one. ``message`` is the text to show, one line per problem
+    (by default each problem as it prints)."""
 
-    def __init__(self, problems: Sequence[ProblemLike | str]) -> None:
-        self.problems = list(problems)  # type: ignore[arg-type]  # strings until lock problems carry codes
-        super().__init__("\n".join(str(p) for p in problems))
+    problems: list[InstrumentProblem]
+
+    def __init__(
+        self, problems: Sequence[InstrumentProblem], *, message: str | None = None
+    ) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in problems) if message is None else message)

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
+from fidelity._util.version import __version__
 from fidelity.instrument import Instrument
 from fidelity.ratings import (
     ANSWERED,
@@ -79,8 +80,7 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
     domains, overall = score_values(c, checked.values)
     band = assign_bands(c, overall)
     state = checked.state
-    from fidelity import __version__
-
+    migrated_from, comparability = _migrations(batch, inst.spec)
     return ScoreResult(
         instrument=inst.spec,
         content_hash=inst.content_hash,
@@ -103,15 +103,20 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
         n_not_asked=(state == NOT_ASKED).sum(axis=1),
         problems=list(checked.problems),
         _compiled=c,
-        migrated_from=_migrated_from(batch),
+        migrated_from=migrated_from,
+        comparability=comparability,
     )
 
 
-def _migrated_from(batch: SheetBatch) -> NDArray[Any] | None:
+def _migrations(
+    batch: SheetBatch, spec: str
+) -> tuple[NDArray[Any] | None, dict[str, dict[str, Any]]]:
     """Per sheet, the version it was originally rated on when ``fidelity migrate`` rewrote
-    it (``None`` for sheets that were not migrated); ``None`` when no sheet was migrated."""
+    it (``None`` for sheets that were not migrated; ``None`` when no sheet was migrated), and
+    per such version the comparability with ``spec`` that the migration recorded."""
     parts = []
     found = False
+    recorded: dict[str, dict[str, Any]] = {}
     for seg in batch.segments:
         col = seg.fields.get("migrations")
         out = np.full(seg.n, None, dtype=object)
@@ -120,10 +125,23 @@ def _migrated_from(batch: SheetBatch) -> NDArray[Any] | None:
                 if isinstance(steps, list) and steps and isinstance(steps[0], dict):
                     out[i] = steps[0].get("from")
                     found = True
+                    _note_comparability(recorded, out[i], steps[-1], spec)
         parts.append(out)
     if not found:
-        return None
-    return np.concatenate(parts) if parts else None
+        return None, {}
+    return (np.concatenate(parts) if parts else None), recorded
+
+
+def _note_comparability(
+    recorded: dict[str, dict[str, Any]], origin: Any, last: Any, spec: str
+) -> None:
+    """Keep the comparability the last migration of a sheet recorded between its original
+    version ``origin`` and ``spec`` (the first one found per original version)."""
+    if not isinstance(origin, str) or origin in recorded or not isinstance(last, dict):
+        return
+    found = last.get("comparability")
+    if isinstance(found, dict) and found.get("origin") == origin and last.get("to") == spec:
+        recorded[origin] = {k: v for k, v in found.items() if k != "origin"}
 
 
 def score_values(
@@ -223,6 +241,9 @@ class ScoreResult:
     _compiled: CompiledInstrument
     migrated_from: NDArray[Any] | None = None
     """Per sheet, the version it was rated on if ``fidelity migrate`` carried it to this one."""
+    comparability: dict[str, dict[str, Any]] | None = None
+    """Per version migrated sheets were rated on, the comparability of its scores with scores
+    on this one, as the migration recorded it in the sheets (``domains``, ``overall``)."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -257,15 +278,17 @@ class ScoreResult:
             return {}
         origins = sorted({v for v in self.migrated_from.tolist() if v is not None})
         n = sum(v is not None for v in self.migrated_from.tolist())
-        from fidelity.versions import comparability_between
-
+        recorded = self.comparability or {}
         return {
             "migrated_sheets": n,
             "migrated_from": origins,
             "migration_note": f"{n} sheet(s) were rated on {', '.join(origins)} and migrated "
             f"to {self.instrument}; 'comparability' says which domain scores can be compared "
             "with scores on the original version",
-            "comparability": {o: comparability_between(o, self._compiled.inst) for o in origins},
+            "comparability": {
+                o: recorded[o] if o in recorded else _unrecorded(o, self.instrument)
+                for o in origins
+            },
         }
 
     def to_pandas(self) -> pd.DataFrame:
@@ -449,6 +472,15 @@ class ScoreResult:
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def _unrecorded(origin: str, spec: str) -> dict[str, Any]:
+    """What provenance says for sheets whose migration recorded no comparability (migrated by
+    an older fidelity, or edited since)."""
+    return {
+        "error": f"the migration from {origin} recorded no comparability with {spec}; "
+        f"`fidelity diff {origin} {spec}` shows it"
+    }
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

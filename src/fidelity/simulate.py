@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import load_instrument
 from fidelity.ratings import FIELDS
 
 if TYPE_CHECKING:
@@ -338,8 +339,6 @@ def simulate_audit(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fidelity.simulate``: write a synthetic audit as CSV and/or JSON."""
-    from fidelity.instrument.catalog import load_instrument
-
     parser = argparse.ArgumentParser(
         prog="python -m fidelity.simulate", description="Write a seeded synthetic audit."
     )

@@ -207,5 +207,11 @@ def test_importing_the_cli_imports_no_library_code() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(proc.stdout.split())
     library = {m for m in loaded if m.startswith("fidelity") and not m.startswith("fidelity.cli")}
-    assert library <= {"fidelity", "fidelity.errors", "fidelity._util", "fidelity._util.atomic"}
+    assert library <= {
+        "fidelity",
+        "fidelity.errors",
+        "fidelity._util",
+        "fidelity._util.atomic",
+        "fidelity._util.version",
+    }
     assert not loaded & {"pandas", "numpy", "rich.console", "openpyxl", "pydantic", "yaml"}

@@ -90,8 +90,7 @@ def _report_refused(exc: MigrationRefused) -> None:
 
 
 def _report_lock(exc: LockError) -> None:
-    for problem in exc.problems:
-        typer.echo(str(problem))
+    typer.echo(str(exc))  # the lock's own wording, one line per released file
 
 
 def _report_problems(exc: FidelityError) -> None:

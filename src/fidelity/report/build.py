@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity import __version__
 from fidelity._util.time import utc_timestamp
+from fidelity._util.version import __version__
 from fidelity.ratings import (
     ANSWERED,
     NA,
