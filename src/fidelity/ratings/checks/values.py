@@ -10,7 +10,7 @@ answer are warnings. Each check is one step of :func:`fidelity.ratings.checks.ch
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -357,11 +357,12 @@ def check_unanswered(ctx: SegmentCheck) -> None:
         return
     template = rule("FR105")
     messages = [template.message(item=k, label=c.short_labels[j]) for j, k in enumerate(c.item_ids)]
-    sheet_ref = _sheet_refs(seg)
-    flat_paths = seg.tabular or seg.locator == "row"
     item_ids, labels, allowed = c.item_ids, c.labels, c.allowed_words
+    rows_list, cols_list = rows.tolist(), cols.tolist()
+    sheets = _cell_refs(seg, rows_list, [item_ids[j] for j in cols_list])
+    flat_paths = seg.tabular or seg.locator == "row"
     found, offset = ctx.found, ctx.offset
-    for ii, jj in zip(rows.tolist(), cols.tolist(), strict=True):
+    for ii, jj, sheet in zip(rows_list, cols_list, sheets, strict=True):
         item_id = item_ids[jj]
         found.append(
             (
@@ -370,7 +371,7 @@ def check_unanswered(ctx: SegmentCheck) -> None:
                 make_problem(
                     "FR105",
                     message=messages[jj],
-                    sheet=sheet_ref(ii, item_id),
+                    sheet=sheet,
                     path=item_id if flat_paths else seg.path(ii, "ratings", item_id),
                     item=item_id,
                     item_label=labels[jj],
@@ -380,18 +381,11 @@ def check_unanswered(ctx: SegmentCheck) -> None:
         )
 
 
-def _sheet_refs(seg: Segment) -> Callable[[int, str], SheetRef]:
-    """``ref(i, item_id)``: where sheet ``i``'s cell for an item is. One :class:`SheetRef`
-    per sheet is shared by its cells (a sheet often misses several items), except in the
-    long layout, where every cell has its own row."""
+def _cell_refs(seg: Segment, rows: list[int], items: list[str]) -> list[SheetRef]:
+    """Where each cell (sheet ``rows[k]``, item ``items[k]``) is. The cells of one sheet share
+    its :class:`SheetRef` (a sheet often misses several items), except in the long layout,
+    where every cell has its own row."""
     if seg.cell_positions is not None:
-        return lambda i, item_id: seg.ref(i, cell_pos(seg, item_id, i))
-    refs: dict[int, SheetRef] = {}
-
-    def shared(i: int, item_id: str) -> SheetRef:
-        ref = refs.get(i)
-        if ref is None:
-            ref = refs[i] = seg.ref(i)
-        return ref
-
-    return shared
+        return [seg.ref(i, cell_pos(seg, item, i)) for i, item in zip(rows, items, strict=True)]
+    shared = {i: seg.ref(i) for i in dict.fromkeys(rows)}
+    return [shared[i] for i in rows]
