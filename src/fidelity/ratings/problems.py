@@ -17,10 +17,10 @@ import textwrap
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from fidelity._util.text import short
-from fidelity.codes import rule
+from fidelity.codes import Severity, rule
 
 __all__ = [
     "Problem",
@@ -31,8 +31,6 @@ __all__ = [
     "jsonable",
     "make_problem",
 ]
-
-Severity = Literal["error", "warning"]
 
 _REPR_SHOWN = 5
 """Problems listed by ``repr(ProblemList)``."""
