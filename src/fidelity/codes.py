@@ -314,6 +314,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "file cannot be read",
             "The file cannot be read (permissions, a directory).",
+            template="cannot read file: {reason}",
         ),
         _rule(
             "FR002",
@@ -329,6 +330,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "unsupported file type",
             "Unsupported file type: use `.csv`, `.json`, `.jsonl`/`.ndjson` or `.xlsx`.",
+            template="unsupported file type {suffix!r}: use .csv, .json, .jsonl or .xlsx",
         ),
         _rule(
             "FR004",
@@ -341,6 +343,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "file too large",
             "The file is larger than the limit (512 MiB).",
+            template="file is too large ({size:,} bytes; the limit is {limit:,})",
         ),
         _rule(
             "FR010",
@@ -356,12 +359,17 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "JSON holds no sheet",
             "A JSON file holds neither a sheet (object) nor a list of sheets.",
+            template=(
+                "a JSON rating-sheet file holds one sheet (an object) or a list of "
+                "sheets, not {kind}"
+            ),
         ),
         _rule(
             "FR012",
             "error",
             "JSON element is not an object",
             "An element of a JSON list, or a JSON Lines record, is not an object.",
+            template="a rating sheet must be a JSON object, not {kind}",
         ),
         _rule(
             "FR020",
@@ -373,7 +381,13 @@ REGISTRY: dict[str, Rule] = {
                 " a column that is neither a sheet field nor `item`, `value`, `comment`."
             ),
         ),
-        _rule("FR021", "error", "duplicate column", "Wrong header: a column name appears twice."),
+        _rule(
+            "FR021",
+            "error",
+            "duplicate column",
+            "Wrong header: a column name appears twice.",
+            template="wrong header: column(s) {columns} appear more than once",
+        ),
         _rule(
             "FR023",
             "error",
@@ -394,12 +408,14 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "unreadable XLSX workbook",
             "The file cannot be read as an XLSX workbook.",
+            template="cannot read as an XLSX workbook ({error})",
         ),
         _rule(
             "FR101",
             "error",
             "value not on the item's scale",
             "The value is a whole number but not a level of the item's scale.",
+            template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR102",
@@ -409,12 +425,14 @@ REGISTRY: dict[str, Rule] = {
                 "The value is not a level value at all: wrong type (text in JSON, a decimal, "
                 "true/false) or unreadable text. The message says what to write instead."
             ),
+            template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR103",
             "error",
             "NA not allowed",
             "`NA` on an item that does not allow it.",
+            template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
             "FR104",
@@ -436,6 +454,9 @@ REGISTRY: dict[str, Rule] = {
                 "mean; the domain is missing if fewer than `min_answered` items are answered. "
                 "`--strict` makes this an error."
             ),
+            template=(
+                'required item {item} ("{label}") has no answer; it is left out of the domain score'
+            ),
         ),
         _rule(
             "FR106",
@@ -446,18 +467,26 @@ REGISTRY: dict[str, Rule] = {
                 "it "
                 "empty."
             ),
+            template=(
+                'item {item} ("{label}") is not asked of the informant {informant}, '
+                "only of {askees}; leave it empty"
+            ),
         ),
         _rule(
             "FR107",
             "error",
             "missing item column",
             "Wrong header: a table has no column for a required item.",
+            template='wrong header: no column for the required item {item} ("{label}")',
         ),
         _rule(
             "FR108",
             "error",
             "item repeated in a long-layout sheet",
             "Long layout: the same item appears twice for one sheet (the first row counts).",
+            template=(
+                "item {item} is given more than once for this sheet; only the first row counts"
+            ),
         ),
         _rule(
             "FR109",
@@ -486,6 +515,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "unknown sheet field",
             "A JSON sheet has a field that is not part of a rating sheet.",
+            template="unknown field {field!r} in a rating sheet; allowed: {allowed}",
         ),
         _rule(
             "FR204",
@@ -501,6 +531,7 @@ REGISTRY: dict[str, Rule] = {
             "error",
             "unknown informant",
             "The informant is not one of the instrument's informants.",
+            template="unknown informant {value!r}; {spec} knows {known}",
         ),
         _rule(
             "FR301",
@@ -511,24 +542,36 @@ REGISTRY: dict[str, Rule] = {
                 "files "
                 "given); the first occurrence is named."
             ),
+            template=(
+                "duplicate sheet: assessment {assessment} rated by {rater} already "
+                "appears at {first}"
+            ),
         ),
         _rule(
             "FR302",
             "error",
             "more than one consensus sheet",
             "More than one consensus sheet for an assessment.",
+            template="assessment {assessment} has more than one consensus sheet",
         ),
         _rule(
             "FR303",
             "error",
             "sheets of an assessment disagree on site or informant",
             "Sheets of one assessment name different sites or informants.",
+            template=(
+                "sheets of assessment {assessment} disagree on {field}: {value} here, "
+                "{first} on its first sheet"
+            ),
         ),
         _rule(
             "FR304",
             "error",
             "long-layout rows of a sheet disagree",
             "Long layout: rows of one sheet disagree on a sheet field (site, informant, date, …).",
+            template=(
+                "rows of one sheet disagree on {field}: {value!r} here but {first!r} on row {row}"
+            ),
         ),
     )
 }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:  # the problem types live in the layers that find them
     from fidelity.codes import Severity
     from fidelity.instrument.problems import InstrumentProblem
-    from fidelity.ratings.core import ProblemList
+    from fidelity.ratings.problems import ProblemList
 
 __all__ = [
     "CatalogError",

@@ -12,7 +12,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from fidelity.ratings import FIELDS
+from fidelity.ratings.sheet import FIELDS
 
 if TYPE_CHECKING:
     from openpyxl.workbook import Workbook

@@ -1,0 +1,169 @@
+"""Sheet batches: rating sheets from one or more inputs, held column by column, and the two
+ways to get one (:func:`read_sheets` for files, :func:`as_batch` for anything accepted).
+
+A batch holds the raw cell values plus where each sheet came from (file and row, line or list
+index), so that a hundred thousand sheets are checked and scored with array operations rather
+than one Python object per sheet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from fidelity.ratings.readers._common import read_input
+from fidelity.ratings.readers.csv import read_csv
+from fidelity.ratings.readers.dataframe import dataframe_segment
+from fidelity.ratings.readers.json import read_json, read_jsonl, records_segment
+from fidelity.ratings.readers.xlsx import read_xlsx
+from fidelity.ratings.segment import Segment, file_problem
+from fidelity.ratings.sheet import ABSENT, INT_RE, MAX_DIGITS, Mode, RatingSheet
+
+if TYPE_CHECKING:
+    from fidelity.ratings.checks.run import CheckedSheets
+    from fidelity.ratings.problems import Problem
+
+__all__ = ["SheetBatch", "as_batch", "read_sheets"]
+
+_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+"""The format of each file extension."""
+
+_READERS: dict[str, Callable[[str, bytes], Segment]] = {
+    "json": read_json,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "xlsx": read_xlsx,
+}
+"""The reader of each format: file name and bytes in, one segment out."""
+
+
+class SheetBatch:
+    """Rating sheets from one or more inputs, held column by column.
+
+    Create with :func:`read_sheets` (files), or let :func:`~fidelity.ratings.checks.validate`
+    and :func:`fidelity.score` convert dicts, lists, :class:`RatingSheet` objects and
+    DataFrames. ``problems`` holds what went wrong while reading (unreadable files, malformed
+    JSON, CSV rows with the wrong number of fields); ``validate`` reports them together with
+    the problems it finds.
+    """
+
+    def __init__(self, segments: Iterable[Segment] = ()) -> None:
+        self._segments: list[Segment] = list(segments)
+        self._checked: dict[str, CheckedSheets] = {}
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The inputs, in order."""
+        return tuple(self._segments)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Problems found while reading."""
+        return [p for s in self._segments for p in s.problems]
+
+    def __len__(self) -> int:
+        return sum(s.n for s in self._segments)
+
+    def __add__(self, other: SheetBatch) -> SheetBatch:
+        return SheetBatch([*self._segments, *other._segments])
+
+    def instruments(self) -> list[str]:
+        """The distinct ``instrument`` values the sheets name, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for seg in self._segments:
+            col = seg.fields.get("instrument")
+            if col is None:
+                continue
+            for v in dict.fromkeys(col.tolist()):
+                if isinstance(v, str) and v:
+                    seen.setdefault(v)
+        return list(seen)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Each sheet as a dictionary (fields as read; ratings without absent keys)."""
+        for seg in self._segments:
+            for i in range(seg.n):
+                rec: dict[str, Any] = {}
+                for name, col in seg.fields.items():
+                    v = col[i]
+                    if v is not ABSENT and v != "":
+                        rec[name] = v
+                rec["ratings"] = {
+                    k: _record_value(c[i], seg.mode)
+                    for k, c in seg.ratings.items()
+                    if c[i] is not ABSENT
+                }
+                comments = {
+                    k: c[i] for k, c in seg.comments.items() if c[i] not in (ABSENT, None, "")
+                }
+                if comments:
+                    rec["comments"] = comments
+                yield rec
+
+
+def _record_value(v: Any, mode: Mode) -> Any:
+    """A rating cell as a record holds it: CSV text digits as a number, empty as ``None``."""
+    if mode == "text":
+        if v == "":
+            return None
+        return int(v) if INT_RE.fullmatch(v) and len(v) <= MAX_DIGITS else v
+    return v
+
+
+def read_sheets(
+    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    format: Literal["json", "jsonl", "csv", "xlsx"] | None = None,
+) -> SheetBatch:
+    """Read rating sheets from files, by extension unless ``format`` is given.
+
+    ``.json`` (one sheet or a list), ``.jsonl``/``.ndjson`` (one sheet per line), ``.csv``
+    (wide or long, told apart by the header: a long file has ``item`` and ``value``
+    columns) and ``.xlsx`` (wide). Never raises for a bad file: the problem (with file and
+    row or line) is kept in the batch's ``problems`` and reported by
+    :func:`~fidelity.ratings.checks.validate`.
+    """
+    if isinstance(sources, str | os.PathLike):
+        sources = [sources]
+    return SheetBatch(_read_file(Path(s), format) for s in sources)
+
+
+def _read_file(path: Path, fmt: str | None) -> Segment:
+    """One file through the reader of its format."""
+    name = str(path)
+    kind = fmt or _FORMATS.get(path.suffix.lower())
+    if kind is None:
+        return file_problem(name, "FR003", suffix=path.suffix or "(none)")
+    data = read_input(path)
+    if isinstance(data, Segment):
+        return data
+    return _READERS.get(kind, read_csv)(name, data)  # an unknown ``format`` is read as CSV
+
+
+def as_batch(sheets: Any) -> SheetBatch:
+    """Turn any accepted input into a :class:`SheetBatch`.
+
+    Accepted: a :class:`SheetBatch`; a path (``str`` or ``os.PathLike``) or a list of paths;
+    one sheet (``dict`` or :class:`RatingSheet`) or a list of them; a pandas DataFrame (wide
+    or long layout).
+    """
+    if isinstance(sheets, SheetBatch):
+        return sheets
+    if isinstance(sheets, str | os.PathLike):
+        return read_sheets(sheets)
+    if isinstance(sheets, dict | RatingSheet):
+        return SheetBatch([records_segment(None, [sheets], "single", [0])])
+    if isinstance(sheets, list | tuple):
+        if sheets and all(isinstance(s, str | os.PathLike) for s in sheets):
+            return read_sheets(sheets)
+        return SheetBatch([records_segment(None, list(sheets), "index", list(range(len(sheets))))])
+    import pandas as pd
+
+    if isinstance(sheets, pd.DataFrame):
+        return SheetBatch([dataframe_segment(sheets)])
+    raise TypeError(
+        "rating sheets must be a path, a list of paths, a dict or RatingSheet, a list of them, "
+        f"a pandas DataFrame or a SheetBatch, not {type(sheets).__name__}"
+    )

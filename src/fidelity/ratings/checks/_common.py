@@ -1,0 +1,144 @@
+"""What the checks share: the state of checking one segment, the order problems are reported
+in, and column helpers (factorizing a column, blank cells, a cell's own row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.ratings.compiled import CompiledInstrument
+from fidelity.ratings.problems import Problem, jsonable
+from fidelity.ratings.segment import Segment
+from fidelity.ratings.sheet import ABSENT
+
+__all__ = [
+    "TABLE",
+    "Found",
+    "Order",
+    "SegmentCheck",
+    "cell_pos",
+    "cell_value",
+    "factorize",
+    "factorize_any",
+    "factorize_cells",
+    "is_blank",
+]
+
+Found = list[tuple[int, int, Problem]]
+"""Problems with their sort key: (sheet number in the batch, order within the sheet)."""
+
+
+class Order(IntEnum):
+    """Where a problem sorts among the problems of its sheet: these sheet-level problems
+    first, in this order, then the problems of the sheet's items by item position (0, 1, …).
+    Problems with a whole input (its reading, its header) sort before its first sheet."""
+
+    PIN = -11
+    IDENTITY = -10
+    FIELD = -9
+    INFORMANT = -8
+    EXTRA_FIELD = -7
+    UNKNOWN_ITEM = -6
+    COMMENT = -5
+    DUPLICATE = -4
+    CONSENSUS = -3
+    DISAGREES = -2
+    INPUT = -1
+
+
+TABLE = -1
+"""The local sheet number of a problem with a whole input (a header column, a table)."""
+
+
+@dataclass
+class SegmentCheck:
+    """The state of checking one segment: the compiled instrument, where the segment starts
+    in the batch, the problems found so far, and the arrays being filled for scoring."""
+
+    c: CompiledInstrument
+    seg: Segment
+    offset: int
+    found: Found
+    values: NDArray[np.float64]
+    state: NDArray[np.int8]
+    meta: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """The checked sheet fields, one array each (``None`` where empty or invalid)."""
+    pins: NDArray[Any] | None = None
+    """The ``instrument`` each sheet names (``None`` where empty)."""
+    inf_index: NDArray[np.intp] | None = None
+    """The row of :attr:`CompiledInstrument.asked` for each sheet's informant."""
+
+    def add(self, i: int, order: int, problem: Problem) -> None:
+        """Report ``problem`` about local sheet ``i`` (:data:`TABLE`: the whole input)."""
+        self.found.append((self.offset + i, order, problem))
+
+
+def is_blank(v: Any) -> bool:
+    """Whether a cell is empty: absent, ``None``, empty text or NaN."""
+    return v is None or v is ABSENT or v == "" or (isinstance(v, float) and v != v)
+
+
+def factorize(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
+    """Codes and uniques of an object column whose values are str or None (a categorical
+    column from the CSV reader keeps its own codes)."""
+    import pandas as pd
+
+    if isinstance(col, pd.Categorical):
+        cat_codes = np.asarray(col.codes, dtype=np.intp)
+        cats = list(col.categories)
+        if (cat_codes < 0).any():
+            cat_codes = np.where(cat_codes < 0, len(cats), cat_codes)
+            cats.append(None)
+        return cat_codes, cats
+    if col.size == 0:
+        return np.zeros(0, dtype=np.intp), []
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.intp)
+    out = list(uniques)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(out), codes)
+        out.append(None)
+    return codes, out
+
+
+def factorize_any(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
+    """Factorize keeping values of different types apart (``1``, ``1.0`` and ``True`` differ)."""
+    lookup: dict[tuple[type, Any], int] = {}
+    uniques: list[Any] = []
+    codes = np.empty(col.size, dtype=np.intp)
+    for i, v in enumerate(col.tolist()):
+        try:
+            key = (type(v), v)
+            k = lookup.get(key)
+        except TypeError:  # unhashable (a list or an object in JSON)
+            key, k = None, None
+        if k is None:
+            k = len(uniques)
+            uniques.append(v)
+            if key is not None:
+                lookup[key] = k
+        codes[i] = k
+    return codes, uniques
+
+
+def factorize_cells(seg: Segment, col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
+    """Codes and uniques of a column as its segment's mode needs: text cells by value, typed
+    cells keeping types apart."""
+    return factorize(col) if seg.mode == "text" else factorize_any(col)
+
+
+def cell_pos(seg: Segment, item_id: str, i: int) -> int | None:
+    """The row of sheet ``i``'s cell for ``item_id`` when it has its own (long layout)."""
+    if seg.cell_positions is not None and item_id in seg.cell_positions:
+        return int(seg.cell_positions[item_id][i])
+    return None
+
+
+def cell_value(seg: Segment, item_id: str, i: int) -> Any:
+    """Sheet ``i``'s cell for ``item_id`` as a problem keeps it."""
+    col = seg.ratings.get(item_id)
+    return None if col is None or col[i] is ABSENT else jsonable(col[i])

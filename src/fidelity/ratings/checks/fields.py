@@ -1,0 +1,309 @@
+"""Field checks: the fields of each sheet besides its ratings (``FR2xx``).
+
+``assessment`` and ``rater`` are present and text; ``site`` and ``informant`` are text or
+empty; ``date`` is a calendar date ``YYYY-MM-DD``; ``consensus`` is true or false; the
+informant is one of the instrument's; the ``instrument`` pin names the version checked
+against; a JSON sheet has no other fields. Each check is one step of
+:func:`fidelity.ratings.checks.check_sheets` and fills the checked field arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity._util.text import plain_list
+from fidelity.ratings.checks._common import (
+    Order,
+    SegmentCheck,
+    factorize,
+    factorize_cells,
+    is_blank,
+)
+from fidelity.ratings.problems import json_kind, jsonable, make_problem
+from fidelity.ratings.sheet import ABSENT, DATE_RE, FIELDS
+
+__all__ = [
+    "check_consensus",
+    "check_date",
+    "check_extra_fields",
+    "check_identity",
+    "check_informant",
+    "check_pin",
+    "check_pin_field",
+    "check_site",
+]
+
+
+def check_identity(ctx: SegmentCheck) -> None:
+    """``assessment`` and ``rater``: present (FR201) and text (FR202)."""
+    for f in ("assessment", "rater"):
+        ctx.meta[f] = _required_text(ctx, f)
+
+
+def check_site(ctx: SegmentCheck) -> None:
+    """``site``: text or empty (FR202)."""
+    ctx.meta["site"] = _optional_text(ctx, "site")
+
+
+def check_pin_field(ctx: SegmentCheck) -> None:
+    """``instrument``: text or empty (FR202); :func:`check_pin` compares it to the version."""
+    ctx.pins = _optional_text(ctx, "instrument")
+
+
+def check_date(ctx: SegmentCheck) -> None:
+    """``date``: a calendar date written ``YYYY-MM-DD``, or empty (FR202)."""
+    seg = ctx.seg
+    col = seg.fields.get("date")
+    out = np.empty(seg.n, dtype=object)
+    out[:] = None
+    ctx.meta["date"] = out
+    if col is None:
+        return
+    codes, uniques = factorize_cells(seg, col)
+    for u, v in enumerate(uniques):
+        if is_blank(v) and not (seg.mode == "json" and v == ""):
+            continue
+        rows = np.flatnonzero(codes == u)
+        if _is_date(v):
+            out[rows] = v
+            continue
+        for i in rows.tolist():
+            ctx.add(
+                i,
+                Order.FIELD,
+                make_problem(
+                    "FR202",
+                    message=f"date {v!r} is not a calendar date written YYYY-MM-DD",
+                    sheet=seg.ref(i),
+                    path=seg.path(i, "date"),
+                    value=jsonable(v),
+                    allowed="a date such as 2024-03-31, or empty",
+                ),
+            )
+
+
+def _is_date(v: Any) -> bool:
+    if not isinstance(v, str) or DATE_RE.match(v) is None:
+        return False
+    try:
+        _dt.date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def check_consensus(ctx: SegmentCheck) -> None:
+    """``consensus``: true or false (in CSV, in any case), or empty for false (FR202)."""
+    seg = ctx.seg
+    col = seg.fields.get("consensus")
+    out = np.zeros(seg.n, dtype=bool)
+    ctx.meta["consensus"] = out
+    if col is None:
+        return
+    codes, uniques = factorize_cells(seg, col)
+    for u, v in enumerate(uniques):
+        rows = np.flatnonzero(codes == u)
+        if isinstance(v, bool):
+            out[rows] = v
+            continue
+        if is_blank(v) and not (seg.mode == "json" and v == ""):
+            continue
+        if seg.mode != "json" and isinstance(v, str) and v.lower() in ("true", "false"):
+            out[rows] = v.lower() == "true"  # true or false in any case
+            continue
+        for i in rows.tolist():
+            ctx.add(
+                i,
+                Order.FIELD,
+                make_problem(
+                    "FR202",
+                    message=f"consensus must be true or false, not {v!r}",
+                    sheet=seg.ref(i),
+                    path=seg.path(i, "consensus"),
+                    value=jsonable(v),
+                    allowed="true, false or empty (false)",
+                ),
+            )
+
+
+def check_informant(ctx: SegmentCheck) -> None:
+    """``informant``: text or empty (FR202) and one of the instrument's informants (FR205).
+    Sets the row of the ``asked`` table for each sheet (the last row for none or unknown)."""
+    c, seg = ctx.c, ctx.seg
+    informant = _optional_text(ctx, "informant")
+    inf_index = np.full(seg.n, len(c.informant_ids), dtype=np.intp)
+    codes, uniques = factorize(informant)
+    known = {k: j for j, k in enumerate(c.informant_ids)}
+    names = plain_list(list(c.informant_ids))
+    for u, val in enumerate(uniques):
+        if val is None:
+            continue
+        rows = np.flatnonzero(codes == u)
+        j = known.get(val)
+        if j is not None:
+            inf_index[rows] = j
+            continue
+        for i in rows.tolist():
+            ctx.add(
+                i,
+                Order.INFORMANT,
+                make_problem(
+                    "FR205",
+                    fields={"value": val, "spec": c.spec, "known": names},
+                    sheet=seg.ref(i),
+                    path=seg.path(i, "informant"),
+                    value=val,
+                    allowed=f"one of {names} or empty",
+                ),
+            )
+    ctx.meta["informant"] = informant
+    ctx.inf_index = inf_index
+
+
+def check_pin(ctx: SegmentCheck) -> None:
+    """``instrument``: the version being checked against, or empty (FR204)."""
+    c, seg = ctx.c, ctx.seg
+    assert ctx.pins is not None
+    codes, uniques = factorize(ctx.pins)
+    for u, v in enumerate(uniques):
+        if v is None or v == c.spec:
+            continue
+        inst_id, _, version = str(v).partition("@")
+        if inst_id == c.inst.id and not version:
+            msg = f"the sheet names instrument {v!r} without a version; pin it as {c.spec!r}"
+        elif inst_id == c.inst.id:
+            msg = f"the sheet is pinned to {v}, but is being checked against {c.spec}"
+        else:
+            msg = f"the sheet is for instrument {v!r}, not {c.spec}"
+        for i in np.flatnonzero(codes == u).tolist():
+            ctx.add(
+                i,
+                Order.PIN,
+                make_problem(
+                    "FR204",
+                    message=msg,
+                    sheet=seg.ref(i),
+                    path=seg.path(i, "instrument"),
+                    value=v,
+                    allowed=f"{c.spec} or empty",
+                ),
+            )
+
+
+def check_extra_fields(ctx: SegmentCheck) -> None:
+    """A JSON sheet has no field that is not part of a rating sheet (FR203)."""
+    seg = ctx.seg
+    allowed = ", ".join((*FIELDS, "ratings", "comments"))
+    for i, key in seg.extra:
+        ctx.add(
+            i,
+            Order.EXTRA_FIELD,
+            make_problem(
+                "FR203",
+                fields={"field": key, "allowed": allowed},
+                sheet=seg.ref(i),
+                path=seg.path(i, key),
+            ),
+        )
+
+
+def _required_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
+    """A field every sheet must have as non-empty text (FR201 when missing, FR202 when not
+    text); ``None`` where it is bad. Spreadsheets may store a numeric id as a number."""
+    seg = ctx.seg
+    col = seg.fields.get(f)
+    out = np.empty(seg.n, dtype=object)
+    if col is None:
+        out[:] = None
+        if seg.mode != "text" and not seg.tabular:
+            for i in range(seg.n):
+                ctx.add(
+                    i,
+                    Order.IDENTITY,
+                    make_problem(
+                        "FR201",
+                        message=f"the sheet has no {f!r}",
+                        sheet=seg.ref(i),
+                        path=seg.path(i, f),
+                    ),
+                )
+        return out
+    out[:] = col
+    for i, kind in _bad_text(seg.mode, col, out):
+        raw = col[i]
+        ctx.add(
+            i,
+            Order.IDENTITY,
+            make_problem(
+                "FR201" if kind == "empty" else "FR202",
+                message=f"the sheet has no {f}"
+                if kind == "empty"
+                else f"{f} must be text, not {kind}",
+                sheet=seg.ref(i),
+                path=seg.path(i, f),
+                value=None if raw is ABSENT else jsonable(raw),
+                allowed="non-empty text",
+            ),
+        )
+    return out
+
+
+def _bad_text(mode: str, col: NDArray[Any], out: NDArray[Any]) -> list[tuple[int, str]]:
+    """The cells of ``col`` that are not non-empty text, with what they are instead
+    (``empty`` or a JSON kind); sets them to ``None`` in ``out``, and numeric spreadsheet
+    cells to their text."""
+    if mode == "text":
+        blank = col == ""
+        out[blank] = None
+        return [(i, "empty") for i in np.flatnonzero(blank).tolist()]
+    bad: list[tuple[int, str]] = []
+    for i, v in enumerate(col.tolist()):
+        if isinstance(v, str) and v != "":
+            continue
+        if mode == "cell" and isinstance(v, int) and not isinstance(v, bool):
+            out[i] = str(v)  # spreadsheets store numeric ids as numbers
+            continue
+        bad.append((i, "empty" if is_blank(v) else json_kind(v)))
+        out[i] = None
+    return bad
+
+
+def _optional_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
+    """A field that is text or empty (FR202 otherwise); ``None`` where empty or bad. In JSON,
+    empty text is reported: leave the field out or use null."""
+    seg = ctx.seg
+    col = seg.fields.get(f)
+    out = np.empty(seg.n, dtype=object)
+    if col is None:
+        out[:] = None
+        return out
+    if seg.mode == "text":
+        out[:] = col
+        out[col == ""] = None
+        return out
+    for i, v in enumerate(col.tolist()):
+        if isinstance(v, str) and v != "":
+            out[i] = v
+            continue
+        out[i] = None
+        if is_blank(v) and not (seg.mode == "json" and v == ""):
+            continue
+        ctx.add(
+            i,
+            Order.FIELD,
+            make_problem(
+                "FR202",
+                message=f"{f} must be text or empty, not {json_kind(v)}"
+                if v != ""
+                else f"{f} is empty text; leave it out or use null",
+                sheet=seg.ref(i),
+                path=seg.path(i, f),
+                value=jsonable(v),
+                allowed="text or empty",
+            ),
+        )
+    return out

@@ -1,0 +1,155 @@
+"""Relation checks between sheets, across all inputs of a batch (``FR3xx``): one sheet per
+(assessment, rater), at most one consensus sheet per assessment, and the sheets of one
+assessment agree on its site and informant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.ratings.checks._common import Found, Order
+from fidelity.ratings.problems import SheetRef, make_problem
+
+if TYPE_CHECKING:
+    from fidelity.ratings.batch import SheetBatch
+
+__all__ = ["check_relations"]
+
+_Refs = Callable[[int], SheetRef]
+"""The :class:`SheetRef` of a sheet by its number in the batch."""
+
+_Detector = Callable[[dict[str, NDArray[Any]], NDArray[np.bool_], _Refs, Found], None]
+
+
+def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Found) -> None:
+    """Run every relation check on the checked fields ``meta`` of all sheets of ``batch``.
+    Sheets without an assessment or a rater take no part."""
+    import pandas as pd
+
+    if meta["assessment"].size == 0:
+        return
+    refs = _global_refs(batch)
+    keyed = np.asarray(pd.notna(meta["assessment"]) & pd.notna(meta["rater"]), dtype=bool)
+    for detect in _DETECTORS:
+        detect(meta, keyed, refs, found)
+
+
+def _duplicates(
+    meta: dict[str, NDArray[Any]], keyed: NDArray[np.bool_], refs: _Refs, found: Found
+) -> None:
+    """FR301: the same (assessment, rater) pair twice; the first occurrence is named."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": meta["assessment"], "r": meta["rater"]})
+    dup = frame.duplicated(keep="first").to_numpy() & keyed
+    if not dup.any():
+        return
+    first = frame[keyed].drop_duplicates(keep="first")
+    first_pos = {
+        (a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"], strict=True)
+    }
+    for i in np.flatnonzero(dup).tolist():
+        a, r = meta["assessment"][i], meta["rater"][i]
+        found.append(
+            (
+                i,
+                Order.DUPLICATE,
+                make_problem(
+                    "FR301",
+                    fields={"assessment": a, "rater": r, "first": refs(first_pos[(a, r)]).where()},
+                    sheet=refs(i),
+                ),
+            )
+        )
+
+
+def _consensus(
+    meta: dict[str, NDArray[Any]], keyed: NDArray[np.bool_], refs: _Refs, found: Found
+) -> None:
+    """FR302: more than one consensus sheet for an assessment."""
+    import pandas as pd
+
+    cons = meta["consensus"].astype(bool) & keyed
+    if not cons.any():
+        return
+    extra = pd.Series(meta["assessment"][cons]).duplicated(keep="first").to_numpy()
+    idx = np.flatnonzero(cons)
+    for k in np.flatnonzero(extra).tolist():
+        i = int(idx[k])
+        found.append(
+            (
+                i,
+                Order.CONSENSUS,
+                make_problem(
+                    "FR302",
+                    fields={"assessment": meta["assessment"][i]},
+                    sheet=refs(i),
+                    path="consensus",
+                    value=True,
+                ),
+            )
+        )
+
+
+def _disagreements(
+    meta: dict[str, NDArray[Any]], keyed: NDArray[np.bool_], refs: _Refs, found: Found
+) -> None:
+    """FR303: sheets of one assessment name different sites or informants; each sheet that
+    differs from the assessment's first sheet is reported."""
+    import pandas as pd
+
+    a = pd.Series(meta["assessment"])
+    for f in ("site", "informant"):
+        groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[keyed]
+        counts = groups.groupby("a", sort=False)["v"].nunique()
+        split = counts[counts > 1].index
+        if len(split) == 0:
+            continue
+        firsts = groups.drop_duplicates("a").set_index("a")["v"]
+        rows = groups.index[
+            groups["a"].isin(split).to_numpy()
+            & (groups["v"].to_numpy() != firsts.reindex(groups["a"]).to_numpy())
+        ]
+        for i in rows.tolist():
+            assessment = meta["assessment"][i]
+            found.append(
+                (
+                    int(i),
+                    Order.DISAGREES,
+                    make_problem(
+                        "FR303",
+                        fields={
+                            "assessment": assessment,
+                            "field": f,
+                            "value": meta[f][i] or "(empty)",
+                            "first": firsts[assessment] or "(empty)",
+                        },
+                        sheet=refs(int(i)),
+                        path=f,
+                        value=meta[f][i],
+                    ),
+                )
+            )
+
+
+_DETECTORS: tuple[_Detector, ...] = (_duplicates, _consensus, _disagreements)
+"""The relation checks, in the order their problems are reported for one sheet."""
+
+
+def _global_refs(batch: SheetBatch) -> _Refs:
+    """Where a sheet is, by its number across all inputs of ``batch``."""
+    starts = []
+    offset = 0
+    for seg in batch.segments:
+        starts.append(offset)
+        offset += seg.n
+    segs = batch.segments
+
+    def ref(i: int) -> SheetRef:
+        k = int(np.searchsorted(starts, i, side="right")) - 1
+        return segs[k].ref(i - starts[k])
+
+    return ref

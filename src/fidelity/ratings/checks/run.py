@@ -1,0 +1,199 @@
+"""Running the checks: :func:`validate` and :func:`check_sheets` take a batch through the
+steps of every input (:data:`SEGMENT_STEPS`), then the relations between its sheets, and
+collect the problems in the order of the inputs, the sheets and the items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.instrument import Instrument
+from fidelity.ratings.batch import SheetBatch, as_batch
+from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck
+from fidelity.ratings.checks.fields import (
+    check_consensus,
+    check_date,
+    check_extra_fields,
+    check_identity,
+    check_informant,
+    check_pin,
+    check_pin_field,
+    check_site,
+)
+from fidelity.ratings.checks.relations import check_relations
+from fidelity.ratings.checks.values import (
+    check_asked,
+    check_comments,
+    check_missing_columns,
+    check_ratings,
+    check_unanswered,
+)
+from fidelity.ratings.compiled import CompiledInstrument, compile_instrument
+from fidelity.ratings.problems import Problem, ProblemList, SheetRef, make_problem
+from fidelity.ratings.segment import Segment
+from fidelity.ratings.sheet import MISSING
+
+__all__ = ["SEGMENT_STEPS", "CheckedSheets", "check_sheets", "validate"]
+
+_META = ("assessment", "rater", "site", "informant", "date", "source")
+"""The checked per-sheet columns besides ``consensus``."""
+
+
+@dataclass
+class CheckedSheets:
+    """The outcome of checking a batch against one instrument: problems and the arrays that
+    scoring uses (sheets x items ``values`` and answer ``state``, and the checked fields)."""
+
+    problems: ProblemList
+    values: NDArray[np.float64]
+    state: NDArray[np.int8]
+    assessment: NDArray[Any]
+    rater: NDArray[Any]
+    site: NDArray[Any]
+    informant: NDArray[Any]
+    date: NDArray[Any]
+    consensus: NDArray[np.bool_]
+    source: NDArray[Any]
+
+
+SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
+    check_identity,
+    check_site,
+    check_pin_field,
+    check_date,
+    check_consensus,
+    check_informant,
+    check_pin,
+    check_extra_fields,
+    check_ratings,
+    check_missing_columns,
+    check_comments,
+    check_asked,
+    check_unanswered,
+)
+"""The checks of one input, in order (later steps use what earlier ones filled in: the
+informant of each sheet, the state of each cell)."""
+
+
+def validate(inst: Instrument, sheets: Any) -> ProblemList:
+    """Check rating sheets against ``inst`` and return every problem found.
+
+    ``sheets`` is anything :func:`~fidelity.ratings.batch.as_batch` accepts. The result is a
+    list (empty when all is well) of :class:`~fidelity.ratings.problems.Problem`, ordered by
+    input, sheet and item; ``.errors``/``.warnings`` split it and ``.ok`` says whether the
+    sheets can be scored. Checks: reading problems; fields (assessment and rater present,
+    types, date format, consensus flag, known informant, instrument pin); every rating against
+    its item (on the scale, right type, NA only where allowed, asked of this informant);
+    unknown items; required items without an answer (warnings); duplicate (assessment, rater)
+    sheets; more than one consensus sheet for an assessment; sheets of one assessment naming
+    different sites or informants.
+    """
+    return check_sheets(inst, sheets).problems
+
+
+def check_sheets(inst: Instrument, sheets: Any) -> CheckedSheets:
+    """Validate and keep the arrays for scoring (cached on the batch per instrument)."""
+    compiled = compile_instrument(inst)
+    batch = as_batch(sheets)
+    cached = batch._checked.get(inst.content_hash)
+    if cached is not None:
+        return cached
+    found: Found = []
+    parts = []
+    offset = 0
+    for seg in batch.segments:
+        found.extend((offset + TABLE, Order.INPUT, p) for p in seg.problems)
+        parts.append(_check_segment(compiled, seg, offset, found))
+        offset += seg.n
+    values_, state, meta = _assemble(parts, len(compiled.item_ids))
+    check_relations(batch, meta, found)
+    found.sort(key=itemgetter(0, 1))
+    problems = ProblemList(p for _, _, p in found)
+    if offset == 0 and not problems:
+        problems.extend(_no_sheets(batch))
+    checked = CheckedSheets(
+        problems,
+        values_,
+        state,
+        meta["assessment"],
+        meta["rater"],
+        meta["site"],
+        meta["informant"],
+        meta["date"],
+        meta["consensus"].astype(bool),
+        meta["source"],
+    )
+    batch._checked[inst.content_hash] = checked
+    return checked
+
+
+_Part = tuple[NDArray[np.float64], NDArray[np.int8], dict[str, NDArray[Any]]]
+
+
+def _check_segment(c: CompiledInstrument, seg: Segment, offset: int, found: Found) -> _Part:
+    """Run :data:`SEGMENT_STEPS` on one input; its values, states and checked fields."""
+    m = len(c.item_ids)
+    ctx = SegmentCheck(
+        c,
+        seg,
+        offset,
+        found,
+        values=np.full((seg.n, m), np.nan),
+        state=np.full((seg.n, m), MISSING, dtype=np.int8),
+    )
+    for step in SEGMENT_STEPS:
+        step(ctx)
+    ctx.meta["source"] = _where_column(seg)
+    return ctx.values, ctx.state, ctx.meta
+
+
+def _assemble(
+    parts: list[_Part], m: int
+) -> tuple[NDArray[np.float64], NDArray[np.int8], dict[str, NDArray[Any]]]:
+    """The arrays of all inputs, one after the other."""
+    n = sum(p[0].shape[0] for p in parts)
+    if not parts:
+        meta = {k: np.zeros(0, dtype=object) for k in _META}
+        meta["consensus"] = np.zeros(0, dtype=bool)
+        return np.zeros((0, m)), np.zeros((0, m), dtype=np.int8), meta
+    values_ = np.concatenate([p[0] for p in parts]) if n else np.zeros((0, m))
+    state = np.concatenate([p[1] for p in parts]) if n else np.zeros((0, m), np.int8)
+    meta = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
+    return values_, state, meta
+
+
+def _no_sheets(batch: SheetBatch) -> list[Problem]:
+    """FR002 when nothing went wrong yet there is no sheet at all: once per file with a
+    header but no rows, or once for an empty input."""
+    sources = [seg.source for seg in batch.segments if seg.source]
+    if not sources:
+        return [make_problem("FR002", message="no rating sheets were given")]
+    return [
+        make_problem(
+            "FR002",
+            message="the file holds a header but no rating sheets",
+            sheet=SheetRef(source, row=1),
+        )
+        for source in sources
+    ]
+
+
+def _where_column(seg: Segment) -> NDArray[Any]:
+    """``SheetRef.where()`` of every sheet of a segment, built without a SheetRef each."""
+    base = seg.source or "<sheets>"
+    pos = seg.positions.tolist()
+    out = np.empty(len(pos), dtype=object)
+    if seg.locator == "row":
+        out[:] = [f"{base} row {p}" for p in pos]
+    elif seg.locator == "line":
+        out[:] = [f"{base} line {p}" for p in pos]
+    elif seg.locator == "index":
+        out[:] = [f"{base} [{p}]" for p in pos]
+    else:
+        out[:] = base
+    return out

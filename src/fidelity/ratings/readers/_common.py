@@ -1,0 +1,155 @@
+"""What the readers share: reading a file's bytes within the size limit, decoding UTF-8,
+checking a table's header, and turning the columns of a wide table into a segment."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity._util.text import plain_list, short
+from fidelity.ratings.problems import Problem, SheetRef, make_problem
+from fidelity.ratings.segment import Segment, file_problem
+from fidelity.ratings.sheet import COMMENT_SUFFIX, FIELDS, Mode
+
+__all__ = [
+    "LONG_COLUMNS",
+    "MAX_FILE_BYTES",
+    "columns_from_rows",
+    "decode",
+    "duplicate_columns",
+    "header_problem",
+    "is_long",
+    "read_input",
+    "spreadsheet_value",
+    "strip_bom",
+    "wide_segment",
+]
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""Largest input file read (512 MiB, several million sheets in wide CSV)."""
+
+LONG_COLUMNS = ("item", "value")
+"""A table with both columns is in the long layout (one rating per row)."""
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_input(path: Path) -> bytes | Segment:
+    """The bytes of ``path``, or a segment holding why they cannot be read (a directory, a
+    file over :data:`MAX_FILE_BYTES`, an operating-system error, an empty file)."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            return file_problem(name, "FR001", reason="it is a directory")
+        if size > MAX_FILE_BYTES:
+            return file_problem(name, "FR005", size=size, limit=MAX_FILE_BYTES)
+        data = path.read_bytes()
+    except OSError as exc:
+        return file_problem(name, "FR001", reason=exc.strerror or exc)
+    if not data.strip():
+        return file_problem(name, "FR002", "file is empty: it holds no rating sheets")
+    return data
+
+
+def strip_bom(data: bytes) -> bytes:
+    """``data`` without a UTF-8 byte order mark."""
+    return data[3:] if data.startswith(_BOM) else data
+
+
+def decode(name: str, data: bytes) -> str | Segment:
+    """The text of a UTF-8 file, or a segment saying where it is binary or not UTF-8."""
+    data = strip_bom(data)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        return file_problem(
+            name,
+            "FR004",
+            f"not a text file (binary data, a NUL byte on line "
+            f"{line}); rating sheets are UTF-8 CSV, JSON or JSON Lines, or XLSX",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return file_problem(
+            name,
+            "FR004",
+            f"not UTF-8 text: undecodable byte on line {line}; save the file as UTF-8",
+        )
+
+
+def header_problem(header: Sequence[str], ref: SheetRef) -> Problem | None:
+    """FR020 when a table's header lacks the ``assessment`` or ``rater`` column."""
+    missing = [c for c in ("assessment", "rater") if c not in header]
+    if not missing:
+        return None
+    shown = ", ".join(short(repr(h), 30) for h in header[:6])
+    more = f" and {len(header) - 6} more" if len(header) > 6 else ""
+    return make_problem(
+        "FR020",
+        message=f"wrong header: no {plain_list(missing, 'or')} column; a rating "
+        f"sheet table needs the columns assessment and rater, then one column per "
+        f"item id (wide) or item and value columns (long); found {shown}{more}",
+        sheet=ref,
+    )
+
+
+def duplicate_columns(header: Sequence[str], ref: SheetRef) -> Problem | None:
+    """FR021 when a column name appears more than once."""
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if not dup:
+        return None
+    return make_problem("FR021", fields={"columns": ", ".join(map(repr, dup))}, sheet=ref)
+
+
+def is_long(header: Sequence[str]) -> bool:
+    """Whether a table is in the long layout (it has ``item`` and ``value`` columns)."""
+    return all(c in header for c in LONG_COLUMNS)
+
+
+def columns_from_rows(rows: Sequence[Sequence[Any]], width: int) -> list[NDArray[Any]]:
+    """The columns of a table given as rows of ``width`` cells, as object arrays."""
+    columns = []
+    for k in range(width):
+        col = np.empty(len(rows), dtype=object)
+        col[:] = [r[k] for r in rows]
+        columns.append(col)
+    return columns
+
+
+def wide_segment(
+    name: str | None,
+    header: Sequence[str],
+    columns: list[NDArray[Any]],
+    positions: NDArray[np.int64],
+    mode: Mode,
+    locator: Literal["row", "index"],
+) -> Segment:
+    """A wide table (one row per sheet) as a segment: sheet fields, item columns and
+    ``<item>:comment`` columns told apart by name."""
+    seg = Segment(name, mode, locator, positions, {}, {}, {}, True)
+    for h, col in zip(header, columns, strict=True):
+        if h in FIELDS:
+            seg.fields[h] = col
+        elif h.endswith(COMMENT_SUFFIX):
+            seg.comments[h[: -len(COMMENT_SUFFIX)]] = col
+        else:
+            seg.ratings[h] = col
+    return seg
+
+
+def spreadsheet_value(v: Any) -> Any:
+    """A spreadsheet cell as validation sees it: a date as ``2024-05-02`` (with a time of
+    day, ISO ``2024-05-03T14:30:00``), anything else as it is."""
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat() if v.time() == _dt.time() else v.isoformat()
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return v

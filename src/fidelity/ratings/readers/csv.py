@@ -1,0 +1,220 @@
+"""CSV sheets: the wide layout (one row per sheet, one column per item) or, told apart by the
+header, the long layout (one rating per row; see :mod:`fidelity.ratings.readers.long`).
+
+Every cell is kept as text. A well-formed file takes the fast path: the record structure is
+checked with array operations on the raw bytes and pandas' C parser reads every cell as text.
+Anything irregular (a row with too many or too few fields, odd quoting) takes the exact path
+through the ``csv`` module, which reports every bad row and reads the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.ratings.problems import Problem, SheetRef, make_problem
+from fidelity.ratings.readers._common import (
+    columns_from_rows,
+    decode,
+    duplicate_columns,
+    header_problem,
+    is_long,
+    strip_bom,
+    wide_segment,
+)
+from fidelity.ratings.readers.long import long_segment
+from fidelity.ratings.segment import Segment, empty_segment, file_problem
+from fidelity.ratings.sheet import FIELDS
+
+__all__ = ["read_csv"]
+
+_QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
+
+_Table = tuple[list[NDArray[Any]], NDArray[np.int64]]
+"""The columns of the data rows, and the spreadsheet row number of each."""
+
+
+def read_csv(name: str, raw: bytes) -> Segment:
+    """The sheets of a CSV file, wide or long."""
+    text = decode(name, raw)
+    if isinstance(text, Segment):
+        return text
+    header = _header(name, text)
+    if isinstance(header, Segment):
+        return header
+    columns, rows, problems = csv_table(name, text, header, strip_bom(raw))
+    if is_long(header):
+        seg = long_segment(name, header, columns, rows, "text")
+    else:
+        seg = wide_segment(name, header, columns, rows, "text", "row")
+    seg.problems[:0] = problems
+    return seg
+
+
+def _header(name: str, text: str) -> list[str] | Segment:
+    """The column names, or a segment holding what is wrong with them."""
+    try:
+        header = next(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as exc:
+        return file_problem(name, "FR024", f"malformed CSV in the header: {exc}")
+    except StopIteration:
+        return file_problem(name, "FR002", "file is empty: it holds no rating sheets")
+    ref = SheetRef(name, row=1)
+    problem = header_problem(header, ref) or duplicate_columns(header, ref)
+    if problem is not None:
+        return empty_segment(name, problem)
+    unnamed = [k + 1 for k, h in enumerate(header) if not h.strip()]
+    if unnamed:
+        return empty_segment(
+            name,
+            make_problem(
+                "FR020",
+                message=f"wrong header: column(s) {', '.join(map(str, unnamed))} have no name",
+                sheet=ref,
+            ),
+        )
+    return header
+
+
+def csv_table(
+    name: str, text: str, header: list[str], raw: bytes | None = None
+) -> tuple[list[NDArray[Any]], NDArray[np.int64], list[Problem]]:
+    """Parse the data rows: ``(columns, row numbers, problems)``, by the fast path when the
+    file is regular and by the exact path otherwise."""
+    fast = _csv_fast(text.encode("utf-8") if raw is None else raw, header)
+    if fast is not None:
+        return fast[0], fast[1], []
+    return _csv_slow(name, text, header)
+
+
+def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
+    """The table read by pandas' C parser, or ``None`` when the file is not regular enough
+    to be sure the parser reads it as the exact path would."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    newline = b == _LF
+    comma = b == _COMMA
+    quote = b == _QUOTE
+    if quote.any():
+        if not _quotes_well_formed(b, quote):
+            return None
+        inside = (np.cumsum(quote, dtype=np.uint8) & 1).astype(bool)
+        newline &= ~inside
+        comma &= ~inside
+    rows = _data_rows(b, newline, comma, len(header))
+    if rows is None:
+        return None
+    columns = _parse_cells(raw, header, rows.size)
+    return None if columns is None else (columns, rows)
+
+
+def _quotes_well_formed(b: NDArray[np.uint8], quote: NDArray[np.bool_]) -> bool:
+    """Whether every quote opens a field (after a comma, a line break or a closing quote:
+    ``""`` is an escaped quote) or closes one (before a comma, a line break or an opening
+    quote). Anything else, such as ``""3`` or ``a"b``, is left to the exact path."""
+    q = np.flatnonzero(quote)
+    opening, closing = q[0::2], q[1::2]
+    before = b[np.maximum(opening - 1, 0)]
+    after = b[np.minimum(closing + 1, b.size - 1)]
+    opens = (opening == 0) | (before == _COMMA) | (before == _LF) | (before == _QUOTE)
+    closes = (
+        (closing == b.size - 1)
+        | (after == _COMMA)
+        | (after == _LF)
+        | (after == _CR)
+        | (after == _QUOTE)
+    )
+    return bool(np.all(opens) and np.all(closes))
+
+
+def _data_rows(
+    b: NDArray[np.uint8], newline: NDArray[np.bool_], comma: NDArray[np.bool_], width: int
+) -> NDArray[np.int64] | None:
+    """The row numbers of the non-blank data records, or ``None`` when a record (the header
+    included) does not have ``width`` fields."""
+    nl = np.flatnonzero(newline)
+    ends = nl if (b.size and b[-1] == _LF) else np.append(nl, b.size)
+    starts = np.concatenate(([0], nl + 1))[: ends.size]
+    cpos = np.flatnonzero(comma)
+    fields = np.searchsorted(cpos, ends) - np.searchsorted(cpos, starts) + 1
+    length = ends - starts
+    blank = (length == 0) | ((length == 1) & (b[np.minimum(starts, max(b.size - 1, 0))] == _CR))
+    if fields[0] != width:  # the header itself spans lines: let the exact path decide
+        return None
+    if np.any((fields[1:] != width) & ~blank[1:]):
+        return None
+    return (np.flatnonzero(~blank[1:]) + 2).astype(np.int64)
+
+
+def _parse_cells(raw: bytes, header: list[str], n_rows: int) -> list[Any] | None:
+    """Every column read by pandas as a categorical of its text cells: one string per
+    distinct value instead of one per cell, and the codes are what validation would compute
+    anyway. Sheet fields are turned back into plain arrays; rating columns stay categorical."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw),
+            encoding="utf-8",
+            dtype="category",
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            header=0,
+            engine="c",
+        )
+    except Exception:  # any parser complaint: the exact path reports it properly
+        return None
+    if len(frame) != n_rows or frame.shape[1] != len(header):
+        return None
+    columns: list[Any] = []
+    for k, name in enumerate(header):
+        col = frame.iloc[:, k].array
+        columns.append(np.asarray(col, dtype=object) if name in FIELDS else col)
+    return columns
+
+
+def _csv_slow(
+    name: str, text: str, header: list[str]
+) -> tuple[list[NDArray[Any]], NDArray[np.int64], list[Problem]]:
+    """The exact path: every record through the ``csv`` module; rows with the wrong number
+    of fields are reported (FR023) and skipped, malformed quoting stops the reading (FR024)."""
+    problems: list[Problem] = []
+    good: list[list[str]] = []
+    rows: list[int] = []
+    reader = csv.reader(io.StringIO(text), strict=True)
+    width = len(header)
+    rownum = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(
+                make_problem(
+                    "FR024",
+                    message=f"malformed CSV: {exc}; the rest of the file was not read",
+                    sheet=SheetRef(name, row=rownum + 1),
+                )
+            )
+            break
+        rownum += 1
+        if rownum == 1 or not record:
+            continue
+        if len(record) != width:
+            problems.append(
+                make_problem(
+                    "FR023",
+                    message=f"row has {len(record)} field(s) but the header has {width}; "
+                    "check for unquoted commas or a missing cell",
+                    sheet=SheetRef(name, row=rownum),
+                )
+            )
+            continue
+        good.append(record)
+        rows.append(rownum)
+    return columns_from_rows(good, width), np.asarray(rows, dtype=np.int64), problems

@@ -1,0 +1,240 @@
+"""The long layout: one rating per row (``assessment``, ``rater``, sheet fields, ``item``,
+``value`` and optionally ``comment``), grouped into sheets keyed by (assessment, rater).
+
+Used by the CSV and XLSX readers and for DataFrames. Each item's cell keeps its own row, so
+a problem with a rating points to the row that holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity._util.text import plain_list
+from fidelity.ratings.problems import Problem, SheetRef, jsonable, make_problem
+from fidelity.ratings.segment import Segment
+from fidelity.ratings.sheet import ABSENT, FIELDS, Mode
+
+__all__ = ["long_segment"]
+
+_ALLOWED = frozenset((*FIELDS, "item", "value", "comment"))
+
+
+@dataclass
+class _Rows:
+    """The long rows that name a sheet and an item, grouped into sheets."""
+
+    name: str | None
+    locator: Literal["row", "index"]
+    keep: NDArray[np.intp]
+    """Indexes of the rows kept (those with an assessment, a rater and an item)."""
+    assessment: NDArray[Any]
+    rater: NDArray[Any]
+    positions: NDArray[np.int64]
+    """Row number (or index) of each kept row."""
+    sheet_of: NDArray[np.intp]
+    """The sheet of each kept row, numbered in order of first appearance."""
+    first: NDArray[np.int64]
+    """The first kept row of each sheet."""
+
+    @property
+    def n_sheets(self) -> int:
+        return int(self.first.size)
+
+    @property
+    def sheet_positions(self) -> NDArray[np.int64]:
+        """Row number (or index) of each sheet's first row."""
+        if not self.n_sheets:
+            return np.zeros(0, dtype=np.int64)
+        return self.positions[self.first].astype(np.int64)
+
+    def ref(self, k: int) -> SheetRef:
+        """Where kept row ``k`` is, with its sheet's assessment and rater."""
+        return _long_ref(
+            self.name, self.locator, int(self.positions[k]), self.assessment[k], self.rater[k]
+        )
+
+
+def long_segment(
+    name: str | None,
+    header: Sequence[str],
+    columns: list[NDArray[Any]],
+    positions: NDArray[np.int64],
+    mode: Mode,
+    locator: Literal["row", "index"] | None = None,
+) -> Segment:
+    """Group long rows (one rating per row) into sheets keyed by (assessment, rater)."""
+    loc = locator or ("row" if mode == "text" else "index")
+    cols = dict(zip(header, columns, strict=True))
+    problems = _unknown_columns(name, header, loc)
+    rows, items = _group(name, cols, positions, loc, problems)
+    seg = Segment(
+        name,
+        mode,
+        loc,
+        rows.sheet_positions,
+        {},
+        {},
+        {},
+        False,
+        cell_positions={},
+        problems=problems,
+    )
+    _sheet_fields(seg, cols, rows)
+    _cells(seg, cols, rows, items)
+    return seg
+
+
+def _unknown_columns(
+    name: str | None, header: Sequence[str], loc: Literal["row", "index"]
+) -> list[Problem]:
+    """FR020 for columns that are neither sheet fields nor ``item``, ``value``, ``comment``."""
+    unknown = [h for h in header if h not in _ALLOWED]
+    if not unknown:
+        return []
+    return [
+        make_problem(
+            "FR020",
+            message=f"wrong header for a long table: unknown column(s) "
+            f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(_ALLOWED))}",
+            sheet=SheetRef(name, row=1 if loc == "row" else None),
+        )
+    ]
+
+
+def _group(
+    name: str | None,
+    cols: dict[str, NDArray[Any]],
+    positions: NDArray[np.int64],
+    loc: Literal["row", "index"],
+    problems: list[Problem],
+) -> tuple[_Rows, NDArray[Any]]:
+    """Group the rows into sheets; FR201 for rows without an assessment, rater or item.
+    Returns the grouping and the item id of each kept row."""
+    import pandas as pd
+
+    key_a = np.array([_key_text(v) for v in cols["assessment"]], dtype=object)
+    key_r = np.array([_key_text(v) for v in cols["rater"]], dtype=object)
+    item_col = np.array([_key_text(v) for v in cols["item"]], dtype=object)
+    keyless = (key_a == "") | (key_r == "") | (item_col == "")
+    named = (("assessment", key_a), ("rater", key_r), ("item", item_col))
+    for i in np.flatnonzero(keyless):
+        what = [w for w, c in named if c[i] == ""]
+        problems.append(
+            make_problem(
+                "FR201",
+                message=f"long-table row without {plain_list(what, 'and')}",
+                sheet=_long_ref(name, loc, int(positions[i])),
+                path=what[0],
+            )
+        )
+    ok = np.flatnonzero(~keyless)
+    sheet_of = np.zeros(0, dtype=np.intp)
+    if ok.size:  # pandas cannot factorize an empty MultiIndex
+        frame = pd.DataFrame({"a": key_a[ok], "r": key_r[ok]})
+        sheet_of = np.asarray(pd.factorize(pd.MultiIndex.from_frame(frame))[0], dtype=np.intp)
+    n_sheets = int(sheet_of.max()) + 1 if ok.size else 0
+    first = np.full(n_sheets, -1, dtype=np.int64)
+    order = np.arange(ok.size)[::-1]  # the first row of each sheet wins
+    first[sheet_of[order]] = order
+    rows = _Rows(name, loc, ok, key_a[ok], key_r[ok], positions[ok], sheet_of, first)
+    return rows, item_col[ok]
+
+
+def _sheet_fields(seg: Segment, cols: dict[str, NDArray[Any]], rows: _Rows) -> None:
+    """Each sheet's fields from its first row; FR304 where a later row disagrees."""
+    n_sheets = rows.n_sheets
+    for f in FIELDS:
+        if f not in cols:
+            continue
+        src = cols[f][rows.keep]
+        out = np.empty(n_sheets, dtype=object)
+        out[:] = src[rows.first] if n_sheets else []
+        seg.fields[f] = out
+        if f in ("assessment", "rater"):
+            continue
+        norm = np.array([_key_text(v) for v in src], dtype=object)
+        differs = (
+            np.flatnonzero(norm != norm[rows.first[rows.sheet_of]])
+            if n_sheets
+            else np.zeros(0, dtype=np.intp)
+        )
+        for k in differs.tolist():
+            s = int(rows.sheet_of[k])
+            seg.problems.append(
+                make_problem(
+                    "FR304",
+                    fields={
+                        "field": f,
+                        "value": src[k],
+                        "first": out[s],
+                        "row": int(seg.positions[s]),
+                    },
+                    sheet=rows.ref(k),
+                    path=f,
+                    value=jsonable(src[k]),
+                )
+            )
+
+
+def _cells(seg: Segment, cols: dict[str, NDArray[Any]], rows: _Rows, items: NDArray[Any]) -> None:
+    """One rating column (and comment column) per item, with the row of each cell; FR108 for
+    an item given twice for one sheet (the first row counts)."""
+    import pandas as pd
+
+    values = cols["value"][rows.keep]
+    comments = cols["comment"][rows.keep] if "comment" in cols else None
+    dup = pd.DataFrame({"s": rows.sheet_of, "i": items}).duplicated(keep="first").to_numpy()
+    for k in np.flatnonzero(dup):
+        seg.problems.append(
+            make_problem(
+                "FR108",
+                fields={"item": items[k]},
+                sheet=rows.ref(int(k)),
+                path=str(items[k]),
+                item=str(items[k]),
+                value=jsonable(values[k]),
+            )
+        )
+    keep = np.flatnonzero(~dup)
+    n_sheets = rows.n_sheets
+    assert seg.cell_positions is not None
+    for item in dict.fromkeys(items[keep].tolist()):
+        sel = keep[items[keep] == item]
+        at = rows.sheet_of[sel]
+        seg.ratings[item] = _scatter(n_sheets, at, values[sel])
+        cell_pos = np.array(seg.positions, dtype=np.int64)
+        cell_pos[at] = rows.positions[sel]
+        seg.cell_positions[item] = cell_pos
+        if comments is not None:
+            seg.comments[item] = _scatter(n_sheets, at, comments[sel])
+
+
+def _scatter(n: int, at: NDArray[np.intp], values: NDArray[Any]) -> NDArray[Any]:
+    """A column of ``n`` cells, ``ABSENT`` except ``values`` at ``at``."""
+    col = np.empty(n, dtype=object)
+    col[:] = ABSENT
+    col[at] = values
+    return col
+
+
+def _key_text(v: Any) -> str:
+    if v is None or v is ABSENT or (isinstance(v, float) and v != v):
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
+def _long_ref(
+    name: str | None,
+    locator: Literal["row", "index"],
+    pos: int,
+    a: str | None = None,
+    r: str | None = None,
+) -> SheetRef:
+    if locator == "row":
+        return SheetRef(name, pos, None, None, a or None, r or None)
+    return SheetRef(name, None, None, pos, a or None, r or None)

@@ -1,0 +1,114 @@
+"""A segment: the sheets of one input (a file or one in-memory object), column by column.
+
+Every reader produces one :class:`Segment`; a :class:`~fidelity.ratings.batch.SheetBatch` is
+a list of them. Cells are kept as read (text for CSV, typed cells for XLSX and DataFrames,
+JSON values), so that validation can report exactly what was written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fidelity.ratings.problems import Problem, SheetRef, make_problem
+from fidelity.ratings.sheet import ABSENT, Mode
+
+__all__ = ["Locator", "Segment", "empty_segment", "file_problem", "ident"]
+
+Locator = Literal["row", "line", "index", "single"]
+"""How a sheet's position is counted: spreadsheet row, JSON Lines line, list index, or the
+one sheet of a JSON object file."""
+
+_PLAIN_KEY = re.compile(r"^[a-z_]+$")
+
+
+@dataclass
+class Segment:
+    """The sheets of one input (a file or one in-memory object), column by column."""
+
+    source: str | None
+    mode: Mode
+    locator: Locator
+    positions: NDArray[np.int64]
+    fields: dict[str, NDArray[Any]]
+    ratings: dict[str, NDArray[Any]]
+    comments: dict[str, NDArray[Any]]
+    tabular: bool
+    """Columns come from a header (CSV/XLSX/DataFrame wide): unknown columns are reported once."""
+    cell_positions: dict[str, NDArray[np.int64]] | None = None
+    """Long CSV: the row of each item's cell, so problems point to the exact row."""
+    extra: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        """The number of sheets."""
+        return int(self.positions.shape[0])
+
+    def ref(self, i: int, pos: int | None = None) -> SheetRef:
+        """The :class:`SheetRef` of local sheet ``i`` (optionally at another row)."""
+        p = int(self.positions[i]) if pos is None else pos
+        a = ident(self.fields.get("assessment"), i)
+        r = ident(self.fields.get("rater"), i)
+        loc = self.locator
+        if loc == "row":
+            return SheetRef(self.source, p, None, None, a, r)
+        if loc == "line":
+            return SheetRef(self.source, None, p, None, a, r)
+        if loc == "index":
+            return SheetRef(self.source, None, None, p, a, r)
+        return SheetRef(self.source, None, None, None, a, r)
+
+    def header_ref(self) -> SheetRef:
+        """Where a problem with the header (or a whole table) is: row 1 of a file."""
+        return SheetRef(self.source, row=1) if self.locator == "row" else SheetRef(self.source)
+
+    def path(self, i: int, *parts: str) -> str:
+        """JSON path (records) or column name (tabular) of a value in local sheet ``i``."""
+        if self.tabular or self.locator == "row":
+            return parts[-1]
+        base = f"$[{int(self.positions[i])}]" if self.locator == "index" else "$"
+        out = base
+        for k, part in enumerate(parts):
+            out += f".{part}" if k == 0 and _PLAIN_KEY.match(part) else f"['{part}']"
+        return out
+
+
+def ident(col: NDArray[Any] | None, i: int) -> str | None:
+    """The assessment or rater of sheet ``i`` as text, for a :class:`SheetRef`."""
+    if col is None:
+        return None
+    v = col[i]
+    if type(v) is str:
+        return v or None
+    if v is None or v is ABSENT or (isinstance(v, float) and v != v):
+        return None
+    return repr(v)
+
+
+def empty_segment(source: str | None, problem: Problem | None = None) -> Segment:
+    """A segment without sheets, holding the problem that stopped the reading."""
+    return Segment(
+        source,
+        "text",
+        "row",
+        np.zeros(0, dtype=np.int64),
+        {},
+        {},
+        {},
+        True,
+        problems=[problem] if problem else [],
+    )
+
+
+def file_problem(path: str, code: str, message: str | None = None, **fields: object) -> Segment:
+    """An empty segment for a file that cannot be read, with the problem that says why (the
+    message given, or the code's template filled with ``fields``)."""
+    return empty_segment(
+        path,
+        make_problem(code, message=message, fields=fields or None, sheet=SheetRef(path)),
+    )
