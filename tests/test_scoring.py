@@ -375,14 +375,23 @@ def test_site_scores_combine_interviews_that_cannot_score_every_domain_alone() -
     inst = fidelity.load_instrument(Path(__file__).parent / "data" / "lint" / "minimal.yaml")
 
     def sheet(a: str, inf: str, ratings: dict[str, int], site: str = "s1") -> dict[str, object]:
-        return {"instrument": "mini@1.0.0", "assessment": a, "rater": "r1", "site": site,
-                "informant": inf, "ratings": ratings}
+        return {
+            "instrument": "mini@1.0.0",
+            "assessment": a,
+            "rater": "r1",
+            "site": site,
+            "informant": inf,
+            "ratings": ratings,
+        }
 
-    result = fidelity.score(inst, [
-        sheet("pw", "peer-worker", {"t-open": 4, "c-goals": 2}),     # choosing: 1 of 2 needed
-        sheet("sv", "supervisor", {"c-goals": 3, "c-pace": 1}),      # trusting: not asked
-        sheet("pw2", "peer-worker", {"t-open": 1, "c-goals": 1}, site="s2"),
-    ])
+    result = fidelity.score(
+        inst,
+        [
+            sheet("pw", "peer-worker", {"t-open": 4, "c-goals": 2}),  # choosing: 1 of 2 needed
+            sheet("sv", "supervisor", {"c-goals": 3, "c-pace": 1}),  # trusting: not asked
+            sheet("pw2", "peer-worker", {"t-open": 1, "c-goals": 1}, site="s2"),
+        ],
+    )
     per_sheet = result.to_pandas()
     assert per_sheet["overall"].isna().all()
     sites = result.site_scores().set_index("site")
