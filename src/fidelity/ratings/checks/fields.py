@@ -71,19 +71,25 @@ def check_date(ctx: SegmentCheck) -> None:
         if _is_date(v):
             out[rows] = v
             continue
-        for i in rows.tolist():
-            ctx.add(
-                i,
-                Order.FIELD,
-                make_problem(
-                    "FR202",
-                    message=f"date {v!r} is not a calendar date written YYYY-MM-DD",
-                    sheet=seg.ref(i),
-                    path=seg.path(i, "date"),
-                    value=jsonable(v),
-                    allowed="a date such as 2024-03-31, or empty",
-                ),
-            )
+        message = f"date {v!r} is not a calendar date written YYYY-MM-DD"
+        _bad_field(ctx, rows, "date", v, message, "a date such as 2024-03-31, or empty")
+
+
+def _bad_field(
+    ctx: SegmentCheck, rows: NDArray[np.intp], field: str, v: Any, message: str, allowed: str
+) -> None:
+    """FR202 on every sheet in ``rows``, whose ``field`` holds the unacceptable value ``v``."""
+    seg = ctx.seg
+    for i in rows.tolist():
+        problem = make_problem(
+            "FR202",
+            message=message,
+            sheet=seg.ref(i),
+            path=seg.path(i, field),
+            value=jsonable(v),
+            allowed=allowed,
+        )
+        ctx.add(i, Order.FIELD, problem)
 
 
 def _is_date(v: Any) -> bool:
@@ -115,19 +121,8 @@ def check_consensus(ctx: SegmentCheck) -> None:
         if seg.mode != "json" and isinstance(v, str) and v.lower() in ("true", "false"):
             out[rows] = v.lower() == "true"  # true or false in any case
             continue
-        for i in rows.tolist():
-            ctx.add(
-                i,
-                Order.FIELD,
-                make_problem(
-                    "FR202",
-                    message=f"consensus must be true or false, not {v!r}",
-                    sheet=seg.ref(i),
-                    path=seg.path(i, "consensus"),
-                    value=jsonable(v),
-                    allowed="true, false or empty (false)",
-                ),
-            )
+        message = f"consensus must be true or false, not {v!r}"
+        _bad_field(ctx, rows, "consensus", v, message, "true, false or empty (false)")
 
 
 def check_informant(ctx: SegmentCheck) -> None:
