@@ -79,7 +79,7 @@ def reliability_cmd(
     if as_json:
         print_json(report.to_dict())
     else:
-        report.render(console())
+        console().print(report)
         typer.echo("Flags:", err=True)
         for key, text in report.criteria.items():
             typer.echo(f"  {key}: {text}", err=True)
