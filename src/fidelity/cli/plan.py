@@ -1,0 +1,99 @@
+"""The ``plan`` command: how many interviews to double-rate (see :mod:`fidelity.planning`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fidelity.cli._common import load_or_fail, print_json, write_outputs
+
+app = typer.Typer()
+
+
+@app.command("plan")
+def plan_cmd(
+    rho: Annotated[float, typer.Option(help="Expected ICC (closed forms).")] = 0.8,
+    raters: Annotated[int, typer.Option("-k", "--raters", min=2, help="Raters per interview.")] = 2,
+    width: Annotated[
+        float, typer.Option(help="Full width of the confidence interval (closed forms).")
+    ] = 0.3,
+    rho0: Annotated[
+        float | None, typer.Option(help="Null ICC for a test of rho0 against --rho.")
+    ] = None,
+    assurance: Annotated[float, typer.Option(help="Assurance of the interval width.")] = 0.8,
+    confidence: Annotated[float, typer.Option(min=0.5, max=0.999)] = 0.95,
+    instrument: Annotated[
+        str | None,
+        typer.Option(
+            "--instrument",
+            "-i",
+            metavar="SPEC",
+            help="Also simulate this instrument's audit for every --sites and --double option.",
+        ),
+    ] = None,
+    sites: Annotated[
+        list[int] | None, typer.Option("--sites", min=2, help="Numbers of sites (repeat).")
+    ] = None,
+    double: Annotated[
+        list[float] | None,
+        typer.Option("--double", min=0.01, max=1.0, help="Shares double-rated (repeat)."),
+    ] = None,
+    rater_sd: Annotated[
+        float, typer.Option(help="Simulated rater noise in levels (sets the reliability).")
+    ] = 0.5,
+    reps: Annotated[int, typer.Option(min=2, help="Simulated audits per option.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 20240601,
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", file_okay=False, help="Write plan.csv (simulation) here."),
+    ] = None,
+) -> None:
+    """Plan a reliability study: subjects needed for an ICC interval of a given width
+    (Bonett 2002), with assurance (Zou 2012), for a test of rho0 against rho (Walter,
+    Eliasziw & Donner 1998); with --instrument, a simulation of the audit for each number of
+    sites and share of double-rated interviews."""
+    from fidelity import planning as pl
+
+    closed = {
+        "bonett_2002_n": pl.icc_n_precision(rho, raters, width, confidence),
+        "zou_2012_n": pl.icc_n_assurance(rho, raters, width, confidence, assurance),
+    }
+    if rho0 is not None:
+        closed["walter_1998_n"] = pl.icc_n_test(rho0, rho, raters, 1 - confidence)
+    table = None
+    if instrument is not None:
+        table = pl.simulate_plan(
+            load_or_fail(instrument),
+            sites or [12, 24, 36],
+            double or [0.25, 1 / 3, 0.5],
+            target=width / 2,
+            n_reps=reps,
+            seed=seed,
+            processes=processes,
+            rater_sd=rater_sd,
+        )
+        if out is not None:
+            write_outputs({out / "plan.csv": table.to_csv(index=False, lineterminator="\n")})
+    if as_json:
+        sim = None if table is None else table.to_dict(orient="records")
+        print_json({"closed_form": closed, "simulation": sim})
+        return
+    typer.echo(f"ICC {rho:g}, {raters} raters, {confidence:.0%} interval {width:g} wide:")
+    typer.echo(f"  {closed['bonett_2002_n']} subjects for that expected width (Bonett 2002)")
+    typer.echo(
+        f"  {closed['zou_2012_n']} subjects for that width with {assurance:.0%} assurance "
+        "(Zou 2012)"
+    )
+    if rho0 is not None:
+        typer.echo(
+            f"  {closed['walter_1998_n']} subjects to tell ICC {rho:g} from {rho0:g} with 80% "
+            f"power at one-sided alpha {1 - confidence:.3g} (Walter, Eliasziw & Donner 1998)"
+        )
+    if table is not None:
+        typer.echo(f"\nSimulated audits ({reps} per option, rater_sd {rater_sd:g}, seed {seed}):")
+        for line in pl.plan_summary(table):
+            typer.echo(f"  {line}")
