@@ -62,6 +62,7 @@ PLAN_COLUMNS = (
     "double_rated",
     "score",
     "n_double",
+    "n_pairs",
     "icc",
     "half_width",
     "half_width_80",
@@ -69,7 +70,9 @@ PLAN_COLUMNS = (
     "n_defined",
 )
 """Columns of :func:`simulate_plan`'s table; ``score`` is a domain id or ``overall``,
-``n_double`` the mean number of double-rated interviews, ``n_defined`` the replicates whose
+``n_double`` the mean number of double-rated interviews, ``n_pairs`` the mean number of them
+with the score from both raters (a domain or overall score is missing where too few items are
+answered, see :mod:`fidelity.scoring`), ``n_defined`` the replicates whose
 interval was defined."""
 
 
@@ -81,6 +84,7 @@ def _one_option(
     names = [*c.domain_ids, "overall"]
     est = np.full((len(seeds), len(names)), np.nan)
     half = np.full_like(est, np.nan)
+    pairs = np.zeros_like(est)
     n_double = np.zeros(len(seeds))
     for r, seed in enumerate(seeds):
         sim = simulate_audit(inst, n_sites, double_rated=share, seed=seed, consensus=0, **kwargs)
@@ -94,9 +98,10 @@ def _one_option(
                 x[i] = scores[sim.sheet_assessment == a, j][:2]
             e = icc(x, form="ICC(1,1)")
             est[r, j] = e.value
+            pairs[r, j] = e.n_subjects
             if e.ci is not None:
                 half[r, j] = (e.ci[1] - e.ci[0]) / 2
-    return {"icc": est, "half": half, "n_double": n_double}
+    return {"icc": est, "half": half, "n_double": n_double, "pairs": pairs}
 
 
 def simulate_plan(
@@ -147,6 +152,7 @@ def simulate_plan(
                     "double_rated": d,
                     "score": name,
                     "n_double": float(res["n_double"].mean()),
+                    "n_pairs": float(res["pairs"][:, j].mean()),
                     "icc": float(np.nanmean(res["icc"][:, j])),
                     "half_width": float(ok.mean()) if ok.size else np.nan,
                     "half_width_80": float(np.quantile(ok, 0.8)) if ok.size else np.nan,
@@ -158,16 +164,18 @@ def simulate_plan(
 
 
 def plan_summary(table: pd.DataFrame, score: str = "overall") -> list[str]:
-    """One line per design option for ``score``, e.g. ``24 sites, 1/3 double-rated: overall
-    ICC 0.71, half-width 0.21 (80% <= 0.27)``."""
+    """One line per design option for ``score``, e.g. ``24 sites, 1/3 double-rated (~24
+    interviews, ~24 with both trusting-relationships scores): ICC 0.81, half-width 0.13 (80% <=
+    0.16)``."""
     from fractions import Fraction
 
     lines = []
     for r in table[table["score"] == score].itertuples(index=False):
         share = Fraction(float(str(r.double_rated))).limit_denominator(12)
         lines.append(
-            f"{r.n_sites} sites, {share} double-rated (~{r.n_double:.0f} interviews): "
-            f"{score} ICC {r.icc:.2f}, half-width {r.half_width:.2f} "
+            f"{r.n_sites} sites, {share} double-rated (~{r.n_double:.0f} interviews, "
+            f"~{r.n_pairs:.0f} with both {score} scores): "
+            f"ICC {r.icc:.2f}, half-width {r.half_width:.2f} "
             f"(80% <= {r.half_width_80:.2f})"
         )
     return lines

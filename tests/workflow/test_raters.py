@@ -126,7 +126,7 @@ def test_consensus_sheets_are_the_default_reference() -> None:
 def test_unusable_references_are_explained() -> None:
     rated, gold = _vignettes(np.random.default_rng(2), 3, {"r": 0.0})
     with pytest.raises(CalibrationError, match="reference sheets"):
-        calibrate(INST, rated, gold + [{**gold[0], "rater": "expert-2"}])
+        calibrate(INST, rated, [*gold, {**gold[0], "rater": "expert-2"}])
     with pytest.raises(CalibrationError, match="no rater sheet"):
         calibrate(INST, rated)
 

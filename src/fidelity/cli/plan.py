@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from fidelity.cli._common import load_or_fail, print_json, write_outputs
+from fidelity.cli._common import fail, load_or_fail, print_json, write_outputs
+from fidelity.cli._exits import EXIT_USAGE
 
 app = typer.Typer()
 
@@ -44,6 +45,9 @@ def plan_cmd(
         float, typer.Option(help="Simulated rater noise in levels (sets the reliability).")
     ] = 0.5,
     reps: Annotated[int, typer.Option(min=2, help="Simulated audits per option.")] = 200,
+    score: Annotated[
+        str, typer.Option(help="Score summarised (a domain id or overall; all are in plan.csv).")
+    ] = "overall",
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 20240601,
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
@@ -66,8 +70,15 @@ def plan_cmd(
         closed["walter_1998_n"] = pl.icc_n_test(rho0, rho, raters, 1 - confidence)
     table = None
     if instrument is not None:
+        inst = load_or_fail(instrument)
+        if score != "overall" and score not in {d.id for d in inst.domains}:
+            fail(
+                f"error: --score must be overall or a domain of {inst.spec}: "
+                + ", ".join(d.id for d in inst.domains),
+                EXIT_USAGE,
+            )
         table = pl.simulate_plan(
-            load_or_fail(instrument),
+            inst,
             sites or [12, 24, 36],
             double or [0.25, 1 / 3, 0.5],
             target=width / 2,
@@ -95,5 +106,5 @@ def plan_cmd(
         )
     if table is not None:
         typer.echo(f"\nSimulated audits ({reps} per option, rater_sd {rater_sd:g}, seed {seed}):")
-        for line in pl.plan_summary(table):
+        for line in pl.plan_summary(table, score):
             typer.echo(f"  {line}")
