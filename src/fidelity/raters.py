@@ -46,9 +46,18 @@ if TYPE_CHECKING:
 
     from fidelity.instrument import Instrument
 
-__all__ = ["Calibration", "CalibrationError", "CertificationRule", "Pairs", "calibrate"]
+__all__ = [
+    "Calibration",
+    "CalibrationError",
+    "CertificationRule",
+    "Pairs",
+    "Period",
+    "bias_interval",
+    "calibrate",
+]
 
 Period = Literal["month", "quarter"]
+"""Periods of the drift table: calendar months or quarters of the sheet dates."""
 
 
 class CalibrationError(FidelityError, ValueError):
