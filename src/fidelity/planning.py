@@ -68,12 +68,15 @@ PLAN_COLUMNS = (
     "half_width_80",
     "p_target",
     "n_defined",
+    "item_reliability",
 )
 """Columns of :func:`simulate_plan`'s table; ``score`` is a domain id or ``overall``,
 ``n_double`` the mean number of double-rated interviews, ``n_pairs`` the mean number of them
 with the score from both raters (a domain or overall score is missing where too few items are
 answered, see :mod:`fidelity.scoring`), ``n_defined`` the replicates whose
-interval was defined."""
+interval was defined, ``item_reliability`` the mean single-rater reliability of one item on
+the simulator's latent scale (:meth:`fidelity.simulate.SimulatedAudit.expected_icc`), the true
+reliability that the simulation's rater noise states."""
 
 
 def _one_option(
@@ -86,12 +89,14 @@ def _one_option(
     half = np.full_like(est, np.nan)
     pairs = np.zeros_like(est)
     n_double = np.zeros(len(seeds))
+    item_rel = np.zeros(len(seeds))
     for r, seed in enumerate(seeds):
         sim = simulate_audit(inst, n_sites, double_rated=share, seed=seed, consensus=0, **kwargs)
         domains, overall = score_values(c, sim.values)
         scores = np.column_stack([domains, overall])
         rated = np.flatnonzero(sim.double_rated)
         n_double[r] = rated.size
+        item_rel[r] = sim.expected_icc()
         for j in range(len(names)):
             x = np.full((rated.size, 2), np.nan)
             for i, a in enumerate(rated):
@@ -101,7 +106,7 @@ def _one_option(
             pairs[r, j] = e.n_subjects
             if e.ci is not None:
                 half[r, j] = (e.ci[1] - e.ci[0]) / 2
-    return {"icc": est, "half": half, "n_double": n_double, "pairs": pairs}
+    return {"icc": est, "half": half, "n_double": n_double, "pairs": pairs, "rel": item_rel}
 
 
 def simulate_plan(
@@ -158,6 +163,7 @@ def simulate_plan(
                     "half_width_80": float(np.quantile(ok, 0.8)) if ok.size else np.nan,
                     "p_target": float(np.mean(h <= target)),
                     "n_defined": int(ok.size),
+                    "item_reliability": float(res["rel"].mean()),
                 }
             )
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))

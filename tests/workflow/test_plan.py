@@ -97,6 +97,15 @@ def _intraclass_kappa(x: np.ndarray) -> float:
     return float((agree - pe) / (1 - pe))
 
 
+def test_kappa_n_test_reproduces_the_irr_package() -> None:
+    """R irr's ``N.cohen.kappa(0.5, 0.5, 0.7, 0.85)`` (Cantor 1996's method, an independent
+    implementation with the Fleiss-Cohen-Everitt variance) documents 96 subjects for testing
+    kappa 0.85 against 0.7 with both raters at 50% positive, one-sided alpha 0.05, power 0.8;
+    at equal marginals that variance is Bloch & Kraemer's."""
+    assert pl.kappa_n_test(0.85, 0.7, 0.5) == 96
+    assert pl.kappa_variance(0.7, 0.5) == pytest.approx(0.51)
+
+
 def test_kappa_variance_matches_simulation() -> None:
     rng = np.random.default_rng(9)
     for kappa, p, n in [(0.6, 0.3, 200), (0.4, 0.5, 150), (0.8, 0.2, 300)]:
@@ -179,4 +188,26 @@ def test_cli_plan() -> None:
     )
     assert result.exit_code == 0, result.output
     assert '"bonett_2002_n"' in result.output and '"half_width"' in result.output
-    assert runner.invoke(app, ["plan", "--rho", "1.5"]).exit_code != 0
+    bad = runner.invoke(app, ["plan", "--rho", "1.5"])
+    assert bad.exit_code == 2 and "the expected ICC must be in [0, 1)" in bad.output
+    result = runner.invoke(app, ["plan", "--kappa", "0.7", "--kappa0", "0.85"])
+    assert result.exit_code == 0
+    assert "96 subjects to tell kappa 0.7 from 0.85" in result.output
+    assert (
+        "item_reliability"
+        in runner.invoke(
+            app,
+            [
+                "plan",
+                "-i",
+                "enrich-peer-support@1.1.0",
+                "--sites",
+                "12",
+                "--double",
+                "0.5",
+                "--reps",
+                "2",
+                "--json",
+            ],
+        ).output
+    )

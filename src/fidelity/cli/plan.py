@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fidelity.cli._common import fail, load_or_fail, print_json, write_outputs
 from fidelity.cli._exits import EXIT_USAGE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer()
 
@@ -24,6 +27,16 @@ def plan_cmd(
         float | None, typer.Option(help="Null ICC for a test of rho0 against --rho.")
     ] = None,
     assurance: Annotated[float, typer.Option(help="Assurance of the interval width.")] = 0.8,
+    kappa: Annotated[
+        float | None,
+        typer.Option(help="Expected kappa (two raters, two categories): sizes for kappa too."),
+    ] = None,
+    prevalence: Annotated[
+        float, typer.Option(help="Share of the positive category (with --kappa).")
+    ] = 0.5,
+    kappa0: Annotated[
+        float | None, typer.Option(help="Null kappa for a test of kappa0 against --kappa.")
+    ] = None,
     confidence: Annotated[float, typer.Option(min=0.5, max=0.999)] = 0.95,
     instrument: Annotated[
         str | None,
@@ -62,12 +75,12 @@ def plan_cmd(
     sites and share of double-rated interviews."""
     from fidelity import planning as pl
 
-    closed = {
-        "bonett_2002_n": pl.icc_n_precision(rho, raters, width, confidence),
-        "zou_2012_n": pl.icc_n_assurance(rho, raters, width, confidence, assurance),
-    }
-    if rho0 is not None:
-        closed["walter_1998_n"] = pl.icc_n_test(rho0, rho, raters, 1 - confidence)
+    try:
+        closed = _closed_forms(
+            rho, raters, width, rho0, assurance, confidence, kappa, prevalence, kappa0
+        )
+    except ValueError as exc:
+        fail(f"error: {exc}", EXIT_USAGE)
     table = None
     if instrument is not None:
         inst = load_or_fail(instrument)
@@ -93,6 +106,7 @@ def plan_cmd(
         sim = None if table is None else table.to_dict(orient="records")
         print_json({"closed_form": closed, "simulation": sim})
         return
+    alpha = f"one-sided alpha {1 - confidence:.3g}"
     typer.echo(f"ICC {rho:g}, {raters} raters, {confidence:.0%} interval {width:g} wide:")
     typer.echo(f"  {closed['bonett_2002_n']} subjects for that expected width (Bonett 2002)")
     typer.echo(
@@ -102,9 +116,59 @@ def plan_cmd(
     if rho0 is not None:
         typer.echo(
             f"  {closed['walter_1998_n']} subjects to tell ICC {rho:g} from {rho0:g} with 80% "
-            f"power at one-sided alpha {1 - confidence:.3g} (Walter, Eliasziw & Donner 1998)"
+            f"power at {alpha} (Walter, Eliasziw & Donner 1998)"
         )
+    if kappa is not None:
+        typer.echo(f"Kappa {kappa:g}, two raters, two categories, prevalence {prevalence:g}:")
+        typer.echo(
+            f"  {closed['kappa_width_n']} subjects for a {confidence:.0%} interval {width:g} "
+            "wide (Bloch & Kraemer 1989)"
+        )
+        if kappa0 is not None:
+            typer.echo(
+                f"  {closed['kappa_test_n']} subjects to tell kappa {kappa:g} from {kappa0:g} "
+                f"with 80% power at {alpha} (Cantor 1996)"
+            )
     if table is not None:
-        typer.echo(f"\nSimulated audits ({reps} per option, rater_sd {rater_sd:g}, seed {seed}):")
-        for line in pl.plan_summary(table, score):
-            typer.echo(f"  {line}")
+        _print_simulation(table, reps, rater_sd, seed, score)
+
+
+def _closed_forms(
+    rho: float,
+    raters: int,
+    width: float,
+    rho0: float | None,
+    assurance: float,
+    confidence: float,
+    kappa: float | None,
+    prevalence: float,
+    kappa0: float | None,
+) -> dict[str, int]:
+    """Every closed-form size the options ask for (ValueError for values out of range)."""
+    from fidelity import planning as pl
+
+    closed = {
+        "bonett_2002_n": pl.icc_n_precision(rho, raters, width, confidence),
+        "zou_2012_n": pl.icc_n_assurance(rho, raters, width, confidence, assurance),
+    }
+    if rho0 is not None:
+        closed["walter_1998_n"] = pl.icc_n_test(rho0, rho, raters, 1 - confidence)
+    if kappa is not None:
+        closed["kappa_width_n"] = pl.kappa_n_precision(kappa, prevalence, width, confidence)
+        if kappa0 is not None:
+            closed["kappa_test_n"] = pl.kappa_n_test(kappa0, kappa, prevalence, 1 - confidence)
+    return closed
+
+
+def _print_simulation(
+    table: pd.DataFrame, reps: int, rater_sd: float, seed: int, score: str
+) -> None:
+    from fidelity import planning as pl
+
+    rel = float(table["item_reliability"].mean())
+    typer.echo(
+        f"\nSimulated audits ({reps} per option, rater_sd {rater_sd:g}: single-rater item "
+        f"reliability {rel:.2f}; seed {seed}):"
+    )
+    for line in pl.plan_summary(table, score):
+        typer.echo(f"  {line}")
