@@ -22,13 +22,14 @@ A :class:`CertificationRule` (by default AC2 ≥ 0.80 and |bias| < 0.25 levels o
 sheets) gives ``pass`` or ``not yet``, with the reasons. A rater whose pairs all sit on one
 level (rater and reference alike) is ``undefined``: agreement on a single level cannot be told
 apart from chance, so it is never reported as perfect. With ``period`` (``month`` or
-``quarter`` of the sheet dates), ``drift`` repeats the numbers per rater and period, flagged
-where they fall below the rule.
+``quarter`` of the sheet dates, or a mapping of assessment ids to audit rounds), ``drift``
+repeats the numbers per rater and period, flagged where they fall below the rule.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -154,7 +155,11 @@ def _checked(inst: Instrument, sheets: Any) -> CheckedSheets:
     return checked
 
 
-def _period_of(date: Any, period: Period | None) -> str:
+def _period_of(date: Any, assessment: str, period: Period | Mapping[str, str] | None) -> str:
+    """The period of one sheet: the round of its assessment, or the month or quarter of its
+    date ("" when unknown)."""
+    if isinstance(period, Mapping):
+        return str(period.get(assessment, ""))
     text = "" if date is None or (isinstance(date, float) and math.isnan(date)) else str(date)
     if period is None or not text:
         return ""
@@ -184,7 +189,12 @@ def _reference_rows(ref: CheckedSheets, gold: bool) -> dict[str, int]:
     return out
 
 
-def _pairs(rated: CheckedSheets, ref: CheckedSheets, gold: bool, period: Period | None) -> Pairs:
+def _pairs(
+    rated: CheckedSheets,
+    ref: CheckedSheets,
+    gold: bool,
+    period: Period | Mapping[str, str] | None,
+) -> Pairs:
     refs = _reference_rows(ref, gold)
     cols: dict[str, list[Any]] = {k: [] for k in ("rater", "sheet", "item", "value", "ref", "p")}
     for s in range(len(rated.assessment)):
@@ -197,7 +207,7 @@ def _pairs(rated: CheckedSheets, ref: CheckedSheets, gold: bool, period: Period 
         cols["item"] += both.tolist()
         cols["value"] += rated.values[s, both].tolist()
         cols["ref"] += ref.values[g, both].tolist()
-        cols["p"] += [_period_of(rated.date[s], period)] * both.size
+        cols["p"] += [_period_of(rated.date[s], str(rated.assessment[s]), period)] * both.size
     if not cols["rater"]:
         raise CalibrationError(
             "no rater sheet shares an assessment (and an answered item) with a reference sheet; "
@@ -296,14 +306,16 @@ def calibrate(
     rule: CertificationRule | None = None,
     weights: str = "quadratic",
     confidence: float = 0.95,
-    period: Period | None = None,
+    period: Period | Mapping[str, str] | None = None,
 ) -> Calibration:
     """Each rater's agreement with the reference ratings, certification and drift.
 
     ``sheets`` and ``gold`` are anything :func:`fidelity.score` accepts. With ``gold``, each
     gold sheet is the reference for the rater sheets of the same assessment (vignette); if a
     vignette has several gold sheets the one marked ``consensus`` is used. Without it, the
-    consensus sheets in ``sheets`` are the reference. Invalid sheets raise
+    consensus sheets in ``sheets`` are the reference. ``period`` groups the drift table by
+    ``"month"`` or ``"quarter"`` of the sheet dates, or by a mapping of assessment ids to
+    audit rounds (``{"site-01-supervisor": "round 1", ...}``). Invalid sheets raise
     :class:`~fidelity.errors.SheetsInvalidError`; unusable references raise
     :class:`CalibrationError`.
 
@@ -362,7 +374,7 @@ def calibrate(
                 drift.append(
                     {
                         "rater": r,
-                        "period": p or "(no date)",
+                        "period": p or "(unknown)",
                         **prow,
                         "flagged": status != "pass",
                         "reason": reason,

@@ -116,6 +116,20 @@ def test_drift_is_flagged_in_the_period_a_rater_slips() -> None:
     assert flags == {"2024-Q1": False, "2024-Q2": True}
 
 
+def test_drift_by_audit_round() -> None:
+    rounds = {
+        f"site-{k:02d}-{i}": ("round 1" if k <= 12 else "round 2")
+        for k in range(1, 25)
+        for i in ("peer-worker", "supervisor", "person-supported")
+    }
+    cal = calibrate(INST, EXAMPLE, period=rounds)
+    assert set(cal.drift["period"]) <= {"round 1", "round 2"}
+    for r in cal.drift.itertuples():
+        assert r.n_sheets >= 1
+    total = cal.drift.groupby("rater")["n_pairs"].sum()
+    assert total.to_dict() == cal.raters.set_index("rater")["n_pairs"].to_dict()
+
+
 def test_consensus_sheets_are_the_default_reference() -> None:
     cal = calibrate(INST, EXAMPLE)
     assert cal.reference == "consensus"
