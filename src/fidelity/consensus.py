@@ -269,12 +269,13 @@ def _checked(inst: Instrument, sheets: Any) -> CheckedSheets:
     return checked
 
 
-def _answer(checked: CheckedSheets, s: int, j: int) -> str:
-    """One cell as the discrepancy list shows it: the level, ``NA`` or ``empty``."""
-    st = checked.state[s, j]
-    if st == ANSWERED:
-        return str(int(checked.values[s, j]))
-    return "NA" if st == NA else "empty"
+def _answer_table(checked: CheckedSheets) -> list[list[str]]:
+    """Every cell as the discrepancy list shows it: the level, ``NA`` or ``empty`` (sheets x
+    items, as nested lists for fast scalar access)."""
+    levels = np.where(np.isnan(checked.values), 0, checked.values).astype(np.int64).astype(str)
+    other = np.where(checked.state == NA, "NA", "empty")
+    table: list[list[str]] = np.where(checked.state == ANSWERED, levels, other).tolist()
+    return table
 
 
 def _groups(checked: CheckedSheets) -> tuple[dict[str, list[int]], list[str]]:
@@ -303,6 +304,7 @@ def _comments(
 def _discrepancy_rows(
     inst: Instrument,
     checked: CheckedSheets,
+    table: list[list[str]],
     a: str,
     rows: list[int],
     comments: dict[int, dict[str, str]],
@@ -312,7 +314,7 @@ def _discrepancy_rows(
     first = rows[0]
     out: list[dict[str, Any]] = []
     for j, item in enumerate(inst.items):
-        answers = [_answer(checked, s, j) for s in rows]
+        answers = [table[s][j] for s in rows]
         if len(set(answers)) == 1:
             continue
         levels = [
@@ -358,7 +360,12 @@ def _sheet_comments(sheets: Any) -> dict[int, dict[str, str]]:
 
 
 def _prefilled(
-    inst: Instrument, checked: CheckedSheets, a: str, rows: list[int], open_ids: list[str]
+    inst: Instrument,
+    checked: CheckedSheets,
+    table: list[list[str]],
+    a: str,
+    rows: list[int],
+    open_ids: list[str],
 ) -> dict[str, Any]:
     """The pre-filled consensus sheet of one assessment."""
     first = rows[0]
@@ -374,7 +381,7 @@ def _prefilled(
     comments: dict[str, str] = {}
     raters = [str(checked.rater[s]) for s in rows]
     for j, item in enumerate(inst.items):
-        answers = [_answer(checked, s, j) for s in rows]
+        answers = [table[s][j] for s in rows]
         if item.id in open_ids:
             ratings[item.id] = None
             comments[item.id] = "open: " + ", ".join(
@@ -420,14 +427,15 @@ def prepare_consensus(inst: Instrument, sheets: Any) -> ConsensusPrep:
     checked = _checked(inst, batch)
     groups, complete = _groups(checked)
     comments = _sheet_comments(batch)
+    table = _answer_table(checked)
     rows: list[dict[str, Any]] = []
     out_sheets: list[dict[str, Any]] = []
     open_items: dict[str, list[str]] = {}
     for a, members in groups.items():
-        found = _discrepancy_rows(inst, checked, a, members, comments)
+        found = _discrepancy_rows(inst, checked, table, a, members, comments)
         rows += found
         open_items[a] = [r["item"] for r in found]
-        out_sheets.append(_prefilled(inst, checked, a, members, open_items[a]))
+        out_sheets.append(_prefilled(inst, checked, table, a, members, open_items[a]))
     frame = pd.DataFrame(rows, columns=list(DISCREPANCY_COLUMNS))
     if len(frame):
         first = {a: k for k, a in enumerate(open_items)}
