@@ -2,8 +2,9 @@
 
 Closed forms from :mod:`fidelity.stats.plan` (cited there): :func:`icc_n_precision` (Bonett
 2002), :func:`icc_n_assurance` (Zou 2012), :func:`icc_n_test` (Walter, Eliasziw & Donner
-1998), :func:`kappa_n_precision` and :func:`kappa_n_test` (Bloch & Kraemer 1989, Donner &
-Eliasziw 1992, Cantor 1996) and the exact check :func:`icc_width_probability`.
+1998), :func:`kappa_n_precision` and :func:`kappa_n_test` (Bloch & Kraemer 1989, Cantor
+1996), :func:`kappa_n_gof` (Donner & Eliasziw 1992) and the exact check
+:func:`icc_width_probability`.
 
 :func:`simulate_plan` answers the question for the audit as it will really run: for each
 number of sites and share of double-rated interviews it simulates the audit with
@@ -34,6 +35,7 @@ from fidelity.stats.plan import (
     icc_n_precision,
     icc_n_test,
     icc_width_probability,
+    kappa_n_gof,
     kappa_n_precision,
     kappa_n_test,
     kappa_variance,
@@ -50,6 +52,7 @@ __all__ = [
     "icc_n_precision",
     "icc_n_test",
     "icc_width_probability",
+    "kappa_n_gof",
     "kappa_n_precision",
     "kappa_n_test",
     "kappa_variance",

@@ -129,6 +129,10 @@ def plan_cmd(
                 f"  {closed['kappa_test_n']} subjects to tell kappa {kappa:g} from {kappa0:g} "
                 f"with 80% power at {alpha} (Cantor 1996)"
             )
+            typer.echo(
+                f"  {closed['kappa_gof_n']} subjects for the same with the goodness-of-fit test "
+                f"at two-sided alpha {1 - confidence:.3g} (Donner & Eliasziw 1992)"
+            )
     if table is not None:
         _print_simulation(table, reps, rater_sd, seed, score)
 
@@ -157,6 +161,7 @@ def _closed_forms(
         closed["kappa_width_n"] = pl.kappa_n_precision(kappa, prevalence, width, confidence)
         if kappa0 is not None:
             closed["kappa_test_n"] = pl.kappa_n_test(kappa0, kappa, prevalence, 1 - confidence)
+            closed["kappa_gof_n"] = pl.kappa_n_gof(kappa0, kappa, prevalence, 1 - confidence)
     return closed
 
 

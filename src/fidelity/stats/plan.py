@@ -19,6 +19,12 @@ Closed forms, each for ``k`` raters per subject and a two-sided ``confidence`` l
   Donner & Eliasziw (1992), Statistics in Medicine 11:1511-1519, doi:10.1002/sim.4780111109
   and Cantor (1996), Psychological Methods 1:150-153, doi:10.1037/1082-989X.1.2.150 do:
   ``n = (z_α √V0 + z_β √V1)² / (κ1 − κ0)²`` for a test, ``n = z² V / (w/2)²`` for a width;
+* :func:`kappa_n_gof` -- the goodness-of-fit approach of Donner & Eliasziw (1992) for the
+  same design: the three outcomes (both negative, one positive, both positive) have
+  probabilities ``P0 = (1−π)² + κπ(1−π)``, ``P1 = 2(1−κ)π(1−π)``, ``P2 = π² + κπ(1−π)``; the
+  one-degree-of-freedom chi-square test of ``κ0`` has non-centrality ``n Σ (P_i(κ1) −
+  P_i(κ0))² / P_i(κ0)``, and ``n`` is the smallest size whose non-central chi-square power
+  reaches ``power`` at two-sided ``alpha``;
 * :func:`icc_width_probability` -- an exact check: the probability that the exact F interval
   of the one-way ICC (Searle 1971) is no wider than ``w`` with ``n`` subjects, from the
   distribution ``MSB/MSW ~ (1 + kθ) F(n−1, n(k−1))``.
@@ -31,12 +37,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "icc_n_assurance",
     "icc_n_precision",
     "icc_n_test",
     "icc_width_probability",
+    "kappa_n_gof",
     "kappa_n_precision",
     "kappa_n_test",
     "kappa_variance",
@@ -193,3 +201,34 @@ def kappa_n_test(
     v0, v1 = kappa_variance(kappa0, prevalence), kappa_variance(kappa1, prevalence)
     n = (za * math.sqrt(v0) + zb * math.sqrt(v1)) ** 2 / (kappa1 - kappa0) ** 2
     return math.ceil(n - 1e-9)
+
+
+def _kappa_cells(kappa: float, p: float) -> NDArray[np.float64]:
+    """Probabilities of (both negative, one positive, both positive) under the
+    common-correlation model."""
+    pq = p * (1 - p)
+    return np.array([(1 - p) ** 2 + kappa * pq, 2 * (1 - kappa) * pq, p**2 + kappa * pq])
+
+
+def kappa_n_gof(
+    kappa0: float, kappa1: float, prevalence: float, alpha: float = 0.05, power: float = 0.8
+) -> int:
+    """Subjects to reject ``κ = kappa0`` when ``κ = kappa1`` with the goodness-of-fit test of
+    Donner & Eliasziw (1992) (two raters, two categories, two-sided ``alpha``).
+
+    Example:
+        >>> kappa_n_gof(0.4, 0.6, 0.3)
+        191
+    """
+    from scipy import optimize, stats
+
+    if kappa0 == kappa1:
+        raise ValueError("kappa0 and kappa1 must differ")
+    if not 0 < prevalence < 1 or not 0 < alpha < 1 or not 0 < power < 1:
+        raise ValueError("prevalence, alpha and power must be in (0, 1)")
+    c0, c1 = _kappa_cells(kappa0, prevalence), _kappa_cells(kappa1, prevalence)
+    if np.any(c0 <= 0) or np.any(c1 < 0):
+        raise ValueError("kappa outside the range the prevalence allows")
+    crit = stats.chi2.ppf(1 - alpha, 1)
+    lam = optimize.brentq(lambda x: stats.ncx2.sf(crit, 1, x) - power, 1e-6, 1e4)
+    return math.ceil(lam / float(np.sum((c1 - c0) ** 2 / c0)) - 1e-9)
