@@ -230,5 +230,5 @@ def kappa_n_gof(
     if np.any(c0 <= 0) or np.any(c1 < 0):
         raise ValueError("kappa outside the range the prevalence allows")
     crit = stats.chi2.ppf(1 - alpha, 1)
-    lam = optimize.brentq(lambda x: stats.ncx2.sf(crit, 1, x) - power, 1e-6, 1e4)
+    lam: float = optimize.brentq(lambda x: stats.ncx2.sf(crit, 1, x) - power, 1e-6, 1e4)
     return math.ceil(lam / float(np.sum((c1 - c0) ** 2 / c0)) - 1e-9)
