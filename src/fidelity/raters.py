@@ -130,10 +130,59 @@ class Calibration:
             "drift": _records(self.drift),
         }
 
+    def to_markdown(self) -> str:
+        """A Markdown certification report: the rule, one row per rater with the verdict and
+        its reasons, bias per domain, and the flagged periods of the drift table."""
+        lines = [
+            f"# Rater calibration ({self.instrument})",
+            "",
+            f"Reference: the {self.reference} ratings. Certification rule: "
+            f"{_md(self.rule.describe())}.",
+            "",
+            "| rater | sheets | exact | within one | kappa | AC2 [CI] | bias [CI] | status "
+            "| reason |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in self.raters.itertuples(index=False):
+            lines.append(
+                f"| {_md(r.rater)} | {r.n_sheets} | {_num(r.exact)} | {_num(r.within_one)} "
+                f"| {_num(r.kappa)} | {_num(r.ac2)} [{_num(r.ac2_low)}, {_num(r.ac2_high)}] "
+                f"| {_num(r.bias, '+.2f')} [{_num(r.bias_low, '+.2f')}, "
+                f"{_num(r.bias_high, '+.2f')}] | {r.status} | {_md(r.reason)} |"
+            )
+        lines += ["", "## Bias per domain", "", "| rater | domain | pairs | bias [CI] |"]
+        lines.append("|---|---|---|---|")
+        for d in self.domains.itertuples(index=False):
+            lines.append(
+                f"| {_md(d.rater)} | {_md(d.domain)} | {d.n_pairs} | {_num(d.bias, '+.2f')} "
+                f"[{_num(d.bias_low, '+.2f')}, {_num(d.bias_high, '+.2f')}] |"
+            )
+        if len(self.drift):
+            flagged = self.drift[self.drift["flagged"]]
+            lines += ["", "## Drift", "", f"{len(flagged)} flagged rater-period(s)."]
+            lines += [
+                f"- {_md(f.rater)} {_md(f.period)}: {_md(f.reason)}"
+                for f in flagged.itertuples(index=False)
+            ]
+        return "\n".join(lines) + "\n"
+
     def __str__(self) -> str:
         cols = ["rater", "n_sheets", "exact", "within_one", "kappa", "ac2", "bias", "status"]
         table = self.raters[cols].to_string(index=False, float_format=lambda v: f"{v:.2f}")
         return f"Agreement with the {self.reference} ratings ({self.instrument})\n{table}"
+
+
+def _md(v: Any) -> str:
+    """Text for a Markdown table cell: no markup, no line breaks, no column separators."""
+    import html
+
+    text = html.escape(" ".join(str(v).split()), quote=False)
+    return text.replace("|", "&#124;").replace("`", "&#96;")
+
+
+def _num(v: Any, fmt: str = ".2f") -> str:
+    """A number for a table, or an em dash where undefined."""
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

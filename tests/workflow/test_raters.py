@@ -86,6 +86,7 @@ def test_agreement_on_one_level_is_undefined_not_perfect() -> None:
     assert row["status"] == "undefined"
     assert "level 3" in row["reason"]
     assert np.isnan(row["ac2"]) and np.isnan(row["kappa"])
+    assert "| flat | 6 | 1.00 | 1.00 | — | — [—, —] |" in cal.to_markdown()
     assert row["exact"] == 1.0
 
 
@@ -154,6 +155,9 @@ def test_cli(tmp_path: Path) -> None:
     assert "Certification rule: AC2 >= 0.8" in result.output
     assert "Drift by quarter" in result.output
     assert (tmp_path / "raters-drift.csv").is_file()
+    md = (tmp_path / "raters.md").read_text()
+    assert md.startswith("# Rater calibration (enrich-peer-support@1.1.0)")
+    assert "| rater-1 | 3 |" in md and "## Drift" in md
     result = runner.invoke(app, ["raters", str(EXAMPLE), "--json"])
     assert result.exit_code == 0 and '"reference": "consensus"' in result.output
     gold = tmp_path / "gold.csv"

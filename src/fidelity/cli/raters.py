@@ -58,7 +58,9 @@ def raters_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", file_okay=False, help="Also write raters*.csv here."),
+        typer.Option(
+            "--out", "-o", file_okay=False, help="Also write raters.md and raters*.csv here."
+        ),
     ] = None,
 ) -> None:
     """Rater calibration: each rater's exact and within-one agreement, weighted kappa and AC2
@@ -87,9 +89,11 @@ def raters_cmd(
         tables = {"raters.csv": cal.raters, "raters-domains.csv": cal.domains}
         if period is not None:
             tables["raters-drift.csv"] = cal.drift
-        write_outputs(
-            {out / n: t.to_csv(index=False, lineterminator="\n") for n, t in tables.items()}
-        )
+        outputs: dict[Path, str | bytes] = {
+            out / n: t.to_csv(index=False, lineterminator="\n") for n, t in tables.items()
+        }
+        outputs[out / "raters.md"] = cal.to_markdown()
+        write_outputs(outputs)
     if as_json:
         print_json(cal.to_dict())
         return
