@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fidelity.instrument import Instrument
 from fidelity.ratings import Problem, read_sheets, validate
+from fidelity.ratings.readers._common import MAX_COLUMNS, MAX_ITEM_IDS
 from fidelity.ratings.readers.csv import _csv_fast, _csv_slow, _stray_quote_row
 
 Codes = Callable[[list[Problem]], list[str]]
@@ -231,3 +232,63 @@ def test_fast_and_exact_csv_paths_agree(
     assert fast_rows.tolist() == slow_rows.tolist()
     for f, s in zip(fast_cols, slow_cols, strict=True):
         assert np.asarray(f, dtype=object).tolist() == s.tolist()
+
+
+# -- bounded size -----------------------------------------------------------------------------
+
+_FIELDS_HEAD = "instrument,assessment,rater,site,informant,date,consensus"
+
+
+@pytest.mark.parametrize("with_row", [False, True])
+def test_a_header_beyond_the_column_limit_is_refused(
+    hand: Instrument, write: Write, codes: Codes, with_row: bool
+) -> None:
+    n = MAX_COLUMNS + 1
+    text = _FIELDS_HEAD + "," + ",".join(f"x{i}" for i in range(n)) + "\n"
+    if with_row:
+        text += "hand@1.0.0,A,r,s,supervisor,2024-01-01,false" + "," * n + "\n"
+    problems = validate(hand, write("s.csv", text))
+    assert codes(problems) == ["FR005"]
+    assert f"{n + 7:,} columns" in problems[0].message
+
+
+def test_a_header_at_the_column_limit_is_read(hand: Instrument, write: Write) -> None:
+    n = MAX_COLUMNS - 7
+    text = _FIELDS_HEAD + "," + ",".join(f"x{i}" for i in range(n)) + "\n"
+    problems = validate(hand, write("s.csv", text))
+    assert "FR005" not in [p.code for p in problems]
+
+
+@pytest.mark.parametrize("layout", ["long", "jsonl", "json"])
+def test_more_distinct_item_ids_than_the_limit_are_refused(
+    hand: Instrument, write: Write, codes: Codes, layout: str
+) -> None:
+    n = MAX_ITEM_IDS + 1
+    if layout == "long":
+        path = write(
+            "s.csv",
+            "assessment,rater,item,value\n" + "".join(f"A,r,it{i},1\n" for i in range(n)),
+        )
+    else:
+        sheets = [{"assessment": f"A{k}", "rater": "r", "ratings": {}} for k in range(4)]
+        for i in range(n):
+            sheets[i % 4]["ratings"][f"it{i}"] = 1
+        text = json.dumps(sheets) if layout == "json" else "\n".join(json.dumps(s) for s in sheets)
+        path = write("s." + layout, text)
+    problems = validate(hand, path)
+    assert codes(problems) == ["FR005"]
+    assert f"{n:,} distinct item ids" in problems[0].message
+
+
+def test_many_unknown_items_of_one_sheet_are_each_reported(
+    hand: Instrument, write: Write, codes: Codes
+) -> None:
+    n = 1_000
+    path = write(
+        "s.csv", "assessment,rater,item,value\n" + "".join(f"A,r,it{i},1\n" for i in range(n))
+    )
+    problems = validate(hand, path)
+    assert codes(problems).count("FR104") == n
+    assert sorted(p.sheet.row for p in problems if p.code == "FR104" and p.sheet) == list(
+        range(2, n + 2)
+    )

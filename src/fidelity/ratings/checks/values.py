@@ -89,10 +89,8 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
             ),
         )
         return
-    for i in range(seg.n):
+    for i in np.flatnonzero(raw != ABSENT).tolist():  # only the sheets that rate it
         v = raw[i]
-        if v is ABSENT:
-            continue
         ctx.add(
             i,
             Order.UNKNOWN_ITEM,

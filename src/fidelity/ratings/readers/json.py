@@ -16,7 +16,7 @@ import numpy as np
 
 from fidelity._util.text import short
 from fidelity.ratings.problems import Problem, SheetRef, json_kind, jsonable, make_problem
-from fidelity.ratings.readers._common import decode
+from fidelity.ratings.readers._common import decode, too_many_items
 from fidelity.ratings.segment import Segment, file_problem
 from fidelity.ratings.sheet import ABSENT, FIELDS, RECORD_KEYS, Mode, RatingSheet
 
@@ -148,6 +148,9 @@ def records_segment(
     for i, rec in enumerate(keep):  # one sheet at a time: its problems stay together
         ratings.append(_nested(seg, i, rec, "ratings"))
         comments.append(_nested(seg, i, rec, "comments"))
+    refused = too_many_items(name, len({k for d in (*ratings, *comments) for k in d}))
+    if refused is not None:
+        return refused
     seg.extra.extend(
         (i, str(key)) for i, rec in enumerate(keep) for key in rec if key not in RECORD_KEYS
     )
