@@ -292,3 +292,68 @@ def test_many_unknown_items_of_one_sheet_are_each_reported(
     assert sorted(p.sheet.row for p in problems if p.code == "FR104" and p.sheet) == list(
         range(2, n + 2)
     )
+
+
+# -- aggregated problems ----------------------------------------------------------------------
+
+
+def test_unanswered_items_of_many_sheets_are_kept_aggregated(
+    hand: Instrument, write: Write, header: str
+) -> None:
+    n = 3_000
+    rows = "".join(f"hand@1.0.0,A{k},r1,,,,,,,,,\n" for k in range(n))
+    problems = validate(hand, write("s.csv", f"{header}\n{rows}"))
+    required = 4  # a1, a2, a3, b1 (b2 is optional)
+    assert len(problems) == n * required and problems.ok
+    assert len(problems._blocks) == 1 and not problems._concrete  # no object per warning
+    groups = problems.groups()
+    assert [(g.code, g.item, g.size) for g in groups] == [
+        ("FR105", item, n) for item in ("a1", "a2", "a3", "b1")
+    ]
+    assert groups[0].first == problems[0]
+    last = problems[-1]
+    assert last.sheet is not None and last.sheet.row == n + 1 and last.item == "b1"
+    assert problems[4:8] == [problems[k] for k in range(4, 8)]
+    assert problems == list(problems) and len(problems.warnings) == len(problems)
+    assert not problems.errors
+    assert "by code: FR105 12000" in repr(problems)
+
+
+_CELL_VALUES = st.sampled_from([None, 1, 4, 9, "x", "NA"])
+
+
+@given(
+    sheets=st.lists(
+        st.fixed_dictionaries(
+            {k: _CELL_VALUES for k in ("a1", "a2", "a3", "b1", "b2")},
+            optional={"zz": st.just(1)},
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    dup=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_aggregated_problems_keep_the_order_of_sheets_and_items(
+    hand: Instrument, sheets: list[dict[str, object]], dup: bool
+) -> None:
+    records = [
+        {"assessment": f"A{k}", "rater": "r", "ratings": {i: v for i, v in s.items() if v}}
+        for k, s in enumerate(sheets)
+    ]
+    if dup:
+        records.append(dict(records[0]))
+    problems = validate(hand, records)
+    order = {k: j for j, k in enumerate(("a1", "a2", "a3", "b1", "b2"))}
+    keys = [(p.sheet.index if p.sheet and p.sheet.index is not None else -1, p) for p in problems]
+    assert [k for k, _ in keys] == sorted(k for k, _ in keys)
+    for sheet in {k for k, _ in keys}:
+        items = [order[p.item] for k, p in keys if k == sheet and p.item in order]
+        assert items == sorted(items)
+    required = ("a1", "a2", "a3", "b1")
+    expected_missing = sum(1 for s in sheets for i in required if s[i] is None) + (
+        sum(1 for i in required if sheets[0][i] is None) if dup else 0
+    )
+    assert sum(1 for p in problems if p.code == "FR105") == expected_missing
+    assert len(problems.errors) + len(problems.warnings) == len(problems)
+    assert sum(g.size for g in problems.groups()) == len(problems)

@@ -82,7 +82,8 @@ def validate_cmd(
     batch = read_sheets(files)
     inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
-    failing = [p for p in problems if p.severity == "error" or strict]
+    failing = not problems.ok or (strict and len(problems) > 0)
+    n_errors = len(problems.errors)
     if as_json:
         print_json(
             {
@@ -91,13 +92,13 @@ def validate_cmd(
                 "files": [str(f) for f in files],
                 "n_sheets": len(batch),
                 "valid": not failing,
-                "errors": sum(1 for p in problems if p.severity == "error"),
-                "warnings": sum(1 for p in problems if p.severity == "warning"),
+                "errors": n_errors,
+                "warnings": len(problems) - n_errors,
                 "problems": [p.to_dict() for p in problems],
             }
         )
     else:
-        write_lines([str(p) for p in problems])
+        write_lines(map(str, problems))  # built one at a time: repeated ones are aggregated
         typer.echo(
             summary_line(problems, len(batch), len(files), inst.spec)
             + ("" if failing else " - valid"),
