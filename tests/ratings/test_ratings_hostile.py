@@ -357,3 +357,24 @@ def test_aggregated_problems_keep_the_order_of_sheets_and_items(
     assert sum(1 for p in problems if p.code == "FR105") == expected_missing
     assert len(problems.errors) + len(problems.warnings) == len(problems)
     assert sum(g.size for g in problems.groups()) == len(problems)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["hand@1.0.0,,,,"],
+        ["hand@1.0.0,A,r,a1,4", "hand@1.0.0,A,r,,"],
+        ["hand@1.0.0,,r,a1,4", "hand@1.0.0,A,,a1,4"],
+    ],
+)
+def test_long_rows_without_keys_are_reported_not_crashed_on(
+    hand: Instrument, write: Write, rows: list[str]
+) -> None:
+    from fidelity.errors import SheetsInvalidError
+    from fidelity.scoring import score
+
+    path = write("s.csv", "instrument,assessment,rater,item,value\n" + "\n".join(rows) + "\n")
+    problems = validate(hand, path)
+    assert "FR201" in [p.code for p in problems]
+    with pytest.raises(SheetsInvalidError):
+        score(hand, path)

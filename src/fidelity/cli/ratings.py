@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -145,9 +146,9 @@ def score_cmd(
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)
         problems = validate(inst, batch)
-        if failing := [p for p in problems if p.severity == "error" or strict]:
+        if failing := (problems if strict else problems.errors):
             progress.stop()
-            write_lines([str(p) for p in failing])
+            write_lines(map(str, failing))
             fail(
                 summary_line(problems, len(batch), len(files), inst.spec)
                 + "; nothing was scored or written"
@@ -157,7 +158,7 @@ def score_cmd(
         progress.step("writing")
         outputs = _render_outputs(result, formats)
         write_outputs({out / name: data for name, data in outputs.items()})
-    _print_warnings([p for p in problems if p.severity == "warning"])
+    _print_warnings(problems.warnings)  # a view: the aggregated ones are not built
     if not quiet:
         _print_site_table(result)
     typer.echo(
@@ -167,7 +168,7 @@ def score_cmd(
     )
 
 
-def _print_warnings(warnings: list[Problem]) -> None:
+def _print_warnings(warnings: Sequence[Problem]) -> None:
     """The first :data:`WARNINGS_SHOWN` warnings, then how many more there are."""
     if not warnings:
         return
