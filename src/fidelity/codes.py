@@ -102,11 +102,11 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FI004",
             "error",
-            "alias expansion or nesting beyond the limits",
+            "alias expansion, nesting or number beyond the limits",
             "A document may expand to at most 200,000 values once YAML aliases are followed, "
             'and may nest at most 64 levels deep. This refuses "billion laughs" documents, '
             "which use a few lines of nested aliases to expand into billions of values, "
-            "before they consume memory.",
+            "before they consume memory. An integer of more than 4,300 digits is refused.",
         ),
         _rule(
             "FI005",
@@ -341,8 +341,9 @@ REGISTRY: dict[str, Rule] = {
         _rule(
             "FR005",
             "error",
-            "file too large",
-            "The file is larger than the limit (512 MiB).",
+            "input beyond the size limits",
+            "The file is larger than 512 MiB, a table's header has more than 5,000 columns, or "
+            "the sheets name more than 2,000 distinct item ids; nothing of the file is read.",
             template="file is too large ({size:,} bytes; the limit is {limit:,})",
         ),
         _rule(
@@ -351,7 +352,8 @@ REGISTRY: dict[str, Rule] = {
             "malformed JSON",
             (
                 "Malformed JSON, with line and column (JSON Lines: per line; the other lines are "
-                "still read)."
+                "still read). JSON is read strictly: `NaN`, `Infinity` and a key given twice in "
+                "one object are refused."
             ),
         ),
         _rule(
@@ -401,7 +403,8 @@ REGISTRY: dict[str, Rule] = {
             "FR024",
             "error",
             "malformed CSV",
-            "Malformed CSV (an unterminated quote); the rest of the file was not read.",
+            "Malformed CSV (an unterminated quote, a quote inside an unquoted field such as "
+            '`ab"c`); the rest of the file was not read.',
         ),
         _rule(
             "FR025",
@@ -507,7 +510,8 @@ REGISTRY: dict[str, Rule] = {
             (
                 "A field has the wrong type or form: `assessment`/`rater`/`site`/`informant` not "
                 "text, `date` not a calendar date `YYYY-MM-DD`, `consensus` not true/false (CSV: "
-                "`true`, `false` in any case, or empty), `ratings`/`comments` not an object."
+                "`true`, `false` in any case, or empty), `ratings`/`comments` not an object, "
+                "`migrations` not a list of steps with `from` and `to` versions."
             ),
         ),
         _rule(

@@ -32,6 +32,7 @@ counts once.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +102,7 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
         n_na=(state == NA).sum(axis=1),
         n_missing=(state == MISSING).sum(axis=1),
         n_not_asked=(state == NOT_ASKED).sum(axis=1),
-        problems=list(checked.problems),
+        problems=checked.problems.copy(),
         _compiled=c,
         migrated_from=migrated_from,
         comparability=comparability,
@@ -237,7 +238,7 @@ class ScoreResult:
     n_na: NDArray[np.int64]
     n_missing: NDArray[np.int64]
     n_not_asked: NDArray[np.int64]
-    problems: list[Any]
+    problems: Sequence[Any]
     _compiled: CompiledInstrument
     migrated_from: NDArray[Any] | None = None
     """Per sheet, the version it was rated on if ``fidelity migrate`` carried it to this one."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -123,9 +123,13 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
     fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
 
 
-def summary_line(problems: list[Problem], n_sheets: int, n_files: int, spec: str) -> str:
+def summary_line(problems: Sequence[Problem], n_sheets: int, n_files: int, spec: str) -> str:
     """``N sheet(s) in M file(s) checked against SPEC: E error(s), W warning(s)``."""
-    errors = sum(1 for p in problems if p.severity == "error")
+    errors = (
+        len(problems.errors)  # counted without building aggregated problems
+        if hasattr(problems, "errors")
+        else sum(1 for p in problems if p.severity == "error")
+    )
     warnings = len(problems) - errors
     return (
         f"{n_sheets} sheet(s) in {n_files} file(s) checked against {spec}: "

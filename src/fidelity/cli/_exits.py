@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +52,7 @@ DEBUG_VARIABLE = "FIDELITY_DEBUG"
 """Set this environment variable to see the traceback of an internal error."""
 
 
-def write_lines(lines: list[str]) -> None:
+def write_lines(lines: Iterable[str]) -> None:
     """One problem per line, unwrapped, on stdout."""
     out = sys.stdout
     for line in lines:

@@ -51,9 +51,11 @@ def instruments_cmd(
     """List the instruments this installation can load."""
     from rich.table import Table
 
-    from fidelity.instrument.catalog import list_instruments
+    from fidelity.instrument.catalog import catalog_problems, list_instruments
 
     rows = [_entry_row(entry) for entry in list_instruments()]
+    for problem in catalog_problems():  # what was skipped; the listing still succeeds
+        typer.echo(f"warning: {problem}", err=True)
     if as_json:
         print_json(rows)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -82,7 +83,8 @@ def validate_cmd(
     batch = read_sheets(files)
     inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
-    failing = [p for p in problems if p.severity == "error" or strict]
+    failing = not problems.ok or (strict and len(problems) > 0)
+    n_errors = len(problems.errors)
     if as_json:
         print_json(
             {
@@ -91,13 +93,13 @@ def validate_cmd(
                 "files": [str(f) for f in files],
                 "n_sheets": len(batch),
                 "valid": not failing,
-                "errors": sum(1 for p in problems if p.severity == "error"),
-                "warnings": sum(1 for p in problems if p.severity == "warning"),
+                "errors": n_errors,
+                "warnings": len(problems) - n_errors,
                 "problems": [p.to_dict() for p in problems],
             }
         )
     else:
-        write_lines([str(p) for p in problems])
+        write_lines(map(str, problems))  # built one at a time: repeated ones are aggregated
         typer.echo(
             summary_line(problems, len(batch), len(files), inst.spec)
             + ("" if failing else " - valid"),
@@ -144,9 +146,9 @@ def score_cmd(
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)
         problems = validate(inst, batch)
-        if failing := [p for p in problems if p.severity == "error" or strict]:
+        if failing := (problems if strict else problems.errors):
             progress.stop()
-            write_lines([str(p) for p in failing])
+            write_lines(map(str, failing))
             fail(
                 summary_line(problems, len(batch), len(files), inst.spec)
                 + "; nothing was scored or written"
@@ -156,7 +158,7 @@ def score_cmd(
         progress.step("writing")
         outputs = _render_outputs(result, formats)
         write_outputs({out / name: data for name, data in outputs.items()})
-    _print_warnings([p for p in problems if p.severity == "warning"])
+    _print_warnings(problems.warnings)  # a view: the aggregated ones are not built
     if not quiet:
         _print_site_table(result)
     typer.echo(
@@ -166,7 +168,7 @@ def score_cmd(
     )
 
 
-def _print_warnings(warnings: list[Problem]) -> None:
+def _print_warnings(warnings: Sequence[Problem]) -> None:
     """The first :data:`WARNINGS_SHOWN` warnings, then how many more there are."""
     if not warnings:
         return

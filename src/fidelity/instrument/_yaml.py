@@ -144,7 +144,15 @@ class _Builder:
                 return str(node.value)
             if node.tag not in _SCALAR_TAGS:
                 raise self._refuse_tag(node)
-            return self.constructor.construct_object(node)
+            try:
+                return self.constructor.construct_object(node)
+            except ValueError as exc:  # an integer beyond Python's conversion limit
+                raise self._fail(
+                    node,
+                    "FI004",
+                    f"number of {len(str(node.value)):,} characters refused: "
+                    f"{str(exc).split(';')[0]}",
+                ) from exc
         raise self._refuse_tag(node)  # pragma: no cover - PyYAML has no other node kinds
 
     def _refuse_tag(self, node: Node) -> YamlError:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,8 @@ __all__ = [
     "ENV_VAR",
     "CatalogEntry",
     "CatalogError",
+    "CatalogProblem",
+    "catalog_problems",
     "instrument_from_yaml",
     "list_instruments",
     "load_instrument",
@@ -51,7 +54,8 @@ ENV_VAR = "FIDELITY_INSTRUMENT_PATH"
 ENTRY_POINT_GROUP = "fidelity.instruments"
 
 _SLUG = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
-_SPEC_RE = re.compile(rf"^(?P<id>{_SLUG})(?:@(?P<version>{SEMVER_PATTERN[1:-1]}))?$")
+_SPEC_RE = re.compile(rf"(?P<id>{_SLUG})(?:@(?P<version>{SEMVER_PATTERN[1:-1]}))?")
+"""Matched with ``fullmatch``: ``$`` would let a trailing newline through."""
 _VERSION_RE = re.compile(SEMVER_PATTERN)
 
 
@@ -77,7 +81,7 @@ class CatalogEntry:
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
     """Split ``id`` or ``id@version``; refuse anything else with a clear message."""
-    match = _SPEC_RE.match(spec)
+    match = _SPEC_RE.fullmatch(spec)
     if match is None:
         raise CatalogError(
             f"{spec!r} is not an instrument spec: use an id (lowercase letters, digits and "
@@ -91,33 +95,106 @@ def _semver_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
-def _scan(root: Path, source: str) -> Iterator[CatalogEntry]:
+@dataclass(frozen=True)
+class CatalogProblem:
+    """Something in the catalogue's sources that was skipped: a directory that cannot be
+    read, a dangling symbolic link, a FIFO or other non-regular file, a plugin that failed
+    to load. The rest of the catalogue is still listed and loaded."""
+
+    path: str
+    """The file or directory, or the plugin's entry point (``name = value``)."""
+    source: str
+    """``bundled``, ``path:<dir>`` or ``plugin:<distribution>``."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.source}): {self.message}"
+
+
+_Found = CatalogEntry | CatalogProblem
+
+
+def _skipped(path: Path | str, source: str, exc: OSError | str) -> CatalogProblem:
+    why = exc if isinstance(exc, str) else (exc.strerror or str(exc))
+    return CatalogProblem(str(path), source, f"skipped: {why}")
+
+
+def _regular(path: Path, source: str) -> CatalogProblem | None:
+    """``None`` for a regular file (after symbolic links), else why it is skipped: only
+    regular files are opened, so a FIFO cannot block the listing."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return _skipped(path, source, "a symbolic link to a file that does not exist")
+    except OSError as exc:
+        return _skipped(path, source, exc)
+    return None if stat.S_ISREG(mode) else _skipped(path, source, "not a regular file")
+
+
+def _children(root: Path, source: str) -> list[Path] | CatalogProblem:
+    """The entries of a directory, sorted, or why it cannot be listed."""
+    try:
+        return sorted(root.iterdir())
+    except OSError as exc:
+        return _skipped(root, source, exc)
+
+
+def _scan(root: Path, source: str) -> Iterator[_Found]:
+    """The entries under ``root`` (``<id>/<version>.yaml``), and a problem for each part
+    that is skipped. A root that does not exist is skipped silently, like a ``PATH`` entry,
+    unless it is a dangling symbolic link."""
     if not root.is_dir():
+        if root.is_symlink() or root.exists():
+            yield _skipped(root, source, "not a directory (or a dangling symbolic link)")
         return
-    for inst_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        if _SPEC_RE.match(inst_dir.name) is None or "@" in inst_dir.name:
+    listed = _children(root, source)
+    if isinstance(listed, CatalogProblem):
+        yield listed
+        return
+    for inst_dir in listed:
+        if _SPEC_RE.fullmatch(inst_dir.name) is None or "@" in inst_dir.name:
             continue
-        for file in sorted(inst_dir.glob("*.yaml")):
-            if _VERSION_RE.match(file.stem):
-                yield CatalogEntry(inst_dir.name, file.stem, file, source)
+        if not inst_dir.is_dir():
+            continue
+        files = _children(inst_dir, source)
+        if isinstance(files, CatalogProblem):
+            yield files
+            continue
+        for file in files:
+            if file.suffix != ".yaml" or not _VERSION_RE.fullmatch(file.stem):
+                continue
+            yield _regular(file, source) or CatalogEntry(inst_dir.name, file.stem, file, source)
 
 
-def _plugin_roots() -> Iterator[tuple[Path, str]]:
+_BROKEN_PLUGIN = (Exception, SystemExit, KeyboardInterrupt)
+"""What a plugin's entry point may raise and still be skipped: a plugin must not end the
+command (``SystemExit``) or pass for a Ctrl-C (``KeyboardInterrupt``)."""
+
+
+def _plugin_roots() -> Iterator[tuple[Path, str] | CatalogProblem]:
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist is not None else ep.value
         try:
             obj: Any = ep.load()
             if callable(obj) and not isinstance(obj, Path):
                 obj = obj()
+            if obj is None or (
+                not isinstance(obj, str | os.PathLike) and not hasattr(obj, "iterdir")
+            ):
+                raise TypeError(f"it gave {type(obj).__name__}, not a directory")
             root = Path(str(obj))
-        except Exception as exc:  # a broken plugin must not hide the other instruments
-            raise CatalogError(
-                f"instrument plugin {ep.name!r} ({dist}) failed to load from {ep.value!r}: {exc}"
-            ) from exc
+        except _BROKEN_PLUGIN as exc:  # a broken plugin must not hide the other instruments
+            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            yield CatalogProblem(
+                f"{ep.name} = {ep.value}",
+                f"plugin:{dist}",
+                f"instrument plugin {ep.name!r} ({dist}) failed to load; skipped: {why}",
+            )
+            continue
         yield root, f"plugin:{dist}"
 
 
-def _roots() -> Iterator[tuple[Path, str]]:
+def _roots() -> Iterator[tuple[Path, str] | CatalogProblem]:
     yield bundled_instruments_dir(), "bundled"
     for part in os.environ.get(ENV_VAR, "").split(os.pathsep):
         if part.strip():
@@ -125,8 +202,23 @@ def _roots() -> Iterator[tuple[Path, str]]:
     yield from _plugin_roots()
 
 
+def _found() -> Iterator[_Found]:
+    for root in _roots():
+        if isinstance(root, CatalogProblem):
+            yield root
+        else:
+            yield from _scan(*root)
+
+
 def _entries() -> list[CatalogEntry]:
-    return [entry for root, source in _roots() for entry in _scan(root, source)]
+    return [f for f in _found() if isinstance(f, CatalogEntry)]
+
+
+def catalog_problems() -> list[CatalogProblem]:
+    """What the catalogue skipped while looking for instruments (unreadable directories,
+    dangling symbolic links, files that are not regular files, plugins that failed to load),
+    in the order of the sources. :func:`list_instruments` lists everything else."""
+    return [f for f in _found() if isinstance(f, CatalogProblem)]
 
 
 def list_instruments() -> list[CatalogEntry]:
@@ -179,7 +271,11 @@ def load_instrument(spec: str | os.PathLike[str]) -> Instrument:
 
 
 def _load_file(path: Path, inst_id: str, version: str) -> Instrument:
-    inst = _cached_load(path, path.stat().st_mtime_ns)
+    try:
+        inst = _cached_load(path, path.stat().st_mtime_ns)
+    except OSError as exc:  # gone or unreadable since it was listed
+        detail = f"cannot read file: {exc.strerror or exc}"
+        raise InstrumentError([instrument_problem("FI000", file=str(path), detail=detail)]) from exc
     if inst.id != inst_id or inst.version != version:
         problem = instrument_problem(
             "FI111",

@@ -13,6 +13,9 @@ resolver.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +57,22 @@ def read_instrument(path: str | Path, *, resolve_base: BaseResolver = no_base) -
     """Load one instrument file; raise :class:`InstrumentError` naming the file and line."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)  # enough to tell that a file is too large
+        raw = _read_regular(p)
     except OSError as exc:
         detail = f"cannot read file: {exc.strerror or exc}"
         raise InstrumentError([instrument_problem("FI000", file=str(p), detail=detail)]) from exc
     return parse_instrument(raw, source=str(p), resolve_base=resolve_base)
+
+
+def _read_regular(p: Path) -> bytes:
+    """The first bytes of a regular file (enough to tell that it is too large). Opened
+    without blocking and checked before reading: a FIFO or a device is refused, never
+    waited on."""
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return fh.read(MAX_BYTES + 1)
 
 
 def validate_located(

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from fidelity._util.text import short
 from fidelity.instrument.problems import dotted
 from fidelity.instrument.rules import cross_reference_findings
 
@@ -52,6 +53,8 @@ __all__ = [
 
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 SEMVER_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
+_KEY_DIGITS = 18
+"""Longest level value an anchor key may spell (levels are small whole numbers)."""
 EXTENDS_PATTERN = SLUG_PATTERN[:-1] + "@" + SEMVER_PATTERN[1:]
 
 Slug = Annotated[str, StringConstraints(strict=True, pattern=SLUG_PATTERN, max_length=64)]
@@ -180,10 +183,14 @@ class Item(_Frozen):
         for key, text in value.items():
             if isinstance(key, str):
                 stripped = key.strip()
-                if stripped.lstrip("-").isdigit():
+                digits = stripped.removeprefix("-")
+                if digits.isascii() and digits.isdigit() and len(digits) <= _KEY_DIGITS:
                     out[int(stripped)] = text
                     continue
-                raise ValueError(f"anchor key {key!r} is not a level value (a whole number)")
+                raise ValueError(
+                    f"anchor key {short(repr(key), 40)} is not a level value (a whole number "
+                    f"of at most {_KEY_DIGITS} digits)"
+                )
             if isinstance(key, bool) or not isinstance(key, int):
                 raise ValueError(f"anchor key {key!r} is not a level value (a whole number)")
             out[key] = text

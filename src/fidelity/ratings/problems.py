@@ -15,15 +15,20 @@ import json
 import math
 import textwrap
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
+
+import numpy as np
+from numpy.typing import NDArray
 
 from fidelity._util.text import short
 from fidelity.codes import Severity, rule
 
 __all__ = [
     "Problem",
+    "ProblemBlock",
+    "ProblemGroup",
     "ProblemList",
     "Severity",
     "SheetRef",
@@ -190,36 +195,225 @@ def json_kind(v: Any) -> str:
     return "an object" if isinstance(v, dict) else type(v).__name__
 
 
-class ProblemList(list[Problem]):
-    """The problems :func:`~fidelity.ratings.checks.validate` found: a plain list with
-    ``errors``/``warnings`` views.
+@dataclass(frozen=True, eq=False)
+class ProblemBlock:
+    """Problems of one code repeated over many cells of one input, kept as arrays instead of
+    one :class:`Problem` each (an audit of 100,000 blank sheets has millions of unanswered
+    required items). Problem ``k`` is about local sheet ``rows[k]`` and instrument item
+    ``cols[k]``; its message, label and allowed values are the item's, shared by every sheet,
+    and its place comes from ``where(sheet, item id)``. :meth:`problem` builds it on request."""
+
+    code: str
+    severity: Severity
+    rows: NDArray[np.intp]
+    cols: NDArray[np.intp]
+    items: Sequence[str]
+    messages: Sequence[str]
+    labels: Sequence[str]
+    allowed: Sequence[str | None]
+    where: Callable[[int, str], tuple[SheetRef, str]]
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def problem(self, k: int) -> Problem:
+        """Problem ``k`` of the block, built like every other problem."""
+        j = int(self.cols[k])
+        sheet, path = self.where(int(self.rows[k]), self.items[j])
+        return make_problem(
+            self.code,
+            message=self.messages[j],
+            sheet=sheet,
+            path=path,
+            item=self.items[j],
+            item_label=self.labels[j],
+            allowed=self.allowed[j],
+            severity=self.severity,
+        )
+
+
+class ProblemGroup(NamedTuple):
+    """One kind of problem and how often it occurs: the same code with the same message (for
+    an item-level problem, on the same item) on many sheets or cells. ``first`` is the
+    first of them, in the order of the list, and ``size`` how many there are."""
+
+    code: str
+    severity: Severity
+    message: str
+    item: str | None
+    size: int
+    first: Problem
+
+
+class ProblemList(Sequence[Problem]):
+    """The problems :func:`~fidelity.ratings.checks.validate` found: a read-only sequence of
+    :class:`Problem` (compares equal to a list of the same problems) with
+    ``errors``/``warnings`` views and :meth:`groups`.
 
     ``ok`` is true when there is no error (warnings, such as unanswered required items, do not
-    stop scoring)."""
+    stop scoring).
+
+    Repeated problems are stored aggregated: validation keeps the unanswered required items
+    of an input as one :class:`ProblemBlock` (arrays of sheets and items) and the list holds,
+    per problem, only where to find it (two small integers). Every problem is still there:
+    ``len``, indexing, slicing and iteration give each :class:`Problem`, built when asked for;
+    :meth:`groups` summarizes without building them."""
+
+    __slots__ = ("_blocks", "_concrete", "_pos", "_src")
+
+    def __init__(self, problems: Iterable[Problem] = ()) -> None:
+        self._concrete: list[Problem] = list(problems)
+        self._blocks: list[ProblemBlock] = []
+        self._src: NDArray[np.int32] | None = None
+        """Per problem: -1 for ``_concrete``, else the block's index (``None``: all concrete)."""
+        self._pos: NDArray[np.int64] | None = None
+        """Per problem: its index in ``_concrete`` or in its block."""
+
+    @classmethod
+    def _of(
+        cls,
+        concrete: list[Problem],
+        blocks: list[ProblemBlock],
+        src: NDArray[np.int32],
+        pos: NDArray[np.int64],
+    ) -> ProblemList:
+        out = cls(concrete)
+        out._blocks, out._src, out._pos = blocks, src, pos
+        return out
+
+    def __len__(self) -> int:
+        return len(self._concrete) if self._src is None else int(self._src.size)
+
+    def _at(self, k: int) -> Problem:
+        if self._src is None or self._pos is None:
+            return self._concrete[k]
+        b, pos = int(self._src[k]), int(self._pos[k])
+        return self._concrete[pos] if b < 0 else self._blocks[b].problem(pos)
+
+    @overload
+    def __getitem__(self, k: int) -> Problem: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Problem]: ...
+    def __getitem__(self, k: int | slice) -> Problem | list[Problem]:
+        if isinstance(k, slice):
+            return [self._at(i) for i in range(*k.indices(len(self)))]
+        n = len(self)
+        if not -n <= k < n:
+            raise IndexError("problem index out of range")
+        return self._at(k % n)
+
+    def __iter__(self) -> Iterator[Problem]:
+        if self._src is None:
+            return iter(self._concrete)
+        return (self._at(k) for k in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __add__(self, other: Iterable[Problem]) -> ProblemList:
+        return ProblemList([*self, *other])
+
+    def copy(self) -> ProblemList:
+        """A shallow copy (the blocks are shared: they are never changed)."""
+        if self._src is None or self._pos is None:
+            return ProblemList(self._concrete)
+        return ProblemList._of(list(self._concrete), self._blocks, self._src, self._pos)
+
+    def append(self, problem: Problem) -> None:
+        """Add a problem at the end."""
+        self.extend([problem])
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Add problems at the end."""
+        more = list(problems)
+        if self._src is not None and self._pos is not None and more:
+            start = len(self._concrete)
+            self._src = np.concatenate((self._src, np.full(len(more), -1, dtype=np.int32)))
+            self._pos = np.concatenate((self._pos, np.arange(start, start + len(more))))
+        self._concrete.extend(more)
+
+    def _severities(self) -> NDArray[np.bool_]:
+        """Per problem, whether it is an error (without building block problems)."""
+        concrete = np.array([p.severity == "error" for p in self._concrete], dtype=bool)
+        if self._src is None or self._pos is None:
+            return concrete
+        block = np.array([b.severity == "error" for b in self._blocks] + [False], dtype=bool)
+        out = block[self._src]  # -1 picks the padding; concrete ones are set next
+        mine = self._src < 0
+        out[mine] = concrete[self._pos[mine]] if concrete.size else False
+        return out
+
+    def _select(self, keep: NDArray[np.bool_]) -> ProblemList:
+        if self._src is None or self._pos is None:
+            return ProblemList(p for p, k in zip(self._concrete, keep.tolist(), strict=True) if k)
+        return ProblemList._of(self._concrete, self._blocks, self._src[keep], self._pos[keep])
 
     @property
-    def errors(self) -> list[Problem]:
+    def errors(self) -> ProblemList:
         """Problems that stop scoring."""
-        return [p for p in self if p.severity == "error"]
+        return self._select(self._severities())
 
     @property
-    def warnings(self) -> list[Problem]:
+    def warnings(self) -> ProblemList:
         """Problems that are reported but do not stop scoring."""
-        return [p for p in self if p.severity == "warning"]
+        return self._select(~self._severities())
 
     @property
     def ok(self) -> bool:
         """True when no problem is an error."""
-        return all(p.severity != "error" for p in self)
+        return not self._severities().any()
+
+    def _codes(self) -> Counter[str]:
+        """How many problems have each code (without building block problems)."""
+        if self._src is None or self._pos is None:
+            return Counter(p.code for p in self._concrete)
+        mine = self._src < 0
+        counts = Counter(self._concrete[i].code for i in self._pos[mine].tolist())
+        for b, n in Counter(self._src[~mine].tolist()).items():
+            counts[self._blocks[b].code] += n
+        return counts
+
+    def groups(self) -> list[ProblemGroup]:
+        """The problems grouped by code, message and item, in order of first appearance,
+        with how many there are: a summary of a long list. Block problems are counted from
+        their arrays, not built one by one."""
+        Key = tuple[str, str, str | None]
+        first: dict[Key, int] = {}
+        counts: Counter[Key] = Counter()
+        n = len(self)
+        src = self._src if self._src is not None else np.full(n, -1, dtype=np.int32)
+        pos = self._pos if self._pos is not None else np.arange(n)
+        for k in np.flatnonzero(src < 0).tolist():
+            p = self._concrete[int(pos[k])]
+            key = (p.code, p.message, p.item)
+            first.setdefault(key, k)
+            counts[key] += 1
+        for b, block in enumerate(self._blocks):
+            at = np.flatnonzero(src == b)
+            cols = block.cols[pos[at]]
+            js, firsts, sizes = np.unique(cols, return_index=True, return_counts=True)
+            for j, f, size in zip(js.tolist(), firsts.tolist(), sizes.tolist(), strict=True):
+                key = (block.code, block.messages[j], block.items[j])
+                first[key] = min(first.get(key, n), int(at[f]))
+                counts[key] += size
+        out = []
+        for key, k in sorted(first.items(), key=lambda kv: kv[1]):
+            p = self._at(k)
+            out.append(ProblemGroup(p.code, p.severity, p.message, p.item, counts[key], p))
+        return out
 
     def _summary(self) -> tuple[str, str]:
         """``(counts by severity, counts by code)`` in words."""
-        n_errors = sum(1 for p in self if p.severity == "error")
+        n_errors = int(self._severities().sum())
         head = (
             f"{len(self)} problem{'s' if len(self) != 1 else ''} "
             f"({n_errors} error(s), {len(self) - n_errors} warning(s))"
         )
-        counts = sorted(Counter(p.code for p in self).items())
+        counts = sorted(self._codes().items())
         return head, "by code: " + ", ".join(f"{code} {n}" for code, n in counts)
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity.ratings.compiled import CompiledInstrument
-from fidelity.ratings.problems import Problem, jsonable
+from fidelity.ratings.problems import Problem, ProblemBlock, ProblemList, jsonable
 from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import ABSENT
 
@@ -26,6 +26,7 @@ __all__ = [
     "factorize_any",
     "factorize_cells",
     "is_blank",
+    "order_problems",
 ]
 
 Found = list[tuple[int, int, Problem]]
@@ -72,9 +73,17 @@ class SegmentCheck:
     inf_index: NDArray[np.intp] | None = None
     """The row of :attr:`CompiledInstrument.asked` for each sheet's informant."""
 
+    blocks: list[tuple[int, int, ProblemBlock]] = field(default_factory=list)
+    """The problem blocks found: ``(offset, len(found) when added, block)``."""
+
     def add(self, i: int, order: int, problem: Problem) -> None:
         """Report ``problem`` about local sheet ``i`` (:data:`TABLE`: the whole input)."""
         self.found.append((self.offset + i, order, problem))
+
+    def add_block(self, block: ProblemBlock) -> None:
+        """Report a block of problems; problem ``k`` sorts as if added now with the item
+        index ``block.cols[k]`` as its order (see :func:`order_problems`)."""
+        self.blocks.append((self.offset, len(self.found), block))
 
 
 def is_blank(v: Any) -> bool:
@@ -142,3 +151,39 @@ def cell_value(seg: Segment, item_id: str, i: int) -> Any:
     """Sheet ``i``'s cell for ``item_id`` as a problem keeps it."""
     col = seg.ratings.get(item_id)
     return None if col is None or col[i] is ABSENT else jsonable(col[i])
+
+
+def order_problems(found: Found, blocks: list[tuple[int, int, ProblemBlock]]) -> ProblemList:
+    """The problems in order: by sheet, then :class:`Order` (or item index), then the order
+    they were found in; block problems stay in their blocks (see :class:`ProblemList`)."""
+    if not blocks:
+        found.sort(key=lambda f: (f[0], f[1]))
+        return ProblemList(p for _, _, p in found)
+    n_found = len(found)
+    sizes = [len(b) for _, _, b in blocks]
+    sheet = np.concatenate(
+        [np.fromiter((f[0] for f in found), np.int64, n_found)]
+        + [b.rows.astype(np.int64) + off for off, _, b in blocks]
+    )
+    order = np.concatenate(
+        [np.fromiter((f[1] for f in found), np.int64, n_found)]
+        + [b.cols.astype(np.int64) for _, _, b in blocks]
+    )
+    # A block sorts between the problems found before it and those found after it.
+    seq = np.concatenate(
+        [np.arange(n_found, dtype=np.int64) * 2]
+        + [
+            np.full(size, 2 * at - 1, dtype=np.int64)
+            for (_, at, _), size in zip(blocks, sizes, strict=True)
+        ]
+    )
+    within = np.concatenate([np.zeros(n_found, np.int64)] + [np.arange(s) for s in sizes])
+    src = np.concatenate(
+        [np.full(n_found, -1, np.int32)]
+        + [np.full(size, b, np.int32) for b, size in enumerate(sizes)]
+    )
+    perm = np.lexsort((within, seq, order, sheet))
+    pos = np.concatenate([np.arange(n_found, dtype=np.int64)] + [np.arange(s) for s in sizes])
+    return ProblemList._of(
+        [p for _, _, p in found], [b for _, _, b in blocks], src[perm], pos[perm]
+    )

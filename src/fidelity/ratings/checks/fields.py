@@ -10,6 +10,7 @@ against; a JSON sheet has no other fields. Each check is one step of
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "check_extra_fields",
     "check_identity",
     "check_informant",
+    "check_migrations",
     "check_pin",
     "check_pin_field",
     "check_site",
@@ -204,6 +206,52 @@ def check_extra_fields(ctx: SegmentCheck) -> None:
                 path=seg.path(i, key),
             ),
         )
+
+
+_SPEC = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*@\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
+"""An instrument ``id@version`` as a ``migrations`` step names it."""
+
+
+def check_migrations(ctx: SegmentCheck) -> None:
+    """``migrations`` (the provenance ``fidelity migrate`` writes): a non-empty list of
+    steps, each an object naming the version it came ``from`` and went ``to`` (FR202)."""
+    seg = ctx.seg
+    col = seg.fields.get("migrations")
+    if col is None:
+        return
+    for i, steps in enumerate(col.tolist()):
+        if steps is ABSENT or steps is None:
+            continue
+        bad = _bad_migrations(steps)
+        if bad is None:
+            continue
+        where, why = bad
+        problem = make_problem(
+            "FR202",
+            message=f"migrations {why}",
+            sheet=seg.ref(i),
+            path=seg.path(i, "migrations") + where,
+            value=jsonable(steps),
+            allowed="the list of steps fidelity migrate writes, each with 'from' and 'to'",
+        )
+        ctx.add(i, Order.FIELD, problem)
+
+
+def _bad_migrations(steps: Any) -> tuple[str, str] | None:
+    """``(path suffix, what is wrong)`` with a ``migrations`` value, or ``None``."""
+    if not isinstance(steps, list):
+        return "", f"must be a list of migration steps, not {json_kind(steps)}"
+    if not steps:
+        return "", "is an empty list; leave the field out when the sheet was not migrated"
+    for k, step in enumerate(steps):
+        if not isinstance(step, dict):
+            return f"[{k}]", f"step {k} must be an object, not {json_kind(step)}"
+        for key in ("from", "to"):
+            v = step.get(key)
+            if not (isinstance(v, str) and _SPEC.fullmatch(v)):
+                what = "is missing" if key not in step else f"is {jsonable(v)!r}"
+                return f"[{k}].{key}", f"step {k}: {key!r} {what}; it must be an id@version"
+    return None
 
 
 def _required_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -14,13 +13,14 @@ from numpy.typing import NDArray
 
 from fidelity.instrument import Instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
-from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck
+from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
 from fidelity.ratings.checks.fields import (
     check_consensus,
     check_date,
     check_extra_fields,
     check_identity,
     check_informant,
+    check_migrations,
     check_pin,
     check_pin_field,
     check_site,
@@ -34,7 +34,7 @@ from fidelity.ratings.checks.values import (
     check_unanswered,
 )
 from fidelity.ratings.compiled import CompiledInstrument, compile_instrument
-from fidelity.ratings.problems import Problem, ProblemList, SheetRef, make_problem
+from fidelity.ratings.problems import Problem, ProblemBlock, ProblemList, SheetRef, make_problem
 from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import MISSING
 
@@ -70,6 +70,7 @@ SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
     check_informant,
     check_pin,
     check_extra_fields,
+    check_migrations,
     check_ratings,
     check_missing_columns,
     check_comments,
@@ -104,16 +105,16 @@ def check_sheets(inst: Instrument, sheets: Any) -> CheckedSheets:
     if cached is not None:
         return cached
     found: Found = []
+    blocks: list[tuple[int, int, ProblemBlock]] = []
     parts = []
     offset = 0
     for seg in batch.segments:
         found.extend((offset + TABLE, Order.INPUT, p) for p in seg.problems)
-        parts.append(_check_segment(compiled, seg, offset, found))
+        parts.append(_check_segment(compiled, seg, offset, found, blocks))
         offset += seg.n
     values_, state, meta = _assemble(parts, len(compiled.item_ids))
     check_relations(batch, meta, found)
-    found.sort(key=itemgetter(0, 1))
-    problems = ProblemList(p for _, _, p in found)
+    problems = order_problems(found, blocks)
     if offset == 0 and not problems:
         problems.extend(_no_sheets(batch))
     checked = CheckedSheets(
@@ -135,7 +136,13 @@ def check_sheets(inst: Instrument, sheets: Any) -> CheckedSheets:
 _Part = tuple[NDArray[np.float64], NDArray[np.int8], dict[str, NDArray[Any]]]
 
 
-def _check_segment(c: CompiledInstrument, seg: Segment, offset: int, found: Found) -> _Part:
+def _check_segment(
+    c: CompiledInstrument,
+    seg: Segment,
+    offset: int,
+    found: Found,
+    blocks: list[tuple[int, int, ProblemBlock]],
+) -> _Part:
     """Run :data:`SEGMENT_STEPS` on one input; its values, states and checked fields."""
     m = len(c.item_ids)
     ctx = SegmentCheck(
@@ -145,6 +152,7 @@ def _check_segment(c: CompiledInstrument, seg: Segment, offset: int, found: Foun
         found,
         values=np.full((seg.n, m), np.nan),
         state=np.full((seg.n, m), MISSING, dtype=np.int8),
+        blocks=blocks,
     )
     for step in SEGMENT_STEPS:
         step(ctx)

@@ -28,8 +28,7 @@ from fidelity.ratings.checks._common import (
     is_blank,
 )
 from fidelity.ratings.compiled import CompiledInstrument
-from fidelity.ratings.problems import SheetRef, json_kind, jsonable, make_problem
-from fidelity.ratings.segment import Segment
+from fidelity.ratings.problems import ProblemBlock, SheetRef, json_kind, jsonable, make_problem
 from fidelity.ratings.sheet import (
     ABSENT,
     ANSWERED,
@@ -89,10 +88,8 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
             ),
         )
         return
-    for i in range(seg.n):
+    for i in np.flatnonzero(raw != ABSENT).tolist():  # only the sheets that rate it
         v = raw[i]
-        if v is ABSENT:
-            continue
         ctx.add(
             i,
             Order.UNKNOWN_ITEM,
@@ -357,35 +354,26 @@ def check_unanswered(ctx: SegmentCheck) -> None:
         return
     template = rule("FR105")
     messages = [template.message(item=k, label=c.short_labels[j]) for j, k in enumerate(c.item_ids)]
-    item_ids, labels, allowed = c.item_ids, c.labels, c.allowed_words
-    rows_list, cols_list = rows.tolist(), cols.tolist()
-    sheets = _cell_refs(seg, rows_list, [item_ids[j] for j in cols_list])
     flat_paths = seg.tabular or seg.locator == "row"
-    found, offset = ctx.found, ctx.offset
-    for ii, jj, sheet in zip(rows_list, cols_list, sheets, strict=True):
-        item_id = item_ids[jj]
-        found.append(
-            (
-                offset + ii,
-                jj,
-                make_problem(
-                    "FR105",
-                    message=messages[jj],
-                    sheet=sheet,
-                    path=item_id if flat_paths else seg.path(ii, "ratings", item_id),
-                    item=item_id,
-                    item_label=labels[jj],
-                    allowed=allowed[jj],
-                ),
-            )
+    refs: dict[int, SheetRef] = {}
+
+    def where(i: int, item_id: str) -> tuple[SheetRef, str]:
+        if seg.cell_positions is not None:
+            sheet = seg.ref(i, cell_pos(seg, item_id, i))
+        else:  # the cells of one sheet share its reference
+            sheet = refs.get(i) or refs.setdefault(i, seg.ref(i))
+        return sheet, item_id if flat_paths else seg.path(i, "ratings", item_id)
+
+    ctx.add_block(
+        ProblemBlock(
+            "FR105",
+            template.severity,
+            rows.astype(np.intp),
+            cols.astype(np.intp),
+            c.item_ids,
+            messages,
+            c.labels,
+            c.allowed_words,
+            where,
         )
-
-
-def _cell_refs(seg: Segment, rows: list[int], items: list[str]) -> list[SheetRef]:
-    """Where each cell (sheet ``rows[k]``, item ``items[k]``) is. The cells of one sheet share
-    its :class:`SheetRef` (a sheet often misses several items), except in the long layout,
-    where every cell has its own row."""
-    if seg.cell_positions is not None:
-        return [seg.ref(i, cell_pos(seg, item, i)) for i, item in zip(rows, items, strict=True)]
-    shared = {i: seg.ref(i) for i in dict.fromkeys(rows)}
-    return [shared[i] for i in rows]
+    )

@@ -4,6 +4,7 @@ checking a table's header, and turning the columns of a wide table into a segmen
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -13,12 +14,14 @@ from numpy.typing import NDArray
 
 from fidelity._util.text import plain_list, short
 from fidelity.ratings.problems import Problem, SheetRef, make_problem
-from fidelity.ratings.segment import Segment, file_problem
+from fidelity.ratings.segment import Segment, empty_segment, file_problem
 from fidelity.ratings.sheet import COMMENT_SUFFIX, FIELDS, Mode
 
 __all__ = [
     "LONG_COLUMNS",
+    "MAX_COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_ITEM_IDS",
     "columns_from_rows",
     "decode",
     "duplicate_columns",
@@ -27,11 +30,21 @@ __all__ = [
     "read_input",
     "spreadsheet_value",
     "strip_bom",
+    "too_many_items",
     "wide_segment",
 ]
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """Largest input file read (512 MiB, several million sheets in wide CSV)."""
+
+MAX_COLUMNS = 5_000
+"""Most columns a table's header may have (room for 2,000 items with a comment column each);
+a wider header is refused (FR005) before its cells are read."""
+
+MAX_ITEM_IDS = 2_000
+"""Most distinct item ids one input may name (instruments have tens of items, a few hundred at
+most); an input naming more is refused (FR005): the sheets are held as one column per item id,
+so this bounds memory by the number of sheets."""
 
 LONG_COLUMNS = ("item", "value")
 """A table with both columns is in the long layout (one rating per row)."""
@@ -86,7 +99,15 @@ def decode(name: str, data: bytes) -> str | Segment:
 
 
 def header_problem(header: Sequence[str], ref: SheetRef) -> Problem | None:
-    """FR020 when a table's header lacks the ``assessment`` or ``rater`` column."""
+    """FR005 when a table's header has more than :data:`MAX_COLUMNS` columns, FR020 when it
+    lacks the ``assessment`` or ``rater`` column."""
+    if len(header) > MAX_COLUMNS:
+        return make_problem(
+            "FR005",
+            message=f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
+            "read (one per sheet field, item and item comment)",
+            sheet=ref,
+        )
     missing = [c for c in ("assessment", "rater") if c not in header]
     if not missing:
         return None
@@ -103,10 +124,26 @@ def header_problem(header: Sequence[str], ref: SheetRef) -> Problem | None:
 
 def duplicate_columns(header: Sequence[str], ref: SheetRef) -> Problem | None:
     """FR021 when a column name appears more than once."""
-    dup = sorted({h for h in header if header.count(h) > 1})
+    dup = sorted(h for h, n in Counter(header).items() if n > 1)
     if not dup:
         return None
     return make_problem("FR021", fields={"columns": ", ".join(map(repr, dup))}, sheet=ref)
+
+
+def too_many_items(name: str | None, n: int) -> Segment | None:
+    """A segment holding FR005 when an input names more than :data:`MAX_ITEM_IDS` distinct
+    item ids, else ``None``."""
+    if n <= MAX_ITEM_IDS:
+        return None
+    return empty_segment(
+        name,
+        make_problem(
+            "FR005",
+            message=f"the sheets name {n:,} distinct item ids; at most {MAX_ITEM_IDS:,} are "
+            "read (an instrument has tens of items)",
+            sheet=SheetRef(name),
+        ),
+    )
 
 
 def is_long(header: Sequence[str]) -> bool:

@@ -43,10 +43,17 @@ def read_csv(name: str, raw: bytes) -> Segment:
     text = decode(name, raw)
     if isinstance(text, Segment):
         return text
+    data = strip_bom(raw)
+    if "\r" in text and "\n" not in text:  # old Mac OS line endings: CR alone
+        text = text.replace("\r", "\n")
+        data = text.encode("utf-8")
+    stray = _stray_quote_row(data)
+    if stray == 1:
+        return file_problem(name, "FR024", f"malformed CSV in the header: {_STRAY}")
     header = _header(name, text)
     if isinstance(header, Segment):
         return header
-    columns, rows, problems = csv_table(name, text, header, strip_bom(raw))
+    columns, rows, problems = csv_table(name, text, header, data, stray)
     if is_long(header):
         seg = long_segment(name, header, columns, rows, "text")
     else:
@@ -81,29 +88,57 @@ def _header(name: str, text: str) -> list[str] | Segment:
 
 
 def csv_table(
-    name: str, text: str, header: list[str], raw: bytes | None = None
+    name: str, text: str, header: list[str], raw: bytes | None = None, stray: int | None = None
 ) -> tuple[list[NDArray[Any]], NDArray[np.int64], list[Problem]]:
     """Parse the data rows: ``(columns, row numbers, problems)``, by the fast path when the
-    file is regular and by the exact path otherwise."""
-    fast = _csv_fast(text.encode("utf-8") if raw is None else raw, header)
+    file is regular and by the exact path otherwise. ``stray`` is the row of the first quote
+    that neither opens nor closes a quoted field (see :func:`_stray_quote_row`): the rows
+    before it are read, it is reported (FR024) and the rest is not read."""
+    data = text.encode("utf-8") if raw is None else raw
+    if stray is None:
+        stray = _stray_quote_row(data)
+    fast = None if stray is not None else _csv_fast(data, header)
     if fast is not None:
         return fast[0], fast[1], []
-    return _csv_slow(name, text, header)
+    columns, rows, problems = _csv_slow(name, text, header)
+    if stray is None:
+        return columns, rows, problems
+    keep = rows < stray
+    problems = [p for p in problems if p.sheet is None or (p.sheet.row or 0) < stray]
+    if not any(p.code == "FR024" for p in problems):
+        problems.append(
+            make_problem(
+                "FR024",
+                message=f"malformed CSV: {_STRAY}; the rest of the file was not read",
+                sheet=SheetRef(name, row=stray),
+            )
+        )
+    return [c[keep] for c in columns], rows[keep], problems
+
+
+_STRAY = (
+    "a quote inside a field that does not start with one, or text after a closing quote; "
+    'quote the whole field and double the quotes inside it ("ab""c")'
+)
 
 
 def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
     """The table read by pandas' C parser, or ``None`` when the file is not regular enough
-    to be sure the parser reads it as the exact path would."""
+    to be sure the parser reads it as the exact path would (a quote that neither opens nor
+    closes a field, a CR that does not end a line, a record of another width)."""
     b = np.frombuffer(raw, dtype=np.uint8)
     newline = b == _LF
     comma = b == _COMMA
     quote = b == _QUOTE
+    cr = b == _CR
     if quote.any():
-        if not _quotes_well_formed(b, quote):
-            return None
         inside = (np.cumsum(quote, dtype=np.uint8) & 1).astype(bool)
         newline &= ~inside
         comma &= ~inside
+        cr &= ~inside
+    lone_cr = np.flatnonzero(cr)
+    if lone_cr.size and np.any(b[np.minimum(lone_cr + 1, b.size - 1)] != _LF):
+        return None
     rows = _data_rows(b, newline, comma, len(header))
     if rows is None:
         return None
@@ -111,23 +146,27 @@ def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
     return None if columns is None else (columns, rows)
 
 
-def _quotes_well_formed(b: NDArray[np.uint8], quote: NDArray[np.bool_]) -> bool:
-    """Whether every quote opens a field (after a comma, a line break or a closing quote:
-    ``""`` is an escaped quote) or closes one (before a comma, a line break or an opening
-    quote). Anything else, such as ``""3`` or ``a"b``, is left to the exact path."""
-    q = np.flatnonzero(quote)
+def _stray_quote_row(raw: bytes) -> int | None:
+    """The record number (the header is 1) of the first quote that neither opens a field
+    (after a comma, a line break or a closing quote: ``""`` is an escaped quote) nor closes
+    one (before a comma, a line break or an opening quote), or ``None``. ``ab"c`` and
+    ``"ab"c`` have one; the ``csv`` module would read the first leniently."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    q = np.flatnonzero(b == _QUOTE)
+    if not q.size:
+        return None
     opening, closing = q[0::2], q[1::2]
     before = b[np.maximum(opening - 1, 0)]
     after = b[np.minimum(closing + 1, b.size - 1)]
-    opens = (opening == 0) | (before == _COMMA) | (before == _LF) | (before == _QUOTE)
-    closes = (
-        (closing == b.size - 1)
-        | (after == _COMMA)
-        | (after == _LF)
-        | (after == _CR)
-        | (after == _QUOTE)
-    )
-    return bool(np.all(opens) and np.all(closes))
+    sep = (_COMMA, _LF, _CR, _QUOTE)
+    bad_open = (opening != 0) & ~np.isin(before, sep)
+    bad_close = (closing != b.size - 1) & ~np.isin(after, sep)
+    bad = np.concatenate((opening[bad_open], closing[bad_close]))
+    if not bad.size:
+        return None
+    pos = int(bad.min())
+    inside = (np.cumsum(b[:pos] == _QUOTE) & 1).astype(bool)
+    return int(np.count_nonzero((b[:pos] == _LF) & ~inside)) + 1
 
 
 def _data_rows(
@@ -183,10 +222,24 @@ def _csv_slow(
     """The exact path: every record through the ``csv`` module; rows with the wrong number
     of fields are reported (FR023) and skipped, malformed quoting stops the reading (FR024)."""
     problems: list[Problem] = []
+    width = len(header)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text)))  # any field the file can hold, as pandas
+    try:
+        good, rows = _exact_records(name, text, width, problems)
+    finally:
+        csv.field_size_limit(limit)
+    return columns_from_rows(good, width), np.asarray(rows, dtype=np.int64), problems
+
+
+def _exact_records(
+    name: str, text: str, width: int, problems: list[Problem]
+) -> tuple[list[list[str]], list[int]]:
+    """The records of the right width and their row numbers; FR023 and FR024 into
+    ``problems``."""
     good: list[list[str]] = []
     rows: list[int] = []
     reader = csv.reader(io.StringIO(text), strict=True)
-    width = len(header)
     rownum = 0
     while True:
         try:
@@ -217,4 +270,4 @@ def _csv_slow(
             continue
         good.append(record)
         rows.append(rownum)
-    return columns_from_rows(good, width), np.asarray(rows, dtype=np.int64), problems
+    return good, rows

@@ -8,6 +8,7 @@ their JSON types: ``3`` is a level, ``"3"`` is reported.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from fidelity._util.text import short
 from fidelity.ratings.problems import Problem, SheetRef, json_kind, jsonable, make_problem
-from fidelity.ratings.readers._common import decode
+from fidelity.ratings.readers._common import decode, too_many_items
 from fidelity.ratings.segment import Segment, file_problem
 from fidelity.ratings.sheet import ABSENT, FIELDS, RECORD_KEYS, Mode, RatingSheet
 
@@ -23,17 +24,59 @@ __all__ = ["read_json", "read_jsonl", "records_segment"]
 
 _Unparsed = object()
 
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+"""A JSON string (skipped) or one of the non-standard number literals Python's ``json``
+accepts; a literal outside a string is what :func:`_loads` refuses."""
+
+
+class _Refused(ValueError):
+    """JSON that Python's ``json`` reads but a strict reader refuses."""
+
+
+def _no_constant(literal: str) -> Any:
+    raise _Refused(literal)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Refused(
+                f"duplicate key {short(repr(key), 60)} in an object; each key may appear once"
+            )
+        seen.add(key)
+    return dict(pairs)
+
+
+def _where(text: str, pos: int, line_numbers: bool) -> str:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line} column {col}" if line_numbers else f"column {col}"
+
 
 def _loads(text: str, *, line_numbers: bool) -> tuple[Any, str | None]:
-    """``(data, None)``, or ``(_Unparsed, why)`` for text that is not JSON (with the line of
-    the error when ``line_numbers``: a JSON Lines record is one line)."""
+    """``(data, None)``, or ``(_Unparsed, why)`` for text that is not strict JSON (with the
+    line of the error when ``line_numbers``: a JSON Lines record is one line). Strict: the
+    literals ``NaN``, ``Infinity`` and ``-Infinity`` and a key given twice in one object are
+    refused, although Python's ``json`` accepts them (RFC 8259, sections 4 and 6)."""
     try:
-        return json.loads(text), None
+        return (
+            json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates),
+            None,
+        )
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno} column {exc.colno}" if line_numbers else f"column {exc.colno}"
         return _Unparsed, f"malformed JSON at {at}: {exc.msg}"
     except RecursionError:
         return _Unparsed, "malformed JSON: nested too deeply"
+    except _Refused as exc:
+        if str(exc).startswith("duplicate key"):
+            return _Unparsed, f"malformed JSON: {exc}"
+        found = next(m for m in _CONSTANT.finditer(text) if m[1])
+        return _Unparsed, (
+            f"malformed JSON at {_where(text, found.start(1), line_numbers)}: {found[1]} is "
+            "not a JSON number (JSON has no NaN or Infinity); leave the field out or use null"
+        )
     except ValueError as exc:  # a number with more digits than Python converts
         return _Unparsed, f"malformed JSON: {short(str(exc), 100)}"
 
@@ -63,7 +106,9 @@ def read_jsonl(name: str, raw: bytes) -> Segment:
     records: list[Any] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Records end at a line feed only: U+2028, U+2029 and U+0085 may stand in a JSON string,
+    # and a CR before the LF is whitespace to the JSON parser.
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         data, error = _loads(line, line_numbers=False)
@@ -103,6 +148,9 @@ def records_segment(
     for i, rec in enumerate(keep):  # one sheet at a time: its problems stay together
         ratings.append(_nested(seg, i, rec, "ratings"))
         comments.append(_nested(seg, i, rec, "comments"))
+    refused = too_many_items(name, len({k for d in (*ratings, *comments) for k in d}))
+    if refused is not None:
+        return refused
     seg.extra.extend(
         (i, str(key)) for i, rec in enumerate(keep) for key in rec if key not in RECORD_KEYS
     )

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from fidelity._util.text import plain_list
 from fidelity.ratings.problems import Problem, SheetRef, jsonable, make_problem
+from fidelity.ratings.readers._common import too_many_items
 from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import ABSENT, FIELDS, Mode
 
@@ -72,6 +73,9 @@ def long_segment(
     cols = dict(zip(header, columns, strict=True))
     problems = _unknown_columns(name, header, loc)
     rows, items = _group(name, cols, positions, loc, problems)
+    refused = too_many_items(name, len(set(items.tolist())))
+    if refused is not None:
+        return refused
     seg = Segment(
         name,
         mode,
@@ -203,8 +207,12 @@ def _cells(seg: Segment, cols: dict[str, NDArray[Any]], rows: _Rows, items: NDAr
     keep = np.flatnonzero(~dup)
     n_sheets = rows.n_sheets
     assert seg.cell_positions is not None
-    for item in dict.fromkeys(items[keep].tolist()):
-        sel = keep[items[keep] == item]
+    # The kept rows grouped by item (in order of first appearance), one pass for all items.
+    codes, uniques = pd.factorize(items[keep])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    for u, item in enumerate(uniques.tolist()):
+        sel = keep[order[bounds[u] : bounds[u + 1]]]
         at = rows.sheet_of[sel]
         seg.ratings[item] = _scatter(n_sheets, at, values[sel])
         cell_pos = np.array(seg.positions, dtype=np.int64)
