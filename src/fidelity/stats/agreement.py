@@ -55,6 +55,7 @@ Every option is keyword-only: ``(x, *, weights=None, categories=None, confidence
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -143,6 +144,7 @@ def _setup(
             )
     data = tally(mat, categories)
     q = data.categories.size
+    _check_order(data.categories, weights, within)
     if coef == "pa" and within > 0:
         w, wname = within_weights(within, q), f"within {within}"
     else:
@@ -153,6 +155,22 @@ def _setup(
         "categories": [float(c) for c in data.categories],
     }
     return _Setup(data, w, _method_name(coef, wname, within), info)
+
+
+def _check_order(cats: FloatArray, weights: WeightsArg, within: int) -> None:
+    """Linear and quadratic weights and ``within`` use the positions of the categories in the
+    order given; when that is not increasing numeric order, say so with a ``UserWarning``
+    (a deliberate order is allowed; a custom matrix states its own order and is not checked)."""
+    positional = within > 0 or (isinstance(weights, str) and weights in ("linear", "quadratic"))
+    if positional and np.any(np.diff(cats) <= 0):
+        shown = ", ".join(f"{c:g}" for c in cats[:12]) + (", ..." if cats.size > 12 else "")
+        kind = f"{weights!s} weights" if within == 0 else f"agreement within {within}"
+        warnings.warn(
+            f"categories [{shown}] are not in increasing order; {kind} use the positions in "
+            "the order given, not the numeric order. Sort them if that is not intended",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 def _undefined_reason(coef: Coefficient, n: int, r: int, n2: int | None, q: int) -> str | None:
