@@ -142,11 +142,11 @@ def resample(
         if isinstance(seed, int) else None,
     }  # fmt: skip
     if good.size < 2:
-        why = (
+        few = (
             f"only {good.size} of {n_resamples} resamples gave a defined value; an interval "
             "and a standard error need at least two"
         )
-        return undefined(label, why, n, k, **details)
+        return undefined(label, few, n, k, **details)
     tail = (1.0 - confidence) / 2.0
     probs = np.array([tail, 1.0 - tail])
     if method == "bca":
