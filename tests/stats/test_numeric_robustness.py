@@ -153,12 +153,46 @@ def test_bca_jackknife_is_bounded_for_many_subjects() -> None:
     # point (1) + resamples (20) + jackknife: bounded by the number of groups, not by n
     assert sum(evaluated) - 21 <= 1000
     named = rel.bootstrap(x, "ICC(3,1)", n_resamples=20, seed=1, method="bca")
-    assert named.defined and named.details["jackknife"].startswith("grouped")
+    assert named.defined and "closed form" in named.details["jackknife"]
+    incomplete = x.copy()
+    incomplete[0, 0] = np.nan
+    one_way = rel.bootstrap(incomplete, "ICC(1,1)", n_resamples=20, seed=1, method="bca")
+    assert one_way.details["jackknife"].startswith("grouped: 1000 interleaved groups of 3 ")
+
+
+@pytest.mark.parametrize("form", [f[0] for f in rel.ICC_FORMS])
+@pytest.mark.parametrize("scale", [1e-200, 1.0, 1e200])
+def test_closed_form_icc_jackknife_equals_deleting_each_subject(form: str, scale: float) -> None:
+    from fidelity.stats._numeric import normalize
+    from fidelity.stats.icc import icc_jackknife
+
+    rng = np.random.default_rng(7)
+    x = (rng.normal(size=(30, 4)) + rng.normal(size=(30, 1)) + np.arange(4)) * scale
+    z, magnitude, _ = normalize(x)
+    fast = icc_jackknife(z, form, magnitude)
+    slow = [rel.icc(np.delete(x, i, axis=0), form).value for i in range(30)]
+    assert fast is not None
+    assert fast == pytest.approx(slow, rel=1e-9)
+
+
+def test_bca_acceleration_unchanged_by_the_closed_form_jackknife() -> None:
+    from fidelity.stats import bootstrap as boot_impl
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 3)) + rng.normal(size=(40, 1))
+    fast = rel.bootstrap(x, "ICC(2,k)", n_resamples=100, seed=4, method="bca")
+    statistic, _batched, _ = boot_impl._resolve_statistic("ICC(2,k)", False, None)
+    slow = rel.bootstrap(x, statistic.__call__, n_resamples=100, seed=4, method="bca",
+                         vectorized=True)  # fmt: skip
+    assert fast.details["acceleration"] == pytest.approx(slow.details["acceleration"], rel=1e-9)
+    assert fast.ci == pytest.approx(slow.ci, rel=1e-9)
 
 
 def test_bca_small_data_unchanged_delete_one_jackknife() -> None:
     est = rel.bootstrap(SMALL, "ICC(3,1)", n_resamples=200, seed=3, method="bca")
-    assert est.details["jackknife"] == "delete-one (5 subjects)"
+    assert est.details["jackknife"] == "delete-one (5 subjects, closed form)"
+    own = rel.bootstrap(SMALL, lambda m: rel.icc(m).value, n_resamples=50, seed=3, method="bca")
+    assert own.details["jackknife"] == "delete-one (5 subjects)"
 
 
 # --------------------------------------------------------------------------- infinite values

@@ -74,10 +74,11 @@ def _jackknife(fn: BatchFn, batched: bool, x: FloatArray) -> tuple[FloatArray, s
             keep = members[None, :] % groups != left_out
             index = np.nonzero(keep)[1].reshape(left_out.shape[0], -1)
             parts.append(evaluate(fn, batched, x, index))
+    sizes = f"{n // groups}" if n % groups == 0 else f"{n // groups}-{n // groups + 1}"
     what = (
         f"delete-one ({n} subjects)"
         if groups == n
-        else f"grouped: {groups} interleaved groups of {n // groups}-{-(-n // groups)} subjects"
+        else f"grouped: {groups} interleaved groups of {sizes} subjects"
     )
     return np.concatenate(parts), what
 
@@ -90,7 +91,12 @@ def _bca_probs(
     recorded in ``details``; the percentile levels when the adjustment is not finite."""
     prop = (np.sum(good < point) + 0.5 * np.sum(good == point)) / good.size
     z0 = float(special.ndtri(prop))
-    jack, details["jackknife"] = _jackknife(fn, batched, mat)
+    closed = getattr(fn, "jackknife", None)  # a statistic may know its O(n) jackknife
+    exact = closed(mat) if closed is not None else None
+    if exact is not None:
+        jack, details["jackknife"] = exact, f"delete-one ({mat.shape[0]} subjects, closed form)"
+    else:
+        jack, details["jackknife"] = _jackknife(fn, batched, mat)
     jack = jack[np.isfinite(jack)]
     if jack.size < 2:
         accel = 0.0

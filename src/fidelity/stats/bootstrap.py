@@ -5,6 +5,7 @@ doi:10.1080/01621459.1987.10478410)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from fidelity.stats._numeric import normalize
 from fidelity.stats._resample import BatchFn, resample
 from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence
-from fidelity.stats.icc import icc, icc_arrays, resolve_form
+from fidelity.stats.icc import icc, icc_arrays, icc_jackknife, resolve_form
 from fidelity.stats.krippendorff import alpha_statistic, check_level, krippendorff_alpha
 
 if TYPE_CHECKING:
@@ -27,11 +28,17 @@ def _krippendorff_level(key: str) -> str:
     return check_level(key.split(":", 1)[1].strip().lower() if ":" in key else "nominal")
 
 
-def _icc_statistic(form: str, magnitude: float | None) -> BatchFn:
+@dataclass(frozen=True)
+class _IccStatistic:
     """One ICC form over a (B, n, k) batch; two-way forms are NaN on incomplete resamples.
-    ``magnitude``: the data's size in the batch's units (see :func:`icc_arrays`)."""
+    ``magnitude``: the data's size in the batch's units (see :func:`icc_arrays`). Its
+    ``jackknife`` gives the leave-one-out values in O(n) for complete data (BCa)."""
 
-    def icc_batched(xb: FloatArray) -> FloatArray:
+    form: str
+    magnitude: float | None
+
+    def __call__(self, xb: FloatArray) -> FloatArray:
+        form, magnitude = self.form, self.magnitude
         if form[4] != "1" and np.isnan(xb).any():
             complete = ~np.isnan(xb).any(axis=(-2, -1))
             out = np.full(xb.shape[0], np.nan)
@@ -41,7 +48,8 @@ def _icc_statistic(form: str, magnitude: float | None) -> BatchFn:
         values = icc_arrays(xb, (form,), None, magnitude)[form]["value"]
         return np.asarray(values, dtype=np.float64)
 
-    return icc_batched
+    def jackknife(self, x: FloatArray) -> FloatArray | None:
+        return icc_jackknife(x, self.form, self.magnitude)
 
 
 def _resolve_statistic(
@@ -55,7 +63,7 @@ def _resolve_statistic(
             fn, batched = alpha_statistic(lvl, magnitude if lvl == "interval" else None)
             return fn, batched, f"Krippendorff's alpha ({lvl})"
         form = resolve_form(key)
-        return _icc_statistic(form, magnitude), True, form
+        return _IccStatistic(form, magnitude), True, form
 
     call = statistic
     name = getattr(call, "__name__", "statistic")
