@@ -132,6 +132,24 @@ def test_krippendorff_bootstrap_of_one_resample_has_no_interval() -> None:
     assert est.defined and est.ci is None and est.ci_reason
 
 
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (0, 0), (3, 1)])
+def test_empty_shapes_are_undefined_with_a_count(shape: tuple[int, int]) -> None:
+    x = np.zeros(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [
+            rel.icc(x),
+            *rel.icc_table(x),
+            rel.krippendorff_alpha(x, "interval"),
+            rel.cronbach_alpha(x),
+            rel.bootstrap(x, "ICC(3,1)", n_resamples=3, method="bca"),
+            rel.fleiss_kappa(x),
+        ]
+    for est in results:
+        assert not est.defined and est.reason
+        assert "only one" not in est.reason or shape[1] == 1
+
+
 def test_bootstrap_without_rater_columns_is_undefined() -> None:
     est = rel.bootstrap(np.zeros((3, 0)), "ICC(2,1)")
     assert not est.defined

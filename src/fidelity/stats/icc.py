@@ -370,7 +370,7 @@ def _icc_estimate(
 
 def _one_way_reason(k: int, n_sub: int, n_obs: int) -> str | None:
     if k < 2:
-        return "only one rater column: an ICC needs at least two ratings of some subject"
+        return f"{k} rater column(s) with ratings: an ICC needs two ratings of some subject"
     if n_sub < 2:
         return f"{n_sub} subject(s) with ratings: an ICC needs at least two subjects"
     if n_obs - n_sub == 0:
@@ -418,7 +418,7 @@ def _two_way_reason(n_all: int, k: int, incomplete: int) -> str | None:
             "the incomplete subjects explicitly, e.g. x[~np.isnan(x).any(axis=1)]"
         )
     if k < 2:
-        return "only one rater column: an ICC needs at least two raters"
+        return f"{k} rater column(s) with ratings: an ICC needs at least two raters"
     if n_all < 2:
         return f"{n_all} subject(s): an ICC needs at least two subjects"
     return None

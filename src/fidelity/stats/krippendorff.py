@@ -172,7 +172,8 @@ def alpha_point(x: FloatArray, level: str) -> tuple[float, str | None, dict[str,
     pair = m_all >= 2
     details = _unit_counts(m_all, level)
     if k < 2:
-        return math.nan, "only one rater column: alpha needs at least two values per unit", details
+        why = f"{k} rater column(s): alpha needs at least two values per unit"
+        return math.nan, why, details
     if not pair.any():
         return math.nan, "no unit has two or more values, so there are no pairable values", details
     xp = x[pair]
