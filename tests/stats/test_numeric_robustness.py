@@ -23,14 +23,17 @@ from fidelity.stats import krippendorff as kripp_impl
 # --------------------------------------------------------------------------- exact oracle
 
 
-def _ratio_alpha_exact(rows: list[list[float | None]]) -> Fraction:
-    """Ratio Krippendorff's alpha by the coincidence-matrix definition, in exact fractions."""
+def _ratio_alpha_exact(rows: list[list[float | None]], level: str = "ratio") -> Fraction:
+    """Ratio (or interval) Krippendorff's alpha by the coincidence-matrix definition, in exact
+    fractions of the floating-point inputs."""
     units = [[Fraction(v) for v in row if v is not None] for row in rows]
     units = [u for u in units if len(u) >= 2]
     values = [v for u in units for v in u]
     n = len(values)
 
     def d2(c: Fraction, k: Fraction) -> Fraction:
+        if level == "interval":
+            return (c - k) ** 2
         return Fraction(0) if c + k == 0 else ((c - k) / (c + k)) ** 2
 
     observed = sum(
@@ -60,6 +63,32 @@ def test_ratio_alpha_matches_exact_fractions(rows: list[list[float | None]]) -> 
     exact = float(_ratio_alpha_exact(rows))
     got = rel.krippendorff_alpha(x, "ratio").value
     assert got == pytest.approx(exact, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.int64, st.tuples(st.integers(2, 6), st.integers(2, 3)), elements=st.integers(0, 6)),
+    st.sampled_from([1.0, 5.0, 1000.0, 1e6, 1e9]),
+    st.sampled_from([1e-7, 1e-4, 0.01, 1.0]),
+    st.sampled_from(["ratio", "interval"]),
+)
+def test_continuous_alpha_matches_exact_fractions_law(
+    codes: np.ndarray, offset: float, step: float, level: str
+) -> None:
+    """Values far from zero relative to their spread: alpha agrees with exact arithmetic on
+    the very same floating-point inputs."""
+    x = offset + codes * step
+    rows: list[list[float | None]] = [[float(v) for v in r] for r in x]
+    values = x.ravel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = rel.krippendorff_alpha(x, level).value  # type: ignore[arg-type]
+    spread = float(((values - values.mean()) ** 2).sum())
+    if _numeric.negligible(spread, values.size, float(np.abs(values).max())):
+        assert math.isnan(got)  # a spread below the rounding of the inputs: undefined
+        return
+    exact = float(_ratio_alpha_exact(rows, level))
+    assert got == pytest.approx(exact, rel=1e-8, abs=1e-10)
 
 
 def test_ratio_alpha_issue_example_is_exact() -> None:
