@@ -8,7 +8,11 @@ doi:10.1348/000711006X126600:
 
 * ratings are tallied into a subjects × categories count matrix ``r_ik`` over the *full*
   category set (``categories``: an instrument knows its scale; default: the observed
-  values, sorted). A rating that is not one of the categories is an error.
+  values, sorted). A rating that is not one of the categories is an error, and so are more
+  than :data:`~fidelity.stats._tally.MAX_CATEGORIES` (1,000) categories: such data are
+  measurements, not categories, and the q × q weight table would grow without bound.
+  Linear and quadratic weights and ``within`` use the positions in the order given; an order
+  that is not increasing gives a ``UserWarning``. Infinite ratings are refused.
 * observed agreement: ``pa_i = sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1))`` with
   ``r*_ik = sum_l w_kl r_il``, averaged over the ``n2`` subjects rated by two or more raters
   (the share of agreeing rater pairs, with partial credit under weights).

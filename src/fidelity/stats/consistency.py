@@ -198,8 +198,15 @@ def cronbach_alpha(
     ``low_item_total``: the items whose corrected item–total r is below ``min_item_total``
     (default 0.30, Nunnally & Bernstein 1994).
 
-    Undefined (``nan`` with ``reason``): fewer than two items, fewer than two usable subjects,
-    or no variance in the total score.
+    Undefined (``nan`` with ``reason``): fewer than two items, an item without any answer
+    (named; alpha belongs to a fixed set of items, so it is not dropped silently), fewer than
+    two usable subjects, or no variance in the total score beyond rounding: the total
+    variance, a sum of covariances, is zero when it is within 64 units in the last place of
+    the sum of the covariances' absolute values (:func:`fidelity.stats._numeric.cancelled`).
+    The covariances come from the data rescaled exactly by powers of two and centred, so
+    alpha, standardized alpha and the item–total correlations are the same at any scale
+    (``item_variance`` is reported in the data's units). Infinite values are refused
+    (:class:`ValueError`).
     """
     conf = _check_options(missing, confidence)
     raw, names = _items_matrix(items)

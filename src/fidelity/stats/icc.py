@@ -516,6 +516,13 @@ def icc(x: Ratings, form: str = "ICC(2,1)", *, confidence: float = 0.95) -> Esti
       result is undefined (``nan``) and ``reason`` says how many subjects are incomplete and
       what to do.
 
+    A rater column without any rating is not part of the design: it is dropped, and
+    ``details["n_raters_without_ratings"]`` counts it. The ANOVA runs on the data rescaled
+    exactly by powers of two and centred (every form is invariant to that), so values of any
+    magnitude give the same ICC; "no variance" means a spread within rounding of the data's
+    magnitude (:func:`fidelity.stats._numeric.negligible`). Infinite values are refused
+    (:class:`ValueError`).
+
     No standard error is reported (``se`` is None, ``se_reason`` says so); use
     :func:`~fidelity.stats.bootstrap.bootstrap` for one.
 

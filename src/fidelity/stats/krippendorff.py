@@ -280,7 +280,8 @@ def krippendorff_alpha(
     fine: interval and ordinal use within-unit and overall sums of squares (O(N log N));
     nominal counts coincidences by sorting; ratio sums pairs within units (O(raters² × units))
     and the expected disagreement exactly for up to 2,048 distinct values, else through an
-    integral representation evaluated by a trapezoid rule accurate to rounding.
+    integral representation (a weighted variance, which does not cancel) evaluated by a
+    trapezoid rule accurate to rounding.
 
     ``bootstrap=B > 0`` adds a percentile CI and SE from B resamples of *units* (subjects) with
     replacement, via :func:`~fidelity.stats.bootstrap.bootstrap`. This is a subject-level
@@ -294,8 +295,16 @@ def krippendorff_alpha(
     once there are pairable values; with a bootstrap, ``bootstrap`` holds the bootstrap's own
     details (see :func:`~fidelity.stats.bootstrap.bootstrap`).
 
+    Interval alpha is computed on the values rescaled exactly by powers of two and centred,
+    ratio alpha on values rescaled by a power of two (each level is invariant to that), so
+    values of any magnitude, or far from zero relative to their spread, give the same alpha;
+    ratio alpha sums ((c - k)/(c + k))² directly, never as 1 - 4ck/(c + k)², which cancels.
+    Infinite values are refused (:class:`ValueError`).
+
     Undefined (``nan`` with ``reason``): fewer than two raters, no unit with two values, or no
-    variation among the pairable values (a single category).
+    variation among the pairable values (a single category; for interval and ratio data, a
+    spread within rounding of the values' magnitude, as decided by
+    :func:`fidelity.stats._numeric.negligible`).
     """
     lvl = check_level(level)
     conf = check_confidence(confidence)
