@@ -408,3 +408,14 @@ def test_unsorted_categories_are_silent_for_nominal_kappa() -> None:
         b = rel.cohen_kappa([[1, 2], [2, 3], [3, 3]], categories=[1, 2, 3])
         rel.cohen_kappa([[1, 2], [2, 3], [3, 3]], categories=[1, 2, 3], weights="linear")
     assert a.value == pytest.approx(b.value)
+
+
+def test_pairwise_alpha_with_negative_total_variance_is_undefined() -> None:
+    """A pairwise covariance matrix need not be positive semi-definite."""
+    x = np.array([[2.0, np.nan], [2.0, 2.0], [4.0, 1.0]])
+    est = rel.cronbach_alpha(x, missing="pairwise")
+    assert not est.defined and est.reason == "no variance in the total score"
+    rows = np.array([[2.0, np.nan, 1.0], [2.0, 2.0, np.nan], [4.0, 1.0, 3.0], [1.0, 3.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        psy.item_total_statistics(rows, missing="pairwise")

@@ -101,7 +101,8 @@ def _covariance(x: FloatArray, missing: str) -> tuple[FloatArray, FloatArray, in
 def _alpha_from_cov(cov: FloatArray) -> float:
     k = cov.shape[0]
     total = float(cov.sum())
-    if k < 2 or cancelled(total, cov):
+    # a pairwise covariance matrix need not be positive semi-definite: total <= 0 is possible
+    if k < 2 or total <= 0.0 or cancelled(total, cov):
         return math.nan
     return k / (k - 1.0) * (1.0 - float(np.trace(cov)) / total)
 
@@ -116,7 +117,7 @@ def _item_stats(cov: FloatArray) -> tuple[list[float], list[float]]:
         if_deleted.append(_alpha_from_cov(sub) if k > 2 else math.nan)
         var_rest = float(sub.sum())
         num = float(cov[j, rest].sum())
-        flat = cancelled(float(cov[j, j]), cov[j, j : j + 1]) or cancelled(var_rest, sub)
+        flat = not (cov[j, j] > 0.0 and var_rest > 0.0) or cancelled(var_rest, sub)
         item_total.append(math.nan if flat else num / math.sqrt(cov[j, j] * var_rest))
     return if_deleted, item_total
 
@@ -233,7 +234,7 @@ def cronbach_alpha(
         return undefined(method, why, n_subjects, None, n_items=k, **details)
     alpha = _alpha_from_cov(cov)
     if math.isnan(alpha):
-        why = "no variance in the total score (beyond rounding of the data)"
+        why = "no variance in the total score"
         return undefined(method, why, n_subjects, None, n_items=k, **details)
     std_alpha, var = _standardized_alpha(cov, magnitude, n_used, details)
     if_deleted, item_total = _item_stats(cov)
