@@ -419,3 +419,15 @@ def test_pairwise_alpha_with_negative_total_variance_is_undefined() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         psy.item_total_statistics(rows, missing="pairwise")
+
+
+def test_bca_bootstrap_memory_is_bounded() -> None:
+    x = np.random.default_rng(3).normal(size=(20_000, 10))
+    tracemalloc.start()
+    try:
+        est = rel.bootstrap(x, "ICC(2,1)", n_resamples=20, seed=1, method="bca")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "closed form" in est.details["jackknife"]
+    assert peak < 96 * 2**20
