@@ -431,3 +431,19 @@ def test_bca_bootstrap_memory_is_bounded() -> None:
         tracemalloc.stop()
     assert "closed form" in est.details["jackknife"]
     assert peak < 96 * 2**20
+
+
+@pytest.mark.parametrize("statistic", ["ICC(2,1)", "ICC(1,k)", "krippendorff:interval"])
+@pytest.mark.parametrize("method", ["percentile", "bca"])
+def test_bootstrap_intervals_are_scale_and_location_invariant(statistic: str, method: str) -> None:
+    """Resamples that reproduce the estimate up to rounding are ties for BCa's z0, so the
+    interval does not depend on the rounding of a particular scale."""
+    x = np.array([[1, 2, 3], [2, 2, 4], [3, 5, 5], [4, 4, 6.0], [2, 3, 3]])
+    want = rel.bootstrap(x, statistic, n_resamples=200, seed=1, method=method)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for scale in (1e-300, 1e300):
+            got = rel.bootstrap(x * scale + 7 * scale, statistic, n_resamples=200, seed=1,
+                                method=method)  # type: ignore[arg-type]  # fmt: skip
+            assert got.ci == pytest.approx(want.ci, rel=1e-9)
+            assert got.se == pytest.approx(want.se, rel=1e-9)

@@ -46,6 +46,9 @@ def evaluate(fn: BatchFn, batched: bool, x: FloatArray, index: npt.NDArray[np.in
     return out
 
 
+#: Bootstrap values within this relative distance of the estimate count as ties in BCa's z0.
+TIE_TOLERANCE = 1e-10
+
 #: Above this many subjects the BCa acceleration comes from a grouped (delete-a-group)
 #: jackknife with this many interleaved groups, so its cost is bounded by this many
 #: evaluations of the statistic instead of growing as n evaluations of size n (O(n²)).
@@ -89,7 +92,10 @@ def _bca_probs(
 ) -> FloatArray:  # fmt: skip
     """BCa-adjusted quantile levels (Efron 1987), with bias z0 and the jackknife acceleration
     recorded in ``details``; the percentile levels when the adjustment is not finite."""
-    prop = (np.sum(good < point) + 0.5 * np.sum(good == point)) / good.size
+    # resamples equal to the estimate up to rounding are ties (a resample that permutes the
+    # subjects reproduces it, but not bit for bit): otherwise z0 would depend on rounding
+    tie = np.abs(good - point) <= TIE_TOLERANCE * max(1.0, abs(point))
+    prop = (np.sum((good < point) & ~tie) + 0.5 * np.sum(tie)) / good.size
     z0 = float(special.ndtri(prop))
     closed = getattr(fn, "jackknife", None)  # a statistic may know its O(n) jackknife
     exact = closed(mat) if closed is not None else None
