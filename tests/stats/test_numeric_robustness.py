@@ -447,3 +447,10 @@ def test_bootstrap_intervals_are_scale_and_location_invariant(statistic: str, me
                                 method=method)  # type: ignore[arg-type]  # fmt: skip
             assert got.ci == pytest.approx(want.ci, rel=1e-9)
             assert got.se == pytest.approx(want.se, rel=1e-9)
+
+
+def test_item_spread_refuses_infinite_answers_and_levels() -> None:
+    with pytest.raises(ValueError, match=r"items must be finite .* row 2, column 3"):
+        psy.item_spread(_with_inf(), [1, 2, 3, 4, 5, 6, 7])
+    with pytest.raises(ValueError, match=r"levels must be finite .* -inf at position 1"):
+        psy.item_spread(SMALL, [-math.inf, 1, 2])

@@ -343,7 +343,7 @@ def item_spread(
 
     Corrected item–total correlations are in :func:`cronbach_alpha` / :func:`item_total_statistics`.
     """
-    lv = np.asarray(levels, dtype=np.float64).reshape(-1)
+    lv = check_finite(np.asarray(levels, dtype=np.float64).reshape(-1), "levels")
     if lv.size < 2:
         raise ValueError("a scale needs at least two levels")
     if np.any(np.diff(lv) <= 0):

@@ -192,7 +192,8 @@ def check_finite(x: FloatArray, what: str = "ratings") -> FloatArray:
         return x
     where = np.argwhere(inf)
     first = tuple(int(i) for i in where[0])
-    cell = ", ".join(f"{axis} {i + 1}" for axis, i in zip(("row", "column"), first, strict=False))
+    axes = ("row", "column") if len(first) == 2 else ("position",)
+    cell = ", ".join(f"{axis} {i + 1}" for axis, i in zip(axes, first, strict=False))
     value = "inf" if x[first] > 0 else "-inf"
     more = f" ({len(where)} infinite values)" if len(where) > 1 else ""
     raise ValueError(f"{what} {FINITE_MESSAGE}; found {value} at {cell}{more}")
