@@ -586,7 +586,8 @@ def test_categories_keep_the_given_order() -> None:
     """The scale's order, as given, defines the positions used by ordinal weights."""
     x = np.array([[1, 2], [2, 3], [3, 3], [1, 1], [2, 1]], float)
     forward = cohen_kappa(x, weights="linear", categories=[1, 2, 3])
-    reordered = cohen_kappa(x, weights="linear", categories=[3, 1, 2])
+    with pytest.warns(UserWarning, match="not in increasing order"):
+        reordered = cohen_kappa(x, weights="linear", categories=[3, 1, 2])
     assert forward.value != pytest.approx(reordered.value)
     assert reordered.details["categories"] == [3.0, 1.0, 2.0]
 

@@ -39,6 +39,26 @@ class Tally:
 
 _LUT_SPAN = 1 << 16  # integer scales spanning fewer values are coded by table lookup
 
+#: Most categories a coefficient of the kappa family accepts. Rating scales in use have at
+#: most about a hundred points (a 0-100 scale has 101); far more distinct values are
+#: measurements, for which agreement by exact equality means little, and the q × q weight
+#: table (q² entries, reported in ``details``) would grow without bound (20,000 values:
+#: 3.2 GB). Continuous ratings belong to ``icc`` or ``krippendorff_alpha(level="interval")``.
+MAX_CATEGORIES = 1000
+
+
+def _check_category_count(q: int, observed: bool) -> None:
+    if q <= MAX_CATEGORIES:
+        return
+    source = "the ratings hold" if observed else "`categories` has"
+    raise ValueError(
+        f"{source} {q} distinct values, more than the {MAX_CATEGORIES} a categorical "
+        "coefficient accepts: these look like continuous measurements, not categories of a "
+        "rating scale (and the categories × categories weight table would need "
+        f"{q * q * 8 / 2**20:,.0f} MiB); use icc(...) or "
+        "krippendorff_alpha(..., level='interval') for continuous ratings"
+    )
+
 
 def _integer_span(values: FloatArray) -> tuple[float, int] | None:
     """(minimum, span) when ``values`` are whole numbers over a short range, else None."""
@@ -68,10 +88,12 @@ def _category_set(
             found: FloatArray = used.astype(np.float64) + lo
         else:
             found = np.unique(observed).astype(np.float64)
+        _check_category_count(found.size, observed=True)
         return found
     cats = np.asarray(categories, dtype=np.float64).ravel()
     if cats.size == 0:
         raise ValueError("categories must not be empty")
+    _check_category_count(cats.size, observed=False)
     if not np.all(np.isfinite(cats)):
         raise ValueError(f"categories must be finite numbers, got {cats.tolist()}")
     if np.unique(cats).size != cats.size:

@@ -8,7 +8,11 @@ doi:10.1348/000711006X126600:
 
 * ratings are tallied into a subjects × categories count matrix ``r_ik`` over the *full*
   category set (``categories``: an instrument knows its scale; default: the observed
-  values, sorted). A rating that is not one of the categories is an error.
+  values, sorted). A rating that is not one of the categories is an error, and so are more
+  than :data:`~fidelity.stats._tally.MAX_CATEGORIES` (1,000) categories: such data are
+  measurements, not categories, and the q × q weight table would grow without bound.
+  Linear and quadratic weights and ``within`` use the positions in the order given; an order
+  that is not increasing gives a ``UserWarning``. Infinite ratings are refused.
 * observed agreement: ``pa_i = sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1))`` with
   ``r*_ik = sum_l w_kl r_il``, averaged over the ``n2`` subjects rated by two or more raters
   (the share of agreeing rater pairs, with partial credit under weights).
@@ -55,6 +59,7 @@ Every option is keyword-only: ``(x, *, weights=None, categories=None, confidence
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -143,6 +148,7 @@ def _setup(
             )
     data = tally(mat, categories)
     q = data.categories.size
+    _check_order(data.categories, weights, within)
     if coef == "pa" and within > 0:
         w, wname = within_weights(within, q), f"within {within}"
     else:
@@ -153,6 +159,22 @@ def _setup(
         "categories": [float(c) for c in data.categories],
     }
     return _Setup(data, w, _method_name(coef, wname, within), info)
+
+
+def _check_order(cats: FloatArray, weights: WeightsArg, within: int) -> None:
+    """Linear and quadratic weights and ``within`` use the positions of the categories in the
+    order given; when that is not increasing numeric order, say so with a ``UserWarning``
+    (a deliberate order is allowed; a custom matrix states its own order and is not checked)."""
+    positional = within > 0 or (isinstance(weights, str) and weights in ("linear", "quadratic"))
+    if positional and np.any(np.diff(cats) <= 0):
+        shown = ", ".join(f"{c:g}" for c in cats[:12]) + (", ..." if cats.size > 12 else "")
+        kind = f"{weights!s} weights" if within == 0 else f"agreement within {within}"
+        warnings.warn(
+            f"categories [{shown}] are not in increasing order; {kind} use the positions in "
+            "the order given, not the numeric order. Sort them if that is not intended",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 def _undefined_reason(coef: Coefficient, n: int, r: int, n2: int | None, q: int) -> str | None:

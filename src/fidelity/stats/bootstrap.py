@@ -5,13 +5,15 @@ doi:10.1080/01621459.1987.10478410)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
 
+from fidelity.stats._numeric import normalize
 from fidelity.stats._resample import BatchFn, resample
 from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence
-from fidelity.stats.icc import icc, icc_arrays, resolve_form
+from fidelity.stats.icc import icc, icc_arrays, icc_jackknife, resolve_form
 from fidelity.stats.krippendorff import alpha_statistic, check_level, krippendorff_alpha
 
 if TYPE_CHECKING:
@@ -26,31 +28,42 @@ def _krippendorff_level(key: str) -> str:
     return check_level(key.split(":", 1)[1].strip().lower() if ":" in key else "nominal")
 
 
-def _icc_statistic(form: str) -> BatchFn:
-    """One ICC form over a (B, n, k) batch; two-way forms are NaN on incomplete resamples."""
+@dataclass(frozen=True)
+class _IccStatistic:
+    """One ICC form over a (B, n, k) batch; two-way forms are NaN on incomplete resamples.
+    ``magnitude``: the data's size in the batch's units (see :func:`icc_arrays`). Its
+    ``jackknife`` gives the leave-one-out values in O(n) for complete data (BCa)."""
 
-    def icc_batched(xb: FloatArray) -> FloatArray:
+    form: str
+    magnitude: float | None
+
+    def __call__(self, xb: FloatArray) -> FloatArray:
+        form, magnitude = self.form, self.magnitude
         if form[4] != "1" and np.isnan(xb).any():
             complete = ~np.isnan(xb).any(axis=(-2, -1))
             out = np.full(xb.shape[0], np.nan)
             if complete.any():
-                out[complete] = icc_arrays(xb[complete], (form,), None)[form]["value"]
+                out[complete] = icc_arrays(xb[complete], (form,), None, magnitude)[form]["value"]
             return out
-        return np.asarray(icc_arrays(xb, (form,), None)[form]["value"], dtype=np.float64)
+        values = icc_arrays(xb, (form,), None, magnitude)[form]["value"]
+        return np.asarray(values, dtype=np.float64)
 
-    return icc_batched
+    def jackknife(self, x: FloatArray) -> FloatArray | None:
+        return icc_jackknife(x, self.form, self.magnitude)
 
 
-def _resolve_statistic(statistic: str | Statistic, vectorized: bool) -> tuple[BatchFn, bool, str]:
+def _resolve_statistic(
+    statistic: str | Statistic, vectorized: bool, magnitude: float | None
+) -> tuple[BatchFn, bool, str]:
     """Return (function, batched?, name). Batched functions map (B, n, k) to (B,)."""
     if isinstance(statistic, str):
         key = statistic.strip()
         if key.lower().startswith("krippendorff"):
             lvl = _krippendorff_level(key)
-            fn, batched = alpha_statistic(lvl)
+            fn, batched = alpha_statistic(lvl, magnitude if lvl == "interval" else None)
             return fn, batched, f"Krippendorff's alpha ({lvl})"
         form = resolve_form(key)
-        return _icc_statistic(form), True, form
+        return _IccStatistic(form, magnitude), True, form
 
     call = statistic
     name = getattr(call, "__name__", "statistic")
@@ -60,6 +73,14 @@ def _resolve_statistic(statistic: str | Statistic, vectorized: bool) -> tuple[Ba
         return np.asarray(r.value if isinstance(r, Estimate) else r, dtype=np.float64)
 
     return as_float, vectorized, name
+
+
+def _affine_invariant(statistic: str | Statistic) -> bool:
+    """Named statistics unchanged by y = a x + b (a > 0): every ICC and interval alpha."""
+    if not isinstance(statistic, str):
+        return False
+    key = statistic.strip().lower()
+    return not key.startswith("krippendorff") or _krippendorff_level(key) == "interval"
 
 
 def _undefined_reason(statistic: str | Statistic, mat: FloatArray) -> str:
@@ -111,10 +132,20 @@ def bootstrap(
     Random numbers come from ``numpy.random.default_rng(seed)``; the same seed gives the same
     result.
 
+    The BCa jackknife: for a named ICC form on complete data, closed-form leave-one-out values
+    in O(n) (:func:`~fidelity.stats.icc.icc_jackknife`); otherwise delete-one up to 1,000
+    subjects and, above that, a grouped jackknife over 1,000 interleaved groups of subjects,
+    so its cost is bounded by 1,000 evaluations of the statistic.
+
+    Named statistics are computed on the data rescaled exactly by powers of two and centred
+    (they are invariant to it), so any scale works; a callable gets the data as given.
+    Infinite values are refused (:class:`ValueError`). Fewer than two defined resamples give
+    an undefined result whose ``reason`` says how many there were.
+
     ``details`` keys: ``method``, ``n_resamples``, ``n_undefined`` (resamples left out),
     ``resampling``, ``seed`` (when an integer) and ``bias`` (mean of the resamples minus the
-    value); BCa adds ``z0`` and ``acceleration``, and ``note`` when the jackknife or the
-    adjustment fell back.
+    value); BCa adds ``z0``, ``acceleration`` and ``jackknife`` (which one was used), and
+    ``note`` when the jackknife or the adjustment fell back.
     """
     if method not in ("percentile", "bca"):
         raise ValueError(f"unknown bootstrap method {method!r}; use 'percentile' or 'bca'")
@@ -123,8 +154,11 @@ def bootstrap(
     if b_total < 1:
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}")
     mat = as_matrix(x)
-    fn, batched, name = _resolve_statistic(statistic, vectorized)
+    data, magnitude = mat, None
+    if _affine_invariant(statistic):  # rescaled exactly: in range at any scale
+        data, magnitude, _ = normalize(mat)
+    fn, batched, name = _resolve_statistic(statistic, vectorized, magnitude)
     return resample(
-        mat, fn, batched, name, n_resamples=b_total, confidence=conf, seed=seed, method=method,
+        data, fn, batched, name, n_resamples=b_total, confidence=conf, seed=seed, method=method,
         why=lambda: _undefined_reason(statistic, mat),
     )  # fmt: skip

@@ -23,7 +23,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from fidelity.stats.estimate import Estimate, FloatArray, check_confidence, undefined
+from fidelity.stats._numeric import cancelled, negligible, normalize
+from fidelity.stats.estimate import (
+    Estimate,
+    FloatArray,
+    check_confidence,
+    check_finite,
+    undefined,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +72,7 @@ def _items_matrix(items: Items) -> tuple[FloatArray, list[str]]:
         if arr.ndim != 2:
             raise ValueError(f"items must be a 2-D subjects × items array, got shape {arr.shape}")
         names = [f"item{j + 1}" for j in range(arr.shape[1])]
-    return arr, names
+    return check_finite(arr, "items"), names
 
 
 def _covariance(x: FloatArray, missing: str) -> tuple[FloatArray, FloatArray, int]:
@@ -94,7 +101,8 @@ def _covariance(x: FloatArray, missing: str) -> tuple[FloatArray, FloatArray, in
 def _alpha_from_cov(cov: FloatArray) -> float:
     k = cov.shape[0]
     total = float(cov.sum())
-    if k < 2 or not math.isfinite(total) or total <= 0:
+    # a pairwise covariance matrix need not be positive semi-definite: total <= 0 is possible
+    if k < 2 or total <= 0.0 or cancelled(total, cov):
         return math.nan
     return k / (k - 1.0) * (1.0 - float(np.trace(cov)) / total)
 
@@ -109,8 +117,8 @@ def _item_stats(cov: FloatArray) -> tuple[list[float], list[float]]:
         if_deleted.append(_alpha_from_cov(sub) if k > 2 else math.nan)
         var_rest = float(sub.sum())
         num = float(cov[j, rest].sum())
-        den = math.sqrt(cov[j, j] * var_rest) if cov[j, j] > 0 and var_rest > 0 else math.nan
-        item_total.append(num / den if den == den else math.nan)
+        flat = not (cov[j, j] > 0.0 and var_rest > 0.0) or cancelled(var_rest, sub)
+        item_total.append(math.nan if flat else num / math.sqrt(cov[j, j] * var_rest))
     return if_deleted, item_total
 
 
@@ -118,17 +126,20 @@ _FELDT = "Feldt (1965); Feldt, Woodruff & Salih (1987): F(n-1, (n-1)(k-1))"
 _NO_SE = "no standard error is reported for alpha; the Feldt interval does not need one"
 
 
-def _standardized_alpha(cov: FloatArray, details: dict[str, Any]) -> tuple[float, FloatArray]:
-    """Standardized alpha from the mean inter-item correlation, and the item variances; why
-    it is undefined goes to ``details["standardized_alpha_reason"]``."""
+def _standardized_alpha(
+    cov: FloatArray, magnitude: float, n: int, details: dict[str, Any]
+) -> tuple[float, FloatArray]:
+    """Standardized alpha from the mean inter-item correlation, and the item variances (in
+    the rescaled units of ``cov``); why it is undefined goes to
+    ``details["standardized_alpha_reason"]``."""
     k = cov.shape[0]
     var = np.diag(cov)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.sqrt(np.outer(var, var))
-    rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1))) if np.all(var > 0) else math.nan
-    if not np.all(var > 0):
+    if np.any(negligible(var * max(n - 1, 1), n, magnitude)):
         details["standardized_alpha_reason"] = "an item has zero variance"
         return math.nan, var
+    sd = np.sqrt(var)
+    corr = cov / np.outer(sd, sd)
+    rbar = float((corr.sum() - np.trace(corr)) / (k * (k - 1)))
     if 1.0 + (k - 1) * rbar <= 1e-12:
         details["standardized_alpha_reason"] = (
             "the mean inter-item correlation is -1/(k-1), so the standardized total has no variance"
@@ -188,21 +199,36 @@ def cronbach_alpha(
     ``low_item_total``: the items whose corrected item–total r is below ``min_item_total``
     (default 0.30, Nunnally & Bernstein 1994).
 
-    Undefined (``nan`` with ``reason``): fewer than two items, fewer than two usable subjects,
-    or no variance in the total score.
+    Undefined (``nan`` with ``reason``): fewer than two items, an item without any answer
+    (named; alpha belongs to a fixed set of items, so it is not dropped silently), fewer than
+    two usable subjects, or no variance in the total score beyond rounding: the total
+    variance, a sum of covariances, is zero when it is within 64 units in the last place of
+    the sum of the covariances' absolute values (:func:`fidelity.stats._numeric.cancelled`).
+    The covariances come from the data rescaled exactly by powers of two and centred, so
+    alpha, standardized alpha and the item–total correlations are the same at any scale
+    (``item_variance`` is reported in the data's units). Infinite values are refused
+    (:class:`ValueError`).
     """
     conf = _check_options(missing, confidence)
-    x, names = _items_matrix(items)
-    n_all, k = x.shape
+    raw, names = _items_matrix(items)
+    n_all, k = raw.shape
     method = f"Cronbach's alpha ({missing} deletion)"
     if k < 2:
         return undefined(method, f"{k} item(s): alpha needs at least two items", n_all, None,
                          n_items=k)  # fmt: skip
+    x, magnitude, unit = normalize(raw)  # exact rescaling: alpha is invariant, sums in range
     cov, counts, dropped = _covariance(x, missing)
     n_used = int(counts.min()) if missing == "pairwise" else int(counts[0, 0])
     n_subjects = n_all - dropped if missing == "listwise" else int((~np.isnan(x)).any(1).sum())
     details: dict[str, Any] = {"missing": missing, "items": names, "n_dropped": dropped,
                                "n_for_ci": n_used}  # fmt: skip
+    empty = [nm for nm, col in zip(names, np.isnan(x).all(axis=0), strict=True) if col]
+    if empty and n_all:
+        why = (
+            f"item(s) {', '.join(empty)} have no answers; alpha is a property of a fixed set "
+            "of items, so remove the item(s) explicitly if they are not part of the scale"
+        )
+        return undefined(method, why, n_subjects, None, n_items=k, **details)
     if n_used < 2 or not np.all(np.isfinite(cov)):
         why = f"fewer than two subjects with usable answers ({missing} deletion)"
         return undefined(method, why, n_subjects, None, n_items=k, **details)
@@ -210,11 +236,11 @@ def cronbach_alpha(
     if math.isnan(alpha):
         why = "no variance in the total score"
         return undefined(method, why, n_subjects, None, n_items=k, **details)
-    std_alpha, var = _standardized_alpha(cov, details)
+    std_alpha, var = _standardized_alpha(cov, magnitude, n_used, details)
     if_deleted, item_total = _item_stats(cov)
     details.update(
         standardized_alpha=std_alpha,
-        item_variance=[float(v) for v in var],
+        item_variance=[float(v) * unit * unit for v in var],
         alpha_if_item_deleted=if_deleted,
         corrected_item_total_r=item_total,
         min_item_total=min_item_total,
@@ -317,7 +343,7 @@ def item_spread(
 
     Corrected item–total correlations are in :func:`cronbach_alpha` / :func:`item_total_statistics`.
     """
-    lv = np.asarray(levels, dtype=np.float64).reshape(-1)
+    lv = check_finite(np.asarray(levels, dtype=np.float64).reshape(-1), "levels")
     if lv.size < 2:
         raise ValueError("a scale needs at least two levels")
     if np.any(np.diff(lv) <= 0):

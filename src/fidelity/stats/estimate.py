@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     #: A subjects × raters array-like (NaN = missing) or a long table (subject, rater, rating).
     Ratings: TypeAlias = npt.ArrayLike | pd.DataFrame
 
-__all__ = ["Estimate", "FloatArray", "as_matrix", "check_confidence", "json_ready", "undefined"]
+__all__ = [
+    "Estimate",
+    "FloatArray",
+    "as_matrix",
+    "check_confidence",
+    "check_finite",
+    "json_ready",
+    "undefined",
+]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 
@@ -95,6 +103,7 @@ def undefined(
     reason: str,
     n_subjects: int = 0,
     n_raters: int | None = 0,
+    /,
     *,
     n_items: int | None = None,
     **details: Any,
@@ -164,9 +173,27 @@ def as_matrix(
                     "each rater rates each subject at most once"
                 )
             wide = data.pivot(index=subject, columns=rater, values=rating)
-            return np.asarray(wide.to_numpy(dtype=float), dtype=np.float64)
-        return np.asarray(data.to_numpy(dtype=float), dtype=np.float64)
+            return check_finite(np.asarray(wide.to_numpy(dtype=float), dtype=np.float64))
+        return check_finite(np.asarray(data.to_numpy(dtype=float), dtype=np.float64))
     arr = np.asarray(data, dtype=np.float64)
     if arr.ndim != 2:
         raise ValueError(f"ratings must be a 2-D subjects × raters array, got shape {arr.shape}")
-    return arr
+    return check_finite(arr)
+
+
+FINITE_MESSAGE = "must be finite numbers or NaN (missing)"
+
+
+def check_finite(x: FloatArray, what: str = "ratings") -> FloatArray:
+    """``x`` unchanged if it holds no ``±inf``; else :class:`ValueError` naming the first one
+    (1-based row and column). Every statistic refuses infinite values with this message."""
+    inf = np.isinf(x)
+    if not inf.any():
+        return x
+    where = np.argwhere(inf)
+    first = tuple(int(i) for i in where[0])
+    axes = ("row", "column") if len(first) == 2 else ("position",)
+    cell = ", ".join(f"{axis} {i + 1}" for axis, i in zip(axes, first, strict=False))
+    value = "inf" if x[first] > 0 else "-inf"
+    more = f" ({len(where)} infinite values)" if len(where) > 1 else ""
+    raise ValueError(f"{what} {FINITE_MESSAGE}; found {value} at {cell}{more}")

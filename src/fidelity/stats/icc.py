@@ -7,18 +7,20 @@ Values come from closed-form ANOVA mean squares, batched over leading axes so th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import special
 
+from fidelity.stats._numeric import negligible, normalize
 from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence, undefined
 
 if TYPE_CHECKING:
     from fidelity.stats.estimate import Ratings
 
-__all__ = ["ICC_FORMS", "icc", "icc_table"]
+__all__ = ["ICC_FORMS", "icc", "icc_jackknife", "icc_table"]
 
 #: The six forms, in Shrout & Fleiss order: (Shrout–Fleiss name, McGraw–Wong name, description).
 ICC_FORMS: tuple[tuple[str, str, str], ...] = (
@@ -166,7 +168,7 @@ def _one_way_forms(
 ) -> dict[str, dict[str, FloatArray]]:
     """ICC(1,1) and ICC(1,k) from the (possibly unbalanced) one-way ANOVA ``a``."""
     out: dict[str, dict[str, FloatArray]] = {}
-    novar = a["sst"] <= a["big_n"] * (64.0 * np.finfo(float).eps * a["scale"]) ** 2
+    novar = negligible(a["sst"], a["big_n"], a["scale"])
     tot = a["sst"] / (a["big_n"] - 1.0)
     msb, msw, k0 = _clean(a["msb"], tot), _clean(a["msw"], tot), a["k0"]
     f1 = msb / msw
@@ -216,14 +218,15 @@ def _agreement_interval(
 
 
 def _two_way_forms(
-    b: dict[str, FloatArray], x: FloatArray, forms: list[str], q: float | None
-) -> dict[str, dict[str, FloatArray]]:
+    b: dict[str, FloatArray], x: FloatArray, forms: list[str], q: float | None,
+    magnitude: float | None,
+) -> dict[str, dict[str, FloatArray]]:  # fmt: skip
     """ICC(2,·) and ICC(3,·) from the two-way ANOVA ``b`` of complete ``x``."""
     out: dict[str, dict[str, FloatArray]] = {}
     n, k = x.shape[-2], x.shape[-1]
     big_n = float(n * k)
-    scale = np.abs(x).max(axis=(-2, -1))
-    novar = b["sst"] <= big_n * (64.0 * np.finfo(float).eps * scale) ** 2
+    scale = np.abs(x).max(axis=(-2, -1)) if magnitude is None else magnitude
+    novar = negligible(b["sst"], big_n, scale)
     tot = b["sst"] / (big_n - 1.0)
     msr, msc, mse = _clean(b["msr"], tot), _clean(b["msc"], tot), _clean(b["mse"], tot)
     df1, df2 = float(n - 1), float((n - 1) * (k - 1))
@@ -255,11 +258,14 @@ def _two_way_forms(
 
 
 def icc_arrays(
-    x: FloatArray, forms: tuple[str, ...], confidence: float | None
-) -> dict[str, dict[str, FloatArray]]:
+    x: FloatArray, forms: tuple[str, ...], confidence: float | None,
+    magnitude: float | None = None,
+) -> dict[str, dict[str, FloatArray]]:  # fmt: skip
     """Values (and, with ``confidence``, F tests and CIs) of ICC forms, batched over x[..., n, k].
 
-    Two-way forms need complete data (the caller checks); one-way forms accept NaN.
+    Two-way forms need complete data (the caller checks); one-way forms accept NaN. Zero
+    variance is judged against ``magnitude`` (default: the largest absolute value of each
+    x[b]); pass the one from :func:`~fidelity.stats._numeric.normalize` for rescaled data.
     """
     out: dict[str, dict[str, FloatArray]] = {}
     n, k = x.shape[-2], x.shape[-1]
@@ -271,10 +277,49 @@ def icc_arrays(
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if one_forms:
             a = _one_way(x) if two is None else _one_way_from_two_way(two, x)
+            if magnitude is not None:
+                a["scale"] = np.full_like(a["msb"], magnitude)
             out.update(_one_way_forms(a, one_forms, q))
         if two_forms and two is not None:
-            out.update(_two_way_forms(two, x, two_forms, q))
+            out.update(_two_way_forms(two, x, two_forms, q, magnitude))
     return out
+
+
+def icc_jackknife(x: FloatArray, form: str, magnitude: float | None) -> FloatArray | None:
+    """Leave-one-subject-out values of ``form`` on complete ``x`` (n, k) in O(n k) time.
+
+    The two-way ANOVA is downdated one row at a time instead of recomputed: with row means
+    r_i, column means c_j, grand mean g and residuals e_ij = x_ij - r_i - c_j + g, deleting
+    subject i gives SSE_(i) = SSE - n/(n-1) Σ_j e_ij², SSR_(i) = k (Σ_l d_l² - n/(n-1) d_i²)
+    with d = r - g, and SSC_(i) from the column means without row i (an n × k array, the size
+    of the data). The forms then follow as for the full data. ``None`` (use the general
+    jackknife) with missing values or fewer than three subjects.
+    """
+    n, k = x.shape
+    if n < 3 or k < 2 or np.isnan(x).any():
+        return None
+    g = x.mean()
+    r, c = x.mean(axis=1), x.mean(axis=0)
+    e = x - r[:, None] - c[None, :] + g
+    m = n - 1.0
+    d = r - g
+    ssr = np.maximum(k * ((d * d).sum() - d * d * n / m), 0.0)
+    col = (c[None, :] * n - x) / m  # column means without row i
+    dev = col - col.mean(axis=1, keepdims=True)
+    ssc = m * (dev * dev).sum(axis=1)
+    sse = np.maximum(float((e * e).sum()) - n / m * (e * e).sum(axis=1), 0.0)
+    b = {"msr": ssr / (m - 1.0), "msc": ssc / (k - 1.0), "mse": sse / ((m - 1.0) * (k - 1.0)),
+         "sst": ssr + ssc + sse, "ssc": ssc, "sse": sse}  # fmt: skip
+    shape = np.broadcast_to(np.float64(0.0), (n - 1, k))  # only the design's size is read
+    size = float(np.abs(x).max()) if magnitude is None else magnitude
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if form[4] == "1":
+            a = _one_way_from_two_way(b, shape)
+            a["scale"] = np.full_like(ssr, size)
+            values = _one_way_forms(a, [form], None)[form]["value"]
+        else:
+            values = _two_way_forms(b, shape, [form], None, size)[form]["value"]
+    return np.asarray(values, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- estimates
@@ -325,7 +370,7 @@ def _icc_estimate(
 
 def _one_way_reason(k: int, n_sub: int, n_obs: int) -> str | None:
     if k < 2:
-        return "only one rater column: an ICC needs at least two ratings of some subject"
+        return f"{k} rater column(s) with ratings: an ICC needs two ratings of some subject"
     if n_sub < 2:
         return f"{n_sub} subject(s) with ratings: an ICC needs at least two subjects"
     if n_obs - n_sub == 0:
@@ -335,7 +380,7 @@ def _one_way_reason(k: int, n_sub: int, n_obs: int) -> str | None:
 
 def _one_way_estimates(
     x: FloatArray, forms: list[str], confidence: float, shared: dict[str, Any] | None,
-    incomplete: int,
+    incomplete: int, magnitude: float, unit: float,
 ) -> dict[str, Estimate]:  # fmt: skip
     """One-way forms: unbalanced ANOVA, valid with varying raters and counts per subject."""
     n_all, k = x.shape
@@ -343,7 +388,7 @@ def _one_way_estimates(
     n_sub = int((per_subject > 0).sum())
     n_obs = int(per_subject.sum())
     reason = _one_way_reason(k, n_sub, n_obs)
-    arr = shared or (None if reason else icc_arrays(x, tuple(forms), confidence))
+    arr = shared or (None if reason else icc_arrays(x, tuple(forms), confidence, magnitude))
     results: dict[str, Estimate] = {}
     for form in forms:
         if arr is None:
@@ -353,7 +398,7 @@ def _one_way_estimates(
         det: dict[str, Any] = {
             "form": form, "mcgraw_wong": _MW[form][0], "model": _MW[form][1],
             "F": r["F"], "df1": r["df1"], "df2": r["df2"], "p": r["p"],
-            "MSB": r["msb"], "MSW": r["msw"], "k": r["k"],
+            "MSB": r["msb"] * unit * unit, "MSW": r["msw"] * unit * unit, "k": r["k"],
             "n_ratings": n_obs, "n_subjects_without_ratings": n_all - n_sub,
             "n_incomplete_subjects": incomplete,
             "design": "balanced" if incomplete == 0 else
@@ -373,7 +418,7 @@ def _two_way_reason(n_all: int, k: int, incomplete: int) -> str | None:
             "the incomplete subjects explicitly, e.g. x[~np.isnan(x).any(axis=1)]"
         )
     if k < 2:
-        return "only one rater column: an ICC needs at least two raters"
+        return f"{k} rater column(s) with ratings: an ICC needs at least two raters"
     if n_all < 2:
         return f"{n_all} subject(s): an ICC needs at least two subjects"
     return None
@@ -381,12 +426,12 @@ def _two_way_reason(n_all: int, k: int, incomplete: int) -> str | None:
 
 def _two_way_estimates(
     x: FloatArray, forms: list[str], confidence: float, shared: dict[str, Any] | None,
-    incomplete: int,
+    incomplete: int, magnitude: float, unit: float,
 ) -> dict[str, Estimate]:  # fmt: skip
     """Two-way forms: complete subjects × raters data only."""
     n_all, k = x.shape
     reason = _two_way_reason(n_all, k, incomplete)
-    arr = shared or (None if reason else icc_arrays(x, tuple(forms), confidence))
+    arr = shared or (None if reason else icc_arrays(x, tuple(forms), confidence, magnitude))
     results: dict[str, Estimate] = {}
     for form in forms:
         if arr is None:
@@ -398,7 +443,8 @@ def _two_way_estimates(
         det = {
             "form": form, "mcgraw_wong": _MW[form][0], "model": _MW[form][1],
             "F": r["F"], "df1": r["df1"], "df2": r["df2"], "p": r["p"],
-            "MSR": r["msr"], "MSC": r["msc"], "MSE": r["mse"], "k": k,
+            "MSR": r["msr"] * unit * unit, "MSC": r["msc"] * unit * unit,
+            "MSE": r["mse"] * unit * unit, "k": k,
         }  # fmt: skip
         ci_method = _CI_CONSISTENCY if form[4] == "3" else _CI_AGREEMENT
         results[form] = _icc_estimate(form, r, det, n_all, k, confidence, ci_method)
@@ -406,19 +452,30 @@ def _two_way_estimates(
 
 
 def _icc_estimates(x: FloatArray, forms: tuple[str, ...], confidence: float) -> list[Estimate]:
-    n_all, k = x.shape
-    incomplete = int((~(~np.isnan(x)).all(axis=1)).sum())
+    n_all, k_all = x.shape
+    # a rater column without any rating is not part of the design: drop it, and say so
+    rated = ~np.isnan(x).all(axis=0) if n_all else np.ones(k_all, dtype=bool)
+    z, magnitude, unit = normalize(x[:, rated])  # exact rescaling: every ICC is invariant
+    k = z.shape[1]
+    incomplete = int((~(~np.isnan(z)).all(axis=1)).sum())
     one = [f for f in forms if f[4] == "1"]
     two = [f for f in forms if f[4] != "1"]
     # complete data with >= 2 subjects and raters: every form is computable, in one pass
-    shared = icc_arrays(x, forms, confidence) if incomplete == 0 and k >= 2 and n_all >= 2 \
-        else None  # fmt: skip
+    shared = icc_arrays(z, forms, confidence, magnitude) \
+        if incomplete == 0 and k >= 2 and n_all >= 2 else None  # fmt: skip
     results: dict[str, Estimate] = {}
     if one:
-        results.update(_one_way_estimates(x, one, confidence, shared, incomplete))
+        results.update(_one_way_estimates(z, one, confidence, shared, incomplete, magnitude, unit))
     if two:
-        results.update(_two_way_estimates(x, two, confidence, shared, incomplete))
-    return [results[f] for f in forms]
+        results.update(_two_way_estimates(z, two, confidence, shared, incomplete, magnitude, unit))
+    out = [results[f] for f in forms]
+    if k < k_all:
+        out = [_with_detail(e, n_raters_without_ratings=k_all - k) for e in out]
+    return out
+
+
+def _with_detail(e: Estimate, **extra: Any) -> Estimate:
+    return dataclasses.replace(e, details={**e.details, **extra})
 
 
 def icc(x: Ratings, form: str = "ICC(2,1)", *, confidence: float = 0.95) -> Estimate:
@@ -458,6 +515,13 @@ def icc(x: Ratings, form: str = "ICC(2,1)", *, confidence: float = 0.95) -> Esti
     * the two-way forms need every subject rated by every rater; with incomplete subjects the
       result is undefined (``nan``) and ``reason`` says how many subjects are incomplete and
       what to do.
+
+    A rater column without any rating is not part of the design: it is dropped, and
+    ``details["n_raters_without_ratings"]`` counts it. The ANOVA runs on the data rescaled
+    exactly by powers of two and centred (every form is invariant to that), so values of any
+    magnitude give the same ICC; "no variance" means a spread within rounding of the data's
+    magnitude (:func:`fidelity.stats._numeric.negligible`). Infinite values are refused
+    (:class:`ValueError`).
 
     No standard error is reported (``se`` is None, ``se_reason`` says so); use
     :func:`~fidelity.stats.bootstrap.bootstrap` for one.

@@ -5,6 +5,7 @@ Hayes & Krippendorff 2007, doi:10.1080/19312450709336664)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from fidelity.stats._numeric import negligible, normalize
 from fidelity.stats._resample import resample
 from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence, undefined
 
@@ -49,34 +51,54 @@ def _midranks(vals: FloatArray) -> FloatArray:
     return np.asarray(cum[inverse], dtype=np.float64)
 
 
-def _ratio_kernel_sum(values: FloatArray, counts: FloatArray) -> float:
-    """K = Σ_c Σ_k n_c n_k c k / (c + k)² over distinct positive values c, k.
+def _ratio_pair_sum(values: FloatArray, counts: FloatArray) -> float:
+    """P = Σ_c Σ_k n_c n_k ((c - k)/(c + k))² over distinct positive values c, k.
 
-    Exact (chunked O(V²)) for up to a few thousand distinct values. Otherwise from
-    1/(c+k)² = ∫₀^∞ t e^{-(c+k)t} dt, so K = ∫₀^∞ t g(t)² dt with g(t) = Σ_c n_c c e^{-ct}:
-    after t = e^s the integrand is smooth and decays doubly-exponentially for large s and
-    exponentially for small s, so the trapezoid rule with step 0.1 is accurate to rounding
-    (relative error far below 1e-12). Cost O(V × 400), memory O(chunk).
+    Computed without cancellation (the expansion 1 - 4ck/(c + k)² loses every digit when the
+    values are close relative to their size). Exact pairwise sums (chunked O(V²)) for up to a
+    few thousand distinct values. Otherwise from (c - k)²/(c + k)² = (c - k)² ∫₀^∞ t
+    e^{-(c+k)t} dt, so with weights w_c(t) = n_c e^{-ct}, W = Σ w_c and their weighted mean
+    m(t): P = ∫₀^∞ 2 t W(t) Σ_c w_c(t) (c - m(t))² dt, a weighted variance that is summed in
+    two passes over centred values and never cancels. After t = e^s the integrand is smooth
+    and decays doubly-exponentially for large s and exponentially for small s, so the
+    trapezoid rule with step 0.1 is accurate to rounding. Cost O(V × 400), memory O(chunk).
     """
-    v = values / np.exp(np.mean(np.log(values)))  # the metric is scale free
+    # the metric is scale free: divide by a power of two (exact) near the geometric mean
+    v = values / math.ldexp(1.0, round(float(np.mean(np.log2(values)))))
     w = counts
     if v.size <= _EXACT_RATIO_MAX_DISTINCT:
         total = 0.0
         step = max(1, 2**22 // v.size)
         for i in range(0, v.size, step):
             a = v[i : i + step, None]
-            kern = a * v[None, :] / (a + v[None, :]) ** 2
-            total += float((w[i : i + step, None] * w[None, :] * kern).sum())
+            d = (a - v[None, :]) / (a + v[None, :])
+            total += float((w[i : i + step, None] * w[None, :] * d * d).sum())
         return total
     h = 0.1
-    s = np.arange(-math.log(v.max()) - 25.0, -math.log(v.min()) + math.log(60.0) + h, h)
+    lo = float(v.min())
+    s = np.arange(-math.log(v.max()) - 25.0, -math.log(lo) + math.log(60.0) + h, h)
     t = np.exp(s)
-    g = np.zeros_like(t)
+    ref = float(np.median(v))
+    a_all = v - ref  # centred: differences of close values stay exact
     step = max(1, 2**20 // t.size)
+
+    def weights(i: int) -> FloatArray:
+        # n_c e^{-(c - min) t}: the common factor e^{-min t} is restored below
+        return np.asarray(w[i : i + step, None] * np.exp(-np.outer(v[i : i + step] - lo, t)))
+
+    big_w = np.zeros_like(t)
+    first = np.zeros_like(t)
     for i in range(0, v.size, step):
-        vi = v[i : i + step]
-        g += (w[i : i + step] * vi) @ np.exp(-np.outer(vi, t))
-    return float(h * np.sum(t * t * g * g))
+        wt = weights(i)
+        big_w += wt.sum(axis=0)
+        first += a_all[i : i + step] @ wt
+    mean = first / big_w
+    spread = np.zeros_like(t)
+    for i in range(0, v.size, step):
+        dev = a_all[i : i + step, None] - mean[None, :]
+        spread += (weights(i) * dev * dev).sum(axis=0)
+    decay = np.exp(-2.0 * lo * t)
+    return float(h * np.sum(2.0 * t * t * decay * big_w * spread))
 
 
 def _ratio_disagreements(xp: FloatArray, m: FloatArray, vals: FloatArray) -> tuple[float, float]:
@@ -99,8 +121,8 @@ def _ratio_disagreements(xp: FloatArray, m: FloatArray, vals: FloatArray) -> tup
     n_pos = float(pos_c.sum())
     expected = 2.0 * n_zero * n_pos
     if pos_v.size:
-        expected += n_pos**2 - 4.0 * _ratio_kernel_sum(pos_v, pos_c)
-    return observed, max(expected, 0.0)
+        expected += _ratio_pair_sum(pos_v, pos_c)
+    return observed, expected
 
 
 def _nominal_disagreements(
@@ -150,7 +172,8 @@ def alpha_point(x: FloatArray, level: str) -> tuple[float, str | None, dict[str,
     pair = m_all >= 2
     details = _unit_counts(m_all, level)
     if k < 2:
-        return math.nan, "only one rater column: alpha needs at least two values per unit", details
+        why = f"{k} rater column(s): alpha needs at least two values per unit"
+        return math.nan, why, details
     if not pair.any():
         return math.nan, "no unit has two or more values, so there are no pairable values", details
     xp = x[pair]
@@ -161,14 +184,21 @@ def alpha_point(x: FloatArray, level: str) -> tuple[float, str | None, dict[str,
     details["n_pairable_values"] = int(n)
     if level == "ratio" and np.any(vals < 0):
         raise ValueError("the ratio level needs non-negative values; use level='interval'")
+    if level in ("interval", "ratio"):  # exact power-of-two rescaling keeps sums in range
+        xp, magnitude, unit_size = normalize(xp, centre=level == "interval")
+        vals = xp[mask[pair]]
+        flat = negligible(float(((vals - vals.mean()) ** 2).sum()), n, magnitude)
+    else:
+        unit_size, flat = 1.0, bool(np.all(vals == vals[0]))
     obs, exp = _disagreements(level, xp, vals, unit, m)
-    details["observed_disagreement"] = obs / n
-    details["expected_disagreement"] = exp / (n * (n - 1.0))
-    if bool(np.all(vals == vals[0])) or not exp > 0.0:
+    square = unit_size * unit_size if level == "interval" else 1.0  # metric δ² in data units
+    details["observed_disagreement"] = obs / n * square
+    details["expected_disagreement"] = exp / (n * (n - 1.0)) * square
+    if flat or not exp > 0.0:
         return (
             math.nan,
-            "all pairable values are identical (a single category / no variation): "
-            "expected disagreement is zero, so alpha is undefined",
+            "all pairable values are identical (a single category / no variation beyond "
+            "rounding of the data): expected disagreement is zero, so alpha is undefined",
             details,
         )
     return 1.0 - (n - 1.0) * obs / exp, None, details
@@ -181,8 +211,9 @@ def check_level(level: str) -> str:
     return level
 
 
-def interval_alpha_batched(xb: FloatArray) -> FloatArray:
-    """Interval alpha for each x[b] of a (B, units, raters) array, NaN = missing."""
+def interval_alpha_batched(xb: FloatArray, magnitude: float | None = None) -> FloatArray:
+    """Interval alpha for each x[b] of a (B, units, raters) array, NaN = missing; zero
+    variance is judged against ``magnitude`` (default: each x[b]'s largest centred value)."""
     mask = ~np.isnan(xb)
     m = mask.sum(axis=-1).astype(np.float64)
     pair = m >= 2
@@ -198,15 +229,18 @@ def interval_alpha_batched(xb: FloatArray) -> FloatArray:
         tot_s = s.sum(axis=-1)
         ss_tot = (z * z).sum(axis=(-2, -1)) - tot_s**2 / n
         alpha = 1.0 - (n - 1.0) / n * within / ss_tot
-        scale = np.abs(z).max(axis=(-2, -1))
-        bad = (n < 2) | (ss_tot <= n * (64.0 * np.finfo(float).eps * scale) ** 2)
+        scale = np.abs(z).max(axis=(-2, -1)) if magnitude is None else magnitude
+        bad = (n < 2) | negligible(ss_tot, np.maximum(n, 1.0), scale)
     return np.asarray(np.where(bad, np.nan, alpha), dtype=np.float64)
 
 
-def alpha_statistic(level: str) -> tuple[Callable[[FloatArray], FloatArray], bool]:
-    """Alpha at ``level`` as a bootstrap statistic: (function, takes a (B, n, k) batch?)."""
+def alpha_statistic(
+    level: str, magnitude: float | None = None
+) -> tuple[Callable[[FloatArray], FloatArray], bool]:
+    """Alpha at ``level`` as a bootstrap statistic: (function, takes a (B, n, k) batch?);
+    ``magnitude`` as in :func:`interval_alpha_batched`."""
     if level == "interval":
-        return interval_alpha_batched, True
+        return functools.partial(interval_alpha_batched, magnitude=magnitude), True
 
     def alpha_one(m: FloatArray) -> FloatArray:
         return np.asarray(alpha_point(m, level)[0], dtype=np.float64)
@@ -246,7 +280,8 @@ def krippendorff_alpha(
     fine: interval and ordinal use within-unit and overall sums of squares (O(N log N));
     nominal counts coincidences by sorting; ratio sums pairs within units (O(raters² × units))
     and the expected disagreement exactly for up to 2,048 distinct values, else through an
-    integral representation evaluated by a trapezoid rule accurate to rounding.
+    integral representation (a weighted variance, which does not cancel) evaluated by a
+    trapezoid rule accurate to rounding.
 
     ``bootstrap=B > 0`` adds a percentile CI and SE from B resamples of *units* (subjects) with
     replacement, via :func:`~fidelity.stats.bootstrap.bootstrap`. This is a subject-level
@@ -260,8 +295,16 @@ def krippendorff_alpha(
     once there are pairable values; with a bootstrap, ``bootstrap`` holds the bootstrap's own
     details (see :func:`~fidelity.stats.bootstrap.bootstrap`).
 
+    Interval alpha is computed on the values rescaled exactly by powers of two and centred,
+    ratio alpha on values rescaled by a power of two (each level is invariant to that), so
+    values of any magnitude, or far from zero relative to their spread, give the same alpha;
+    ratio alpha sums ((c - k)/(c + k))² directly, never as 1 - 4ck/(c + k)², which cancels.
+    Infinite values are refused (:class:`ValueError`).
+
     Undefined (``nan`` with ``reason``): fewer than two raters, no unit with two values, or no
-    variation among the pairable values (a single category).
+    variation among the pairable values (a single category; for interval and ratio data, a
+    spread within rounding of the values' magnitude, as decided by
+    :func:`fidelity.stats._numeric.negligible`).
     """
     lvl = check_level(level)
     conf = check_confidence(confidence)
@@ -277,9 +320,12 @@ def krippendorff_alpha(
             value=value, method=method, n_subjects=n_units, n_raters=k, details=details,
             ci_reason=_NO_BOOTSTRAP, se_reason=_NO_BOOTSTRAP,
         )  # fmt: skip
-    fn, batched = alpha_statistic(lvl)
+    boot_x, magnitude = mat, None
+    if lvl == "interval":  # rescaled exactly, as for the point estimate
+        boot_x, magnitude, _ = normalize(mat)
+    fn, batched = alpha_statistic(lvl, magnitude)
     bs = resample(
-        mat, fn, batched, method, n_resamples=int(bootstrap), confidence=conf, seed=seed,
+        boot_x, fn, batched, method, n_resamples=int(bootstrap), confidence=conf, seed=seed,
         method="percentile", why=lambda: reason or "",
     )  # fmt: skip
     details["bootstrap"] = dict(bs.details)
