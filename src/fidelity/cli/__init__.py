@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from fidelity._util.atomic import atomic_write as atomic_write
-from fidelity.cli import instruments, ratings, reliability, versions
+from fidelity.cli import export, instruments, ratings, reliability, versions
 from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
 from fidelity.cli._exits import (
     EXIT_INTERNAL,
@@ -39,6 +39,7 @@ __all__ = [
     "atomic_write",
     "console",
     "exit_for",
+    "export",
     "fail",
     "instruments",
     "load_or_fail",
@@ -81,6 +82,7 @@ def _main(
 
 for _group in (instruments, ratings, reliability, versions):  # the order of ``fidelity --help``
     app.add_typer(_group.app)
+app.add_typer(export.app, name="export")
 
 
 def _register_extensions() -> None:

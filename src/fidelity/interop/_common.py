@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fidelity.errors import FidelityError
 
-__all__ = ["InteropError"]
+__all__ = ["InteropError", "consensus_flag"]
 
 
 class InteropError(FidelityError, ValueError):
@@ -18,3 +18,13 @@ class InteropError(FidelityError, ValueError):
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = list(reasons)
         super().__init__("\n".join(self.reasons))
+
+
+def consensus_flag(value: object) -> bool | None:
+    """A sheet's ``consensus`` as a bool: JSON's true/false, or the text ``true``/``false`` in
+    any case that CSV and XLSX sheets hold (as validation accepts it); ``None`` otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None

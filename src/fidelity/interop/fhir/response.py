@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fidelity.instrument import Instrument
-from fidelity.interop._common import InteropError
+from fidelity.interop._common import InteropError, consensus_flag
 from fidelity.interop.fhir.questionnaire import (
     DEFAULT_BASE,
     SHEET_FIELDS,
@@ -79,8 +79,8 @@ def responses(inst: Instrument, sheets: Any, *, base: str = DEFAULT_BASE) -> lis
 
 def _field_answer(inst: Instrument, f: str, value: Any, base: str) -> dict[str, Any]:
     kind = SHEET_FIELDS[f]
-    if kind == "boolean" and isinstance(value, bool):
-        return {"valueBoolean": value}
+    if kind == "boolean" and consensus_flag(value) is not None:
+        return {"valueBoolean": consensus_flag(value)}
     if kind == "choice":
         return {"valueCoding": {"system": informant_system(inst, base), "code": str(value)}}
     if kind == "date":

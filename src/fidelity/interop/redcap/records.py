@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from fidelity.instrument import Instrument
-from fidelity.interop._common import InteropError
+from fidelity.interop._common import InteropError, consensus_flag
 from fidelity.interop.redcap.dictionary import NA_CODE, FieldMap, field_map
 from fidelity.interop.redcap.names import choice_code
 from fidelity.ratings import as_batch
@@ -72,8 +72,9 @@ def sheets_to_records(inst: Instrument, sheets: Any) -> list[dict[str, str]]:
 
 def _field_text(f: str, value: Any, codes: dict[str, str], where: str, reasons: list[str]) -> str:
     if f == "consensus":
-        if isinstance(value, bool):
-            return "1" if value else "0"
+        flag = consensus_flag(value)
+        if flag is not None:
+            return "1" if flag else "0"
     elif f == "informant":
         if value in codes:
             return codes[value]
