@@ -150,21 +150,22 @@ def read_fhir(path: str | Path) -> SheetBatch:
 
 
 def _resources(name: str, text: str) -> tuple[list[Any], list[int], Any] | Segment:
-    stripped = text.lstrip()
-    if stripped.startswith("{") and "\n{" not in stripped.rstrip():
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-            return file_problem(name, "FR010", f"malformed JSON: {exc}")
-        if data.get("resourceType") == "Bundle":
-            entries = data.get("entry", [])
-            if not isinstance(entries, list):
-                return file_problem(name, "FR703", "Bundle.entry is not a list")
-            res = [e.get("resource") if isinstance(e, dict) else e for e in entries]
-            return res, list(range(len(res))), "index"
-        return [data], [0], "single"
+    """The resources of a Bundle, one resource, or NDJSON (one resource a line; lines are
+    split at ``\n`` only, since JSON text may hold other line separators)."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError):
+        data = None
+    if isinstance(data, dict):
+        if data.get("resourceType") != "Bundle":
+            return [data], [0], "single"
+        entries = data.get("entry", [])
+        if not isinstance(entries, list):
+            return file_problem(name, "FR703", "Bundle.entry is not a list")
+        res = [e.get("resource") if isinstance(e, dict) else e for e in entries]
+        return res, list(range(len(res))), "index"
     out, lines = [], []
-    for k, line in enumerate(text.splitlines(), start=1):
+    for k, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
                 out.append(json.loads(line))

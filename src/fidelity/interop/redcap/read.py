@@ -117,8 +117,10 @@ def _table(
                 name, "FR703", f"REDCap exports every value as a string; not at {bad[0]}"
             )
         return list(data[0]), data, list(range(len(data)))
-    reader = csv.reader(io.StringIO(text))
-    lines = list(reader)
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return file_problem(name, "FR703", f"malformed CSV: {exc}")
     if not lines or not lines[0]:
         return file_problem(name, "FR002", "the export is empty")
     header = [h.strip() for h in lines[0]]

@@ -100,7 +100,7 @@ def _rating_text(
 def records_csv(inst: Instrument, records: list[dict[str, str]]) -> str:
     """Raw records as REDCap's CSV export writes them (header of variable names)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=record_columns(field_map(inst)), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=record_columns(field_map(inst)), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(records)
     return buf.getvalue()
