@@ -12,7 +12,8 @@ Rules, in order: rows whose fidelity fields are all empty belong to other forms 
 are skipped; a form that is not Complete is left out with warning FR702 unless
 ``include_incomplete``; an empty ``fi_site`` takes the data access group; under Double Data
 Entry an empty ``fi_assessment`` is ``X``, an empty ``fi_rater`` the entry number, and the
-merged record is the consensus sheet (rater ``consensus`` unless ``fi_rater`` is given). A label export is refused (FR701); a dictionary that does
+merged record is the consensus sheet (rater ``consensus`` unless ``fi_rater`` is given). A
+label export is refused (FR701); a dictionary that does
 not fit the instrument, or an export without its variables, is refused (FR703).
 """
 
