@@ -574,42 +574,12 @@ REGISTRY: dict[str, Rule] = {
             ),
         ),
         _rule(
-            "FR701",
-            "error",
-            "REDCap label export",
-            (
-                "A REDCap export with choice labels (or label headers) instead of raw codes and "
-                "variable names. Labels are not stable and cannot be mapped back exactly: export "
-                "the raw data (*Data Exports → CSV / Microsoft Excel (raw data)*, or the API with "
-                "`rawOrLabel=raw`)."
-            ),
-        ),
-        _rule(
             "FR702",
             "warning",
             "REDCap form not complete",
-            (
-                "A REDCap record whose form status (`<form>_complete`) is not 2 (Complete): it "
-                "is left out of validation and scoring, and named with its record and event. "
-                "Mark the form Complete in REDCap, or pass `--include-incomplete` "
-                "(`include_incomplete=True`) to check and score it anyway."
-            ),
-            template=(
-                "{where}: the form is not Complete ({status}); left out "
-                "(pass --include-incomplete to score it)"
-            ),
-        ),
-        _rule(
-            "FR703",
-            "error",
-            "export does not fit the instrument",
-            (
-                "A REDCap export or FHIR file that cannot be mapped to the instrument: a "
-                "variable or item of the instrument is missing, the file does not name its "
-                "instrument, rows are malformed, or the structure is not the documented one (a "
-                "flat list of string values; a Bundle or NDJSON of QuestionnaireResponses). "
-                "Nothing is read through a wrong mapping."
-            ),
+            "A REDCap form not marked Complete (2): left out unless `--include-incomplete`.",
+            template="{where}: the form is not Complete ({status}); left out "
+            "(pass --include-incomplete to score it)",
         ),
     )
 }

@@ -169,6 +169,7 @@ COMMANDS = [
     "migrate",
     "new",
     "lock",
+    "export",
 ]
 
 

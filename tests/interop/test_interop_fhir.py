@@ -105,9 +105,8 @@ def test_sheets_that_cannot_be_written_are_named() -> None:
 def test_reading_refuses_other_resources(tmp_path: Path) -> None:
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(fhir.responses_bundle([{"resourceType": "Patient"}])))
-    (problem,) = fhir.read_fhir(path).problems
-    assert problem.code == "FR703"
-    assert problem.message == "entry 0 is Patient, not a QuestionnaireResponse"
+    with pytest.raises(InteropError, match="entry 0 is Patient, not a QuestionnaireResponse"):
+        fhir.read_fhir(path)
 
 
 def test_reading_reports_a_malformed_ndjson_line(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,10 @@ from fidelity.cli._common import (
     write_lines,
     write_outputs,
 )
+
+if TYPE_CHECKING:
+    from fidelity.instrument import Instrument
+    from fidelity.ratings import SheetBatch
 
 app = typer.Typer(
     name="export",
@@ -83,7 +87,8 @@ def fhir_cmd(
     _emit(text, out)
 
 
-def _sheets(files: list[Path], instrument: str | None):  # type: ignore[no-untyped-def]
+def _sheets(files: list[Path], instrument: str | None) -> tuple[Instrument, SheetBatch]:
+    """The sheets of ``files`` and their instrument; errors end the run (exit 1)."""
     from fidelity.ratings import validate
 
     batch = read_batch(files, Progress(enabled=False, steps=0))

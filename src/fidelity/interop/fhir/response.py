@@ -119,9 +119,9 @@ def responses_ndjson(resources: list[dict[str, Any]]) -> str:
 
 
 def read_fhir(path: str | Path) -> SheetBatch:
-    """The sheets of a Bundle (JSON) or NDJSON file of QuestionnaireResponses; file problems
-    are kept in the batch (FR010 malformed JSON, FR703 a resource that is not a
-    QuestionnaireResponse)."""
+    """The sheets of a Bundle (JSON) or NDJSON file of QuestionnaireResponses. File problems
+    are kept in the batch (FR010 malformed JSON, ...); a resource that is not a
+    QuestionnaireResponse raises :class:`~fidelity.interop.InteropError`."""
     name = str(path)
     raw = read_input(Path(path))
     if isinstance(raw, Segment):
@@ -142,11 +142,13 @@ def read_fhir(path: str | Path) -> SheetBatch:
         p, r = bad[0]
         kind = r.get("resourceType") if isinstance(r, dict) else type(r).__name__
         at = f"line {p}" if locator == "line" else f"entry {p}"
-        return SheetBatch(
-            [file_problem(name, "FR703", f"{at} is {kind}, not a QuestionnaireResponse")]
-        )
+        raise _refuse(name, f"{at} is {kind}, not a QuestionnaireResponse")
     records = [response_record(r) for r in resources]
     return SheetBatch([records_segment(name, records, locator, positions)])
+
+
+def _refuse(name: str, why: str) -> InteropError:
+    return InteropError([f"{name}: {why}"])
 
 
 def _resources(name: str, text: str) -> tuple[list[Any], list[int], Any] | Segment:
@@ -161,7 +163,7 @@ def _resources(name: str, text: str) -> tuple[list[Any], list[int], Any] | Segme
             return [data], [0], "single"
         entries = data.get("entry", [])
         if not isinstance(entries, list):
-            return file_problem(name, "FR703", "Bundle.entry is not a list")
+            raise _refuse(name, "Bundle.entry is not a list")
         res = [e.get("resource") if isinstance(e, dict) else e for e in entries]
         return res, list(range(len(res))), "index"
     out, lines = [], []

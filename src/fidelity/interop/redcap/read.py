@@ -13,8 +13,9 @@ are skipped; a form that is not Complete is left out with warning FR702 unless
 ``include_incomplete``; an empty ``fi_site`` takes the data access group; under Double Data
 Entry an empty ``fi_assessment`` is ``X``, an empty ``fi_rater`` the entry number, and the
 merged record is the consensus sheet (rater ``consensus`` unless ``fi_rater`` is given). A
-label export is refused (FR701); a dictionary that does
-not fit the instrument, or an export without its variables, is refused (FR703).
+label export, an export without the instrument's variables, or a dictionary that does not fit
+the instrument is refused with :class:`~fidelity.interop.InteropError`, naming the file, row,
+record and variable: nothing is read through a wrong mapping.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import load_instrument
+from fidelity.interop._common import InteropError
 from fidelity.interop.redcap.dictionary import (
     NA_CODE,
     FieldMap,
@@ -64,9 +66,10 @@ def read_redcap(
 
     The instrument is ``instrument`` or the one the export's ``fi_instrument`` column names;
     variables map to items through ``dictionary`` (the project's data dictionary, checked
-    against the instrument) or the instrument's own dictionary. Problems with the file are
-    kept in the batch (as :func:`~fidelity.ratings.read_sheets` does); a dictionary that does
-    not fit raises :class:`~fidelity.interop.InteropError`.
+    against the instrument) or the instrument's own dictionary. A file that cannot be read
+    (FR001, FR004, FR010, ...) is kept in the batch as :func:`~fidelity.ratings.read_sheets`
+    does; an export that cannot be mapped (a label export, missing variables, malformed rows,
+    an edited dictionary) raises :class:`~fidelity.interop.InteropError`.
     """
     name = str(path)
     raw = read_input(Path(path))
@@ -79,18 +82,14 @@ def read_redcap(
     if isinstance(table, Segment):
         return SheetBatch([table])
     header, rows, positions = table
-    inst = _instrument(name, instrument, header, rows)
-    if isinstance(inst, Segment):
-        return SheetBatch([inst])
+    inst = _instrument(name, instrument, rows)
     if dictionary is not None:
         dname = str(dictionary)
         dtext = Path(dictionary).read_text(encoding="utf-8-sig")
         fm = map_from_dictionary(parse_dictionary(dtext, dname), inst, dname)
     else:
         fm = field_map(inst)
-    refused = _refusal(name, fm, header, rows)
-    if refused is not None:
-        return SheetBatch([refused])
+    _check_columns(name, fm, header, rows)
     return SheetBatch([_segment(name, fm, header, rows, positions, include_incomplete)])
 
 
@@ -105,23 +104,19 @@ def _table(
         except (json.JSONDecodeError, RecursionError, ValueError) as exc:
             return file_problem(name, "FR010", f"malformed JSON: {exc}")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            return file_problem(
-                name, "FR703", "a REDCap flat JSON export is a list of objects (type=flat)"
-            )
+            raise _refuse(name, "a REDCap flat JSON export is a list of objects (type=flat)")
         if not data:
             return file_problem(name, "FR002", "the export holds no records")
         bad = [
             f"[{i}].{k}" for i, r in enumerate(data) for k, v in r.items() if not isinstance(v, str)
         ]
         if bad:
-            return file_problem(
-                name, "FR703", f"REDCap exports every value as a string; not at {bad[0]}"
-            )
+            raise _refuse(name, f"REDCap exports every value as a string; not at {bad[0]}")
         return list(data[0]), data, list(range(len(data)))
     try:
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        return file_problem(name, "FR703", f"malformed CSV: {exc}")
+        raise _refuse(name, f"malformed CSV: {exc}") from None
     if not lines or not lines[0]:
         return file_problem(name, "FR002", "the export is empty")
     header = [h.strip() for h in lines[0]]
@@ -130,17 +125,19 @@ def _table(
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            return file_problem(
-                name, "FR703", f"row {k} has {len(cells)} fields, the header {len(header)}"
-            )
+            raise _refuse(name, f"row {k} has {len(cells)} fields, the header {len(header)}")
         rows.append(dict(zip(header, cells, strict=True)))
         positions.append(k)
     return header, rows, positions
 
 
+def _refuse(name: str, why: str) -> InteropError:
+    return InteropError([f"{name}: {why}"])
+
+
 def _instrument(
-    name: str, given: Instrument | str | None, header: list[str], rows: list[dict[str, str]]
-) -> Instrument | Segment:
+    name: str, given: Instrument | str | None, rows: list[dict[str, str]]
+) -> Instrument:
     if isinstance(given, Instrument):
         return given
     if given is not None:
@@ -149,27 +146,23 @@ def _instrument(
     if len(named) == 1:
         return load_instrument(named[0])
     why = "names several instruments" if named else "does not name its instrument (fi_instrument)"
-    return file_problem(name, "FR703", f"the export {why}: pass the instrument (--instrument)")
+    raise _refuse(name, f"the export {why}: pass the instrument (--instrument)")
 
 
-def _refusal(
-    name: str, fm: FieldMap, header: list[str], rows: list[dict[str, str]]
-) -> Segment | None:
-    """FR701 for a label export, FR703 when a variable of the instrument is missing."""
+def _check_columns(name: str, fm: FieldMap, header: list[str], rows: list[dict[str, str]]) -> None:
+    """Refuse a label export, and an export without a variable of the instrument."""
     labels = [h for h in header if not NAME_RE.fullmatch(h)]
     if labels:
-        return file_problem(
-            name, "FR701", f"column {labels[0]!r} is a label, not a variable: {HOW_TO_EXPORT_RAW}"
-        )
+        raise _refuse(name, f"column {labels[0]!r} is a label, not a variable: {HOW_TO_EXPORT_RAW}")
     status_vars = [v for v in (fm.complete_var, fm.fields.get("consensus", "")) if v in header]
     for r in rows:
         for var in [*status_vars, *fm.items.values()]:
             value = r.get(var, "")
             if value in _LABEL_VALUES or (var in fm.items.values() and " " in value):
-                return file_problem(
+                raise _refuse(
                     name,
-                    "FR701",
-                    f"record {r[header[0]]}: {var} is {value!r}, a label: {HOW_TO_EXPORT_RAW}",
+                    f"row {rows.index(r) + 2}, record {r[header[0]]}: {var} is {value!r}, "
+                    f"a label: {HOW_TO_EXPORT_RAW}",
                 )
     missing = [
         f"{var} ({what})"
@@ -180,14 +173,12 @@ def _refusal(
         if var not in header
     ]
     if missing:
-        return file_problem(
+        raise _refuse(
             name,
-            "FR703",
             f"the export has no column for {', '.join(missing[:5])}"
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             + f" of {fm.spec}: export every field of form {fm.form}",
         )
-    return None
 
 
 def _segment(
