@@ -89,7 +89,8 @@ def sheets(draw: st.DrawFn, inst: Instrument) -> list[dict[str, Any]]:
     out = []
     for k in range(draw(st.integers(1, 6))):
         sheet: dict[str, Any] = {
-            "assessment": draw(TEXT.filter(bool)) if draw(st.booleans()) else f"a{k}",
+            # unique per sheet (a repeated assessment and rater is a duplicate sheet)
+            "assessment": f"{draw(TEXT)}-{k}" if draw(st.booleans()) else f"a{k}",
             "rater": draw(st.sampled_from(["r1", "r2", "Rater, Three"])),
         }
         if draw(st.booleans()):
