@@ -220,3 +220,38 @@ def test_a_value_outside_the_choices_is_reported_by_validation(tmp_path: Path) -
     problems = fidelity.validate(mini(), redcap.read_redcap(path, instrument=mini()))
     (error,) = problems.errors
     assert error.item == "t-open" and error.sheet is not None and error.sheet.row == 4
+
+
+def _with_names(**names: str) -> Instrument:
+    data = mini().model_dump(mode="json")
+    for item in data["items"]:
+        if item["id"] in names:
+            item["redcap"] = names[item["id"]]
+    return Instrument.model_validate(data)
+
+
+def test_an_item_may_declare_its_redcap_name() -> None:
+    inst = _with_names(**{"t-open": "q1_open"})
+    fm = redcap.field_map(inst)
+    assert fm.items["t-open"] == "q1_open" and fm.comments["t-open"] == "q1_open_cmt"
+    # a later version renames the item but keeps the variable: old exports still read
+    data = inst.model_dump(mode="json")
+    data["items"][0]["id"] = "t-talk-openly"
+    assert redcap.field_map(Instrument.model_validate(data)).items["t-talk-openly"] == "q1_open"
+
+
+def test_declared_names_that_collide_are_refused() -> None:
+    with pytest.raises(InteropError, match="'c_goals' is also the variable of item c-goals"):
+        redcap.field_map(_with_names(**{"c-pace": "c_goals"}))
+
+
+@pytest.mark.parametrize("name", ["Q1", "1q", "q-1", "a" * 27])
+def test_an_invalid_declared_name_is_a_schema_error(tmp_path: Path, name: str) -> None:
+    text = MINI.read_text().replace(
+        "    informants: [supervisor]\n", f"    informants: [supervisor]\n    redcap: '{name}'\n"
+    )
+    path = tmp_path / "mini.yaml"
+    path.write_text(text)
+    with pytest.raises(fidelity.errors.InstrumentError) as err:
+        fidelity.load_instrument(path)
+    assert any(p.code == "FI001" and "redcap" in str(p) for p in err.value.problems)

@@ -129,8 +129,8 @@ def field_map(inst: Instrument) -> FieldMap:
         spec=inst.spec,
         content_hash=inst.content_hash,
         fields={f: field_var(f) for f in _SHEET_FIELDS},
-        items={it.id: item_var(it.id) for it in inst.items},
-        comments={it.id: comment_var(it.id) for it in inst.items},
+        items={it.id: item_var(it.id, it.redcap) for it in inst.items},
+        comments={it.id: comment_var(it.id, it.redcap) for it in inst.items},
         choices={
             it.id: {choice_code(lv.value): lv.value for lv in inst.scale_of(it).levels}
             for it in inst.items

@@ -6,7 +6,8 @@ statistics packages an export goes to) and refuses names above 100. See "Creatin
 Dictionary in REDCap" (Vanderbilt University, 2015), column A, and the REDCap knowledge base
 article RC-FD-08 "Data Dictionary: Column Reference".
 
-The derived name of an item is its id with ``-`` turned into ``_`` (item ids are slugs, which
+An item may declare its name (the ``redcap`` key of the item), which keeps it the same across
+versions whatever the id becomes. Otherwise the derived name of an item is its id with ``-`` turned into ``_`` (item ids are slugs, which
 never hold ``_``, so the step is reversible); an id whose derived name is longer than
 :data:`MAX_NAME` is cut to 21 characters and given ``_`` plus the first four hex digits of the
 sha256 of the id, so it stays deterministic and, in practice, unique. The dictionary also
@@ -52,8 +53,11 @@ COMMENT_SUFFIX = "_cmt"
 """The suffix of the variable that holds a rater's comment on an item."""
 
 
-def item_var(item_id: str) -> str:
-    """The REDCap variable of item ``item_id``."""
+def item_var(item_id: str, declared: str | None = None) -> str:
+    """The REDCap variable of item ``item_id``: the name the item declares (its ``redcap``
+    key), or the one derived from the id."""
+    if declared is not None:
+        return declared
     name = item_id.replace("-", "_")
     if len(name) <= MAX_NAME:
         return name
@@ -61,9 +65,9 @@ def item_var(item_id: str) -> str:
     return f"{name[:21].rstrip('_')}_{digest}"
 
 
-def comment_var(item_id: str) -> str:
+def comment_var(item_id: str, declared: str | None = None) -> str:
     """The REDCap variable of the comment on item ``item_id`` (a notes field)."""
-    base = item_var(item_id)
+    base = item_var(item_id, declared)
     keep = MAX_NAME - len(COMMENT_SUFFIX)
     if len(base) > keep:
         digest = hashlib.sha256(("comment:" + item_id).encode("utf-8")).hexdigest()[:4]
