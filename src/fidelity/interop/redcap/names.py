@@ -7,8 +7,8 @@ Dictionary in REDCap" (Vanderbilt University, 2015), column A, and the REDCap kn
 article RC-FD-08 "Data Dictionary: Column Reference".
 
 An item may declare its name (the ``redcap`` key of the item), which keeps it the same across
-versions whatever the id becomes. Otherwise the derived name of an item is its id with ``-`` turned into ``_`` (item ids are slugs, which
-never hold ``_``, so the step is reversible); an id whose derived name is longer than
+versions whatever the id becomes. Otherwise the derived name of an item is its id with ``-``
+turned into ``_`` (item ids are slugs, which never hold ``_``, so the step is reversible); an id whose derived name is longer than
 :data:`MAX_NAME` is cut to 21 characters and given ``_`` plus the first four hex digits of the
 sha256 of the id, so it stays deterministic and, in practice, unique. The dictionary also
 carries each field's meaning in its annotation (``@FIDELITY-ITEM=<item id>``), so reading
