@@ -8,11 +8,11 @@ article RC-FD-08 "Data Dictionary: Column Reference".
 
 An item may declare its name (the ``redcap`` key of the item), which keeps it the same across
 versions whatever the id becomes. Otherwise the derived name of an item is its id with ``-``
-turned into ``_`` (item ids are slugs, which never hold ``_``, so the step is reversible); an id whose derived name is longer than
-:data:`MAX_NAME` is cut to 21 characters and given ``_`` plus the first four hex digits of the
-sha256 of the id, so it stays deterministic and, in practice, unique. The dictionary also
-carries each field's meaning in its annotation (``@FIDELITY-ITEM=<item id>``), so reading
-never depends on reversing a name.
+turned into ``_`` (item ids are slugs, which never hold ``_``, so the step is reversible); an
+id whose derived name is longer than :data:`MAX_NAME` is cut to 21 characters and given ``_``
+plus the first four hex digits of the sha256 of the id, so it stays deterministic and, in
+practice, unique. The dictionary also carries each field's meaning in its annotation
+(``@FIDELITY-ITEM=<item id>``), so reading never depends on reversing a name.
 """
 
 from __future__ import annotations
