@@ -137,3 +137,16 @@ def test_exporting_invalid_sheets_exits_1_and_writes_nothing(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "FR101" in result.output and "nothing was exported" in result.output
     assert not target.exists()
+
+
+def test_redcap_options_without_from_redcap_are_a_usage_error() -> None:
+    result = invoke("validate", EXAMPLE, "--include-incomplete")
+    assert result.exit_code == 2
+    assert "go with --from redcap" in result.output
+
+
+def test_export_is_listed_with_its_commands() -> None:
+    result = invoke("export", "--help")
+    assert result.exit_code == 0
+    for name in ("redcap", "fhir", "fhir-responses", "redcap-records"):
+        assert name in result.output

@@ -185,6 +185,8 @@ def read_batch(
     reader (REDCap exports and FHIR responses through :mod:`fidelity.interop`)."""
     from fidelity.ratings import SheetBatch, read_sheets
 
+    if source is not SheetSource.redcap and (dictionary is not None or include_incomplete):
+        fail("error: --dictionary and --include-incomplete go with --from redcap", EXIT_USAGE)
     batch = SheetBatch()
     for f in files:
         progress.step(f"reading {f.name}")
