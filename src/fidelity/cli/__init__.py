@@ -16,7 +16,16 @@ from typing import Annotated
 import typer
 
 from fidelity._util.atomic import atomic_write as atomic_write
-from fidelity.cli import export, instruments, ratings, reliability, versions
+from fidelity.cli import (
+    consensus,
+    export,
+    instruments,
+    plan,
+    raters,
+    ratings,
+    reliability,
+    versions,
+)
 from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
 from fidelity.cli._exits import (
     EXIT_INTERNAL,
@@ -37,6 +46,7 @@ __all__ = [
     "FidelityGroup",
     "app",
     "atomic_write",
+    "consensus",
     "console",
     "exit_for",
     "export",
@@ -44,7 +54,9 @@ __all__ = [
     "instruments",
     "load_or_fail",
     "main",
+    "plan",
     "print_json",
+    "raters",
     "ratings",
     "reliability",
     "versions",
@@ -80,7 +92,15 @@ def _main(
     """Fidelity index assessment: instruments, validation, scoring and reliability."""
 
 
-for _group in (instruments, ratings, reliability, versions):  # the order of ``fidelity --help``
+for _group in (
+    instruments,
+    ratings,
+    reliability,
+    consensus,
+    raters,
+    plan,
+    versions,
+):  # the order of ``fidelity --help``
     app.add_typer(_group.app)
 app.add_typer(export.app, name="export")
 
