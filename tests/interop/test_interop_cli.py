@@ -150,3 +150,14 @@ def test_export_is_listed_with_its_commands() -> None:
     assert result.exit_code == 0
     for name in ("redcap", "fhir", "fhir-responses", "redcap-records"):
         assert name in result.output
+
+
+def test_consensus_and_raters_read_redcap(tmp_path: Path) -> None:
+    target = tmp_path / "records.csv"
+    invoke("export", "redcap-records", EXAMPLE, "-o", target)
+    direct = invoke("raters", EXAMPLE, "--json")
+    via = invoke("raters", "--from", "redcap", target, "--json")
+    assert via.exit_code == direct.exit_code == 0
+    assert json.loads(via.stdout) == json.loads(direct.stdout)
+    result = invoke("consensus", "--from", "redcap", target, "-o", tmp_path / "meet")
+    assert result.exit_code == 0, result.output
