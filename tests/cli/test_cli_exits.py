@@ -172,6 +172,7 @@ COMMANDS = [
     "migrate",
     "new",
     "lock",
+    "export",
 ]
 
 

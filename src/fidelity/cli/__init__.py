@@ -16,7 +16,16 @@ from typing import Annotated
 import typer
 
 from fidelity._util.atomic import atomic_write as atomic_write
-from fidelity.cli import consensus, instruments, plan, raters, ratings, reliability, versions
+from fidelity.cli import (
+    consensus,
+    export,
+    instruments,
+    plan,
+    raters,
+    ratings,
+    reliability,
+    versions,
+)
 from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
 from fidelity.cli._exits import (
     EXIT_INTERNAL,
@@ -40,6 +49,7 @@ __all__ = [
     "consensus",
     "console",
     "exit_for",
+    "export",
     "fail",
     "instruments",
     "load_or_fail",
@@ -92,6 +102,7 @@ for _group in (
     versions,
 ):  # the order of ``fidelity --help``
     app.add_typer(_group.app)
+app.add_typer(export.app, name="export")
 
 
 def _register_extensions() -> None:

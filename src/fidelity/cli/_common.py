@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -24,9 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LARGE_INPUT_BYTES",
+    "DictionaryOpt",
     "Files",
+    "FromOpt",
+    "IncompleteOpt",
     "InstrumentOpt",
     "Progress",
+    "SheetSource",
     "Strict",
     "console",
     "fail",
@@ -59,6 +64,40 @@ InstrumentOpt = Annotated[
         "-i",
         metavar="SPEC",
         help="Instrument ID, ID@VERSION or YAML path; default: the one the sheets name.",
+    ),
+]
+
+
+class SheetSource(StrEnum):
+    """Where sheets come from: fidelity's own files, a REDCap raw export, FHIR responses."""
+
+    file = "file"
+    redcap = "redcap"
+    fhir = "fhir"
+
+
+FromOpt = Annotated[
+    SheetSource,
+    typer.Option(
+        "--from",
+        help="Input format: file (.csv/.json/.jsonl/.xlsx), redcap (raw export, CSV or flat "
+        "JSON) or fhir (Bundle or NDJSON of QuestionnaireResponses).",
+    ),
+]
+DictionaryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dictionary",
+        exists=True,
+        dir_okay=False,
+        help="With --from redcap: the project's data dictionary, checked against the instrument.",
+    ),
+]
+IncompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-incomplete",
+        help="With --from redcap: also read forms not marked Complete.",
     ),
 ]
 Strict = Annotated[
@@ -137,14 +176,39 @@ def summary_line(problems: Sequence[Problem], n_sheets: int, n_files: int, spec:
     )
 
 
-def read_batch(files: list[Path], progress: Progress) -> SheetBatch:
-    """Read every file into one batch, one progress step per file."""
+def read_batch(
+    files: list[Path],
+    progress: Progress,
+    source: SheetSource = SheetSource.file,
+    *,
+    instrument: str | None = None,
+    dictionary: Path | None = None,
+    include_incomplete: bool = False,
+) -> SheetBatch:
+    """Read every file into one batch, one progress step per file; ``source`` chooses the
+    reader (REDCap exports and FHIR responses through :mod:`fidelity.interop`)."""
     from fidelity.ratings import SheetBatch, read_sheets
 
+    if source is not SheetSource.redcap and (dictionary is not None or include_incomplete):
+        fail("error: --dictionary and --include-incomplete go with --from redcap", EXIT_USAGE)
     batch = SheetBatch()
     for f in files:
         progress.step(f"reading {f.name}")
-        batch = batch + read_sheets(f)
+        if source is SheetSource.redcap:
+            from fidelity.interop.redcap import read_redcap
+
+            batch = batch + read_redcap(
+                f,
+                instrument=instrument,
+                dictionary=dictionary,
+                include_incomplete=include_incomplete,
+            )
+        elif source is SheetSource.fhir:
+            from fidelity.interop.fhir import read_fhir
+
+            batch = batch + read_fhir(f)
+        else:
+            batch = batch + read_sheets(f)
     return batch
 
 

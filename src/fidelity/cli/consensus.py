@@ -10,8 +10,12 @@ from typing import Annotated
 import typer
 
 from fidelity.cli._common import (
+    DictionaryOpt,
     Files,
+    FromOpt,
+    IncompleteOpt,
     InstrumentOpt,
+    SheetSource,
     input_progress,
     read_batch,
     resolve_instrument,
@@ -46,6 +50,9 @@ def consensus_cmd(
             "--format", "-f", help="Format of the consensus sheets (default: that of the input)."
         ),
     ] = None,
+    source: FromOpt = SheetSource.file,
+    dictionary: DictionaryOpt = None,
+    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Prepare consensus meetings: for every assessment rated by two or more raters that has
     no consensus sheet yet, write the discrepancies (discrepancies.csv, .xlsx and .md,
@@ -57,7 +64,14 @@ def consensus_cmd(
     from fidelity.consensus import prepare_consensus
 
     with input_progress(files, steps=len(files) + 1) as progress:
-        batch = read_batch(files, progress)
+        batch = read_batch(
+            files,
+            progress,
+            source,
+            instrument=instrument,
+            dictionary=dictionary,
+            include_incomplete=include_incomplete,
+        )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing raters")
         prep = prepare_consensus(inst, batch)

@@ -10,8 +10,12 @@ from typing import Annotated
 import typer
 
 from fidelity.cli._common import (
+    DictionaryOpt,
     Files,
+    FromOpt,
+    IncompleteOpt,
     InstrumentOpt,
+    SheetSource,
     console,
     input_progress,
     print_json,
@@ -62,6 +66,9 @@ def raters_cmd(
             "--out", "-o", file_okay=False, help="Also write raters.md and raters*.csv here."
         ),
     ] = None,
+    source: FromOpt = SheetSource.file,
+    dictionary: DictionaryOpt = None,
+    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Rater calibration: each rater's exact and within-one agreement, weighted kappa and AC2
     with the reference, and bias (mean signed difference) overall and per domain, with a
@@ -74,7 +81,14 @@ def raters_cmd(
 
     rule = CertificationRule(min_ac2=min_ac2, max_abs_bias=max_bias, min_sheets=min_sheets)
     with input_progress(files, steps=len(files) + 1) as progress:
-        batch = read_batch(files, progress)
+        batch = read_batch(
+            files,
+            progress,
+            source,
+            instrument=instrument,
+            dictionary=dictionary,
+            include_incomplete=include_incomplete,
+        )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing with the reference")
         cal = calibrate(

@@ -18,8 +18,13 @@ import typer
 
 from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
+    DictionaryOpt,
     Files,
+    FromOpt,
+    IncompleteOpt,
     InstrumentOpt,
+    Progress,
+    SheetSource,
     Strict,
     console,
     fail,
@@ -72,15 +77,25 @@ def validate_cmd(
     instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
     strict: Strict = False,
+    source: FromOpt = SheetSource.file,
+    dictionary: DictionaryOpt = None,
+    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Check rating sheets against their instrument; list every problem, one per line.
 
     Exit 0 when the sheets are valid (warnings are listed but allowed unless --strict),
     1 when there are errors, 2 on a usage error.
     """
-    from fidelity.ratings import read_sheets, validate
+    from fidelity.ratings import validate
 
-    batch = read_sheets(files)
+    batch = read_batch(
+        files,
+        Progress(enabled=False, steps=0),
+        source,
+        instrument=instrument,
+        dictionary=dictionary,
+        include_incomplete=include_incomplete,
+    )
     inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
     failing = not problems.ok or (strict and len(problems) > 0)
@@ -128,6 +143,9 @@ def score_cmd(
     instrument: InstrumentOpt = None,
     strict: Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
+    source: FromOpt = SheetSource.file,
+    dictionary: DictionaryOpt = None,
+    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
     scores.
@@ -142,7 +160,14 @@ def score_cmd(
 
     formats = set(fmt or [OutFormat.csv, OutFormat.json])
     with input_progress(files, steps=len(files) + 3) as progress:
-        batch = read_batch(files, progress)
+        batch = read_batch(
+            files,
+            progress,
+            source,
+            instrument=instrument,
+            dictionary=dictionary,
+            include_incomplete=include_incomplete,
+        )
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)
         problems = validate(inst, batch)

@@ -4,13 +4,17 @@ sheets, as tables and JSON, or as a Markdown audit report."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
 from fidelity.cli._common import (
+    DictionaryOpt,
     Files,
+    FromOpt,
+    IncompleteOpt,
     InstrumentOpt,
+    SheetSource,
     console,
     input_progress,
     print_json,
@@ -43,6 +47,14 @@ _Confidence = Annotated[
 ]
 
 
+class _Reading(NamedTuple):
+    """How to read the sheets: ``--from``, ``--dictionary``, ``--include-incomplete``."""
+
+    source: SheetSource
+    dictionary: Path | None
+    include_incomplete: bool
+
+
 @app.command("reliability")
 def reliability_cmd(
     files: Files,
@@ -60,14 +72,18 @@ def reliability_cmd(
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
+    source: FromOpt = SheetSource.file,
+    dictionary: DictionaryOpt = None,
+    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Inter-rater reliability (double-rated assessments), internal consistency and item
     spread of an audit, with the criteria behind every flag.
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
+    reading = _Reading(source, dictionary, include_incomplete)
     _inst, _result, report = _analyse(
-        files, instrument, confidence, n_bootstrap, seed, with_scores=False
+        files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=reading
     )
     if out is not None:
         outputs = {"reliability.json": report.to_json() + "\n"}
@@ -98,6 +114,9 @@ def report_cmd(
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
+    source: FromOpt = SheetSource.file,
+    dictionary: DictionaryOpt = None,
+    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Write a Markdown audit report: fidelity per site, then inter-rater reliability,
     internal consistency and item spread, with the criteria behind every flag.
@@ -106,7 +125,10 @@ def report_cmd(
     """
     from fidelity.report import audit_report_markdown
 
-    inst, result, report = _analyse(files, instrument, confidence, n_bootstrap, seed)
+    reading = _Reading(source, dictionary, include_incomplete)
+    inst, result, report = _analyse(
+        files, instrument, confidence, n_bootstrap, seed, reading=reading
+    )
     target = out / "report.md"
     write_outputs({target: audit_report_markdown(inst, result, report)})
     typer.echo(f"wrote {target}", err=True)
@@ -120,6 +142,7 @@ def _analyse(
     seed: int,
     *,
     with_scores: bool = True,
+    reading: _Reading | None = None,
 ) -> tuple[Instrument, ScoreResult | None, ReliabilityReport]:
     """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs.
 
@@ -130,7 +153,15 @@ def _analyse(
     from fidelity.scoring import score
 
     with input_progress(files, steps=len(files) + 1 + int(with_scores)) as progress:
-        batch = read_batch(files, progress)
+        how = reading or _Reading(SheetSource.file, None, False)
+        batch = read_batch(
+            files,
+            progress,
+            how.source,
+            instrument=instrument,
+            dictionary=how.dictionary,
+            include_incomplete=how.include_incomplete,
+        )
         inst = resolve_instrument(batch, instrument)
         result = None
         if with_scores:

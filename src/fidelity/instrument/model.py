@@ -172,6 +172,10 @@ class Item(_Frozen):
     weight: Weight = 1.0
     allow_na: StrictBool = False
     required: StrictBool = True
+    redcap: (
+        Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9_]{0,25}$")] | None
+    ) = None
+    """The REDCap variable name, stable across versions; default: derived from the id."""
 
     @field_validator("anchors", mode="before")
     @classmethod
