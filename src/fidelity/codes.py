@@ -69,35 +69,26 @@ REGISTRY: dict[str, Rule] = {
             "FI001",
             "error",
             "schema violation",
-            (
-                "The data does not match the [instrument JSON Schema](instrument-format.md): a "
-                "required key is missing, a key is unknown, a value has the wrong type, is not "
-                "among "
-                "the allowed values or does not match the required pattern. The message names the "
-                "rule that failed and the path shows where. A document whose top level is not a "
-                "mapping is also reported as `FI001`."
-            ),
+            "The data does not match the [instrument JSON Schema](instrument-format.md): a "
+            "required key is missing, a key is unknown, a value has the wrong type, is not among "
+            "the allowed values or does not match the required pattern. The message names the "
+            "rule that failed and the path shows where. A document whose top level is not a "
+            "mapping is also reported as `FI001`.",
         ),
         _rule(
             "FI002",
             "error",
             "YAML feature refused",
-            (
-                "Instrument files hold plain data only: mappings, lists, strings, numbers, "
-                "booleans "
-                "and null. Tags that would construct objects (such as `!!python/object`), merge "
-                "keys "
-                "(`<<`) and keys that are not plain scalars are refused."
-            ),
+            "Instrument files hold plain data only: mappings, lists, strings, numbers, booleans "
+            "and null. Tags that would construct objects (such as `!!python/object`), merge keys "
+            "(`<<`) and keys that are not plain scalars are refused.",
         ),
         _rule(
             "FI003",
             "error",
             "file too large",
-            (
-                "Instrument files are limited to 2 MiB (2,097,152 bytes); the bundled one is a few "
-                "tens of kilobytes. The limit is checked before the file is parsed."
-            ),
+            "Instrument files are limited to 2 MiB (2,097,152 bytes); the bundled one is a few "
+            "tens of kilobytes. The limit is checked before the file is parsed.",
         ),
         _rule(
             "FI004",
@@ -112,51 +103,39 @@ REGISTRY: dict[str, Rule] = {
             "FI005",
             "error",
             "duplicate key",
-            (
-                "A mapping names the same key twice. Plain YAML loaders keep the last value "
-                "silently;"
-                " here it is an error, because one of the two values was surely not meant."
-            ),
+            "A mapping names the same key twice. Plain YAML loaders keep the last value silently; "
+            "here it is an error, because one of the two values was surely not meant.",
         ),
         _rule(
             "FI010",
             "error",
             "model constraint",
-            (
-                "A value passes the schema but breaks a constraint of the instrument model, for "
-                "example an infinite weight written as `.inf`."
-            ),
+            "A value passes the schema but breaks a constraint of the instrument model, for "
+            "example an infinite weight written as `.inf`.",
             "model: {detail}",
         ),
         _rule(
             "FI101",
             "error",
             "duplicate id",
-            (
-                "Ids must be unique among the citations, informants, principles, scales, domains, "
-                "items and bands of an instrument (each kind separately)."
-            ),
+            "Ids must be unique among the citations, informants, principles, scales, domains, "
+            "items and bands of an instrument (each kind separately).",
             "duplicate {kind} id {id!r} (first at {section}[{first}])",
         ),
         _rule(
             "FI102",
             "error",
             "unknown reference",
-            (
-                "A reference names an id that does not exist: a domain's principle, an item's "
-                "domain,"
-                " informant, scale, or principle tag. The message lists the ids that do exist."
-            ),
+            "A reference names an id that does not exist: a domain's principle, an item's domain, "
+            "informant, scale, or principle tag. The message lists the ids that do exist.",
             "{what} unknown {kind} {value!r}; known: {known}",
         ),
         _rule(
             "FI104",
             "error",
             "anchors do not match the scale",
-            (
-                "Every item gives its own behavioural anchor for every level of its scale, and no "
-                "anchors for levels the scale does not have."
-            ),
+            "Every item gives its own behavioural anchor for every level of its scale, and no "
+            "anchors for levels the scale does not have.",
             "item {item!r}: {detail}; scale {scale!r} has levels {levels}",
         ),
         _rule(
@@ -170,142 +149,102 @@ REGISTRY: dict[str, Rule] = {
             "FI106",
             "error",
             "scale levels out of order, or duplicate codes",
-            (
-                "A scale's level values must strictly increase in the order they are listed (which "
-                "also rules out two levels with the same value), and each non-score code may be "
-                "listed once."
-            ),
+            "A scale's level values must strictly increase in the order they are listed (which "
+            "also rules out two levels with the same value), and each non-score code may be "
+            "listed once.",
         ),
         _rule(
             "FI107",
             "error",
             "domain cannot be scored",
-            (
-                "A domain has no items, or its `min_answered` is larger than its number of items,"
-                " so "
-                "that its score could never be computed."
-            ),
+            "A domain has no items, or its `min_answered` is larger than its number of items, so "
+            "that its score could never be computed.",
         ),
         _rule(
             "FI108",
             "error",
             "bands do not cover the score range",
-            (
-                "The overall score bands are closed-open intervals `[lower, upper)` (the top band "
-                "also includes its upper bound) that must cover the range of possible overall "
-                "scores "
-                "exactly: no band with `upper <= lower`, no gap, no overlap, nothing below the "
-                "lowest"
-                " or above the highest possible score. The range follows from the scales and the "
-                "scoring rule."
-            ),
+            "The overall score bands are closed-open intervals `[lower, upper)` (the top band "
+            "also includes its upper bound) that must cover the range of possible overall scores "
+            "exactly: no band with `upper <= lower`, no gap, no overlap, nothing below the lowest "
+            "or above the highest possible score. The range follows from the scales and the "
+            "scoring rule.",
         ),
         _rule(
             "FI109",
             "error",
             "principle not measured",
-            (
-                "Every principle must be measured: an ordinary principle by at least one domain, a "
-                "cross-cutting principle (`cross_cutting: true`) by a domain or by a tag on at "
-                "least "
-                "one item."
-            ),
+            "Every principle must be measured: an ordinary principle by at least one domain, a "
+            "cross-cutting principle (`cross_cutting: true`) by a domain or by a tag on at least "
+            "one item.",
         ),
         _rule(
             "FI110",
             "error",
             "item map target problems",
-            (
-                "In `changes.item_map`, which maps item ids of the previous version to ids in this "
-                "one, every target must be an item of this version, no two old items may map to "
-                "the "
-                "same new one, and renames may not chase each other round in a cycle (`a: b` with"
-                " `b:"
-                " a`), which would make migrated ratings depend on the order the renames are "
-                "applied "
-                "in."
-            ),
+            "In `changes.item_map`, which maps item ids of the previous version to ids in this "
+            "one, every target must be an item of this version, no two old items may map to the "
+            "same new one, and renames may not chase each other round in a cycle (`a: b` with `b: "
+            "a`), which would make migrated ratings depend on the order the renames are applied "
+            "in.",
         ),
         _rule(
             "FI111",
             "error",
             "file in the wrong place",
-            (
-                "Catalog directories use the layout `<dir>/<id>/<version>.yaml`. A file whose "
-                "declared `id` and `version` differ from its place is refused when it is loaded "
-                "through the catalog (by id, or when listing instruments), because rating sheets "
-                "pin "
-                "`id@version` and must get exactly that file. `fidelity lint` checks files by path "
-                "and so does not apply this rule; `fidelity instruments` shows such a file as "
-                "invalid."
-            ),
-            (
-                "file declares {declared} but its place in the catalog says {placed} "
-                "(expected <dir>/{id}/{version}.yaml)"
-            ),
+            "Catalog directories use the layout `<dir>/<id>/<version>.yaml`. A file whose "
+            "declared `id` and `version` differ from its place is refused when it is loaded "
+            "through the catalog (by id, or when listing instruments), because rating sheets pin "
+            "`id@version` and must get exactly that file. `fidelity lint` checks files by path "
+            "and so does not apply this rule; `fidelity instruments` shows such a file as invalid.",
+            "file declares {declared} but its place in the catalog says {placed} (expected "
+            "<dir>/{id}/{version}.yaml)",
         ),
         _rule(
             "FI112",
             "error",
             "derived instrument does not resolve",
-            (
-                "A file with `extends: <id>@<version>` inherits its base's entries and adds its "
-                "own "
-                "(see [Extending instruments](../extending.md#derived-instruments-extends)). The "
-                "base"
-                " must load; chains of bases may not form a cycle or run deeper than eight; the "
-                "derived instrument needs an id of its own; and an inherited entry cannot be "
-                "changed "
-                "(a local variant needs its own id)."
-            ),
+            "A file with `extends: <id>@<version>` inherits its base's entries and adds its own "
+            "(see [Extending instruments](../extending.md#derived-instruments-extends)). The base "
+            "must load; chains of bases may not form a cycle or run deeper than eight; the "
+            "derived instrument needs an id of its own; and an inherited entry cannot be changed "
+            "(a local variant needs its own id).",
         ),
         _rule(
             "FI201",
             "error",
             "released version changed",
-            (
-                "A released version never changes. The content hashes of released versions are "
-                "kept "
-                "in `released.lock` at the root of the instrument directory "
-                "(`<dir>/released.lock`, "
-                "next to the `<id>/` folders); `fidelity lock <dir>` adds new released versions "
-                "and "
-                "never rewrites an entry. A released file whose hash differs from its entry is "
-                "refused: put the change in a new version."
-            ),
+            "A released version never changes. The content hashes of released versions are kept "
+            "in `released.lock` at the root of the instrument directory (`<dir>/released.lock`, "
+            "next to the `<id>/` folders); `fidelity lock <dir>` adds new released versions and "
+            "never rewrites an entry. A released file whose hash differs from its entry is "
+            "refused: put the change in a new version.",
         ),
         _rule(
             "FI202",
             "error",
             "previous version not found",
-            (
-                "`changes.previous` must name a lower version of the same instrument that can be "
-                "found next to the file or in the catalog. Without `changes.previous`, the highest "
-                "lower version found is compared."
-            ),
+            "`changes.previous` must name a lower version of the same instrument that can be "
+            "found next to the file or in the catalog. Without `changes.previous`, the highest "
+            "lower version found is compared.",
         ),
         _rule(
             "FI203",
             "error",
             "item map does not fit the previous version",
-            (
-                "Checked against the previous version: every key of `changes.item_map` must be an "
-                "item of it, and an item mapped onto an id that an unmapped old item still holds "
-                "would give that id two sources."
-            ),
+            "Checked against the previous version: every key of `changes.item_map` must be an "
+            "item of it, and an item mapped onto an id that an unmapped old item still holds "
+            "would give that id two sources.",
         ),
         _rule(
             "FI204",
             "error",
             "version bump too small",
-            (
-                "The changes since the previous version decide the smallest bump: wording only → "
-                "patch; additions that leave every existing sheet's scores unchanged → minor; "
-                "anything that changes an existing sheet's score or validity → major (a minor bump "
-                "while the major version is 0). The message names the changes that require the "
-                "bump; "
-                "`fidelity diff OLD NEW` lists them all."
-            ),
+            "The changes since the previous version decide the smallest bump: wording only → "
+            "patch; additions that leave every existing sheet's scores unchanged → minor; "
+            "anything that changes an existing sheet's score or validity → major (a minor bump "
+            "while the major version is 0). The message names the changes that require the bump; "
+            "`fidelity diff OLD NEW` lists them all.",
             "{old} → {new} is a {actual} bump, but the changes since {since} are {severity} "
             "and need a {needed} bump: {changes}",
         ),
@@ -320,10 +259,8 @@ REGISTRY: dict[str, Rule] = {
             "FR002",
             "error",
             "no sheets",
-            (
-                "The file is empty or holds no sheets (an empty JSON list, an empty worksheet, a "
-                "table with a header but no rows); or no sheets were given at all."
-            ),
+            "The file is empty or holds no sheets (an empty JSON list, an empty worksheet, a "
+            "table with a header but no rows); or no sheets were given at all.",
         ),
         _rule(
             "FR003",
@@ -349,10 +286,8 @@ REGISTRY: dict[str, Rule] = {
             "FR010",
             "error",
             "malformed JSON",
-            (
-                "Malformed JSON, with line and column (JSON Lines: per line; the other lines are "
-                "still read)."
-            ),
+            "Malformed JSON, with line and column (JSON Lines: per line; the other lines are "
+            "still read).",
         ),
         _rule(
             "FR011",
@@ -375,11 +310,8 @@ REGISTRY: dict[str, Rule] = {
             "FR020",
             "error",
             "wrong header",
-            (
-                "Wrong header: no `assessment` or `rater` column, an unnamed column, or (long "
-                "layout)"
-                " a column that is neither a sheet field nor `item`, `value`, `comment`."
-            ),
+            "Wrong header: no `assessment` or `rater` column, an unnamed column, or (long layout) "
+            "a column that is neither a sheet field nor `item`, `value`, `comment`.",
         ),
         _rule(
             "FR021",
@@ -392,10 +324,8 @@ REGISTRY: dict[str, Rule] = {
             "FR023",
             "error",
             "row does not fit the header",
-            (
-                "A row has more or fewer fields than the header (usually an unquoted comma or a "
-                "missing cell). The row is skipped; the others are checked."
-            ),
+            "A row has more or fewer fields than the header (usually an unquoted comma or a "
+            "missing cell). The row is skipped; the others are checked.",
         ),
         _rule(
             "FR024",
@@ -411,6 +341,40 @@ REGISTRY: dict[str, Rule] = {
             template="cannot read as an XLSX workbook ({error})",
         ),
         _rule(
+            "FR030",
+            "error",
+            "XLSX workbook refused",
+            "An XML part of the workbook declares a DTD (no spreadsheet program writes one; it "
+            "opens the door to entity expansion), is larger uncompressed than the bound (a zip "
+            "bomb), or is missing or broken. Save the file again from a spreadsheet program.",
+            template="XLSX workbook refused: {reason}",
+        ),
+        _rule(
+            "FR031",
+            "error",
+            "merged cells",
+            "Merged cells hold a value only in their first cell: a site typed once across "
+            "several rows would leave the other rows without one. Unmerge and fill each cell.",
+            template="cells {range} are merged: only {first} holds a value; unmerge and fill them",
+        ),
+        _rule(
+            "FR032",
+            "error",
+            "formula without a cached value",
+            "A formula cell has no saved result (written by a program that does not calculate), "
+            "so it is not read as empty but refused, and its row skipped. A formula with a saved "
+            "result is read as that result, as the spreadsheet showed it.",
+            template="cell {cell} holds the formula ={formula} but no saved result",
+        ),
+        _rule(
+            "FR033",
+            "error",
+            "no visible ratings worksheet",
+            "The worksheet `ratings` is hidden, or no worksheet is visible. Without `ratings`, "
+            "the first *visible* worksheet is read, never a hidden one.",
+            template="no visible worksheet to read: {reason}",
+        ),
+        _rule(
             "FR101",
             "error",
             "value not on the item's scale",
@@ -421,10 +385,8 @@ REGISTRY: dict[str, Rule] = {
             "FR102",
             "error",
             "not a level value",
-            (
-                "The value is not a level value at all: wrong type (text in JSON, a decimal, "
-                "true/false) or unreadable text. The message says what to write instead."
-            ),
+            "The value is not a level value at all: wrong type (text in JSON, a decimal, "
+            "true/false) or unreadable text. The message says what to write instead.",
             template='item {item} ("{label}"): {reason}; allowed: {allowed} (or empty)',
         ),
         _rule(
@@ -438,22 +400,16 @@ REGISTRY: dict[str, Rule] = {
             "FR104",
             "error",
             "unknown item",
-            (
-                "Unknown item id (a JSON key, a long-layout row, or a CSV/XLSX column: reported "
-                "once,"
-                " on the header), with the nearest known id when there is one."
-            ),
+            "Unknown item id (a JSON key, a long-layout row, or a CSV/XLSX column: reported once, "
+            "on the header), with the nearest known id when there is one.",
         ),
         _rule(
             "FR105",
             "warning",
             "required item unanswered",
-            (
-                "A required item asked of this informant has no answer. It is left out of the "
-                "domain "
-                "mean; the domain is missing if fewer than `min_answered` items are answered. "
-                "`--strict` makes this an error."
-            ),
+            "A required item asked of this informant has no answer. It is left out of the domain "
+            "mean; the domain is missing if fewer than `min_answered` items are answered. "
+            "`--strict` makes this an error.",
             template=(
                 'required item {item} ("{label}") has no answer; it is left out of the domain score'
             ),
@@ -462,11 +418,8 @@ REGISTRY: dict[str, Rule] = {
             "FR106",
             "error",
             "item not asked of this informant",
-            (
-                "The item is answered (or `NA`) but is not asked of the sheet's informant; leave "
-                "it "
-                "empty."
-            ),
+            "The item is answered (or `NA`) but is not asked of the sheet's informant; leave it "
+            "empty.",
             template=(
                 'item {item} ("{label}") is not asked of the informant {informant}, '
                 "only of {askees}; leave it empty"
@@ -504,11 +457,9 @@ REGISTRY: dict[str, Rule] = {
             "FR202",
             "error",
             "field of the wrong type or form",
-            (
-                "A field has the wrong type or form: `assessment`/`rater`/`site`/`informant` not "
-                "text, `date` not a calendar date `YYYY-MM-DD`, `consensus` not true/false (CSV: "
-                "`true`, `false` in any case, or empty), `ratings`/`comments` not an object."
-            ),
+            "A field has the wrong type or form: `assessment`/`rater`/`site`/`informant` not "
+            "text, `date` not a calendar date `YYYY-MM-DD`, `consensus` not true/false (CSV: "
+            "`true`, `false` in any case, or empty), `ratings`/`comments` not an object.",
         ),
         _rule(
             "FR203",
@@ -521,10 +472,8 @@ REGISTRY: dict[str, Rule] = {
             "FR204",
             "error",
             "sheet pinned to another instrument version",
-            (
-                "The sheet is pinned to another instrument or version, or names the instrument "
-                "without a version."
-            ),
+            "The sheet is pinned to another instrument or version, or names the instrument "
+            "without a version.",
         ),
         _rule(
             "FR205",
@@ -537,11 +486,8 @@ REGISTRY: dict[str, Rule] = {
             "FR301",
             "error",
             "duplicate sheet",
-            (
-                "Duplicate sheet: the same (assessment, rater) pair appears twice (across all "
-                "files "
-                "given); the first occurrence is named."
-            ),
+            "Duplicate sheet: the same (assessment, rater) pair appears twice (across all files "
+            "given); the first occurrence is named.",
             template=(
                 "duplicate sheet: assessment {assessment} rated by {rater} already "
                 "appears at {first}"
