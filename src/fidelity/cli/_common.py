@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, exit_for, write_lines
+from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, echo_err, exit_for, plain, write_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from fidelity.instrument import Instrument
     from fidelity.ratings import Problem, SheetBatch
@@ -32,10 +33,12 @@ __all__ = [
     "fail",
     "input_progress",
     "load_or_fail",
+    "plain",
     "print_json",
     "read_batch",
     "resolve_instrument",
     "summary_line",
+    "text",
     "write_lines",
     "write_outputs",
 ]
@@ -73,9 +76,17 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def text(value: object, style: str = "") -> Text:
+    """A user string (an id, a site, a value) as a rich renderable: shown as typed, its markup
+    not interpreted (a site named ``[/]`` is the text ``[/]``), control characters escaped."""
+    from rich.text import Text
+
+    return Text(plain(str(value)), style=style)
+
+
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    """Print ``message`` to stderr and exit with ``code``."""
-    typer.echo(message, err=True)  # plain text: problem lines must not be wrapped
+    """Print ``message`` to stderr (as plain text) and exit with ``code``."""
+    echo_err(message)
     raise typer.Exit(code)
 
 

@@ -28,10 +28,11 @@ from fidelity.cli._common import (
     read_batch,
     resolve_instrument,
     summary_line,
+    text,
     write_lines,
     write_outputs,
 )
-from fidelity.cli._exits import EXIT_INVALID
+from fidelity.cli._exits import EXIT_INVALID, echo_err
 
 if TYPE_CHECKING:
     from fidelity.ratings import Problem
@@ -98,10 +99,9 @@ def validate_cmd(
         )
     else:
         write_lines([str(p) for p in problems])
-        typer.echo(
+        echo_err(
             summary_line(problems, len(batch), len(files), inst.spec)
-            + ("" if failing else " - valid"),
-            err=True,
+            + ("" if failing else " - valid")
         )
     if failing:
         raise typer.Exit(EXIT_INVALID)
@@ -159,10 +159,9 @@ def score_cmd(
     _print_warnings([p for p in problems if p.severity == "warning"])
     if not quiet:
         _print_site_table(result)
-    typer.echo(
+    echo_err(
         f"scored {len(result)} sheet(s) on {inst.spec}; wrote "
-        f"{', '.join(str(out / n) for n in outputs)}",
-        err=True,
+        f"{', '.join(str(out / n) for n in outputs)}"
     )
 
 
@@ -172,10 +171,9 @@ def _print_warnings(warnings: list[Problem]) -> None:
         return
     write_lines([str(p) for p in warnings[:WARNINGS_SHOWN]])
     if len(warnings) > WARNINGS_SHOWN:
-        typer.echo(
+        echo_err(
             f"... and {len(warnings) - WARNINGS_SHOWN} more warning(s); "
-            "`fidelity validate` lists them all",
-            err=True,
+            "`fidelity validate` lists them all"
         )
 
 
@@ -212,10 +210,12 @@ def _print_site_table(result: ScoreResult) -> None:
     codes = [f"D{k + 1}" for k in range(len(result.domain_ids))]
     legend = "; ".join(f"{c} {d}" for c, d in zip(codes, result.domain_ids, strict=True))
     table = Table(
-        title=f"Fidelity per site, {result.instrument}",
-        caption="n = interviews (assessments) combined: each domain is the mean of the "
-        "site's interview scores, overall follows the instrument's rule on those domains; "
-        f"site-scores.csv has them all, scores-by-site.csv their spread. {legend}",
+        title=text(f"Fidelity per site, {result.instrument}"),
+        caption=text(
+            "n = interviews (assessments) combined: each domain is the mean of the "
+            "site's interview scores, overall follows the instrument's rule on those domains; "
+            f"site-scores.csv has them all, scores-by-site.csv their spread. {legend}"
+        ),
         title_justify="left",
         caption_justify="left",
     )
@@ -227,10 +227,10 @@ def _print_site_table(result: ScoreResult) -> None:
     table.add_column("band", no_wrap=True)
     for _, row in sites.head(SITES_SHOWN).iterrows():
         table.add_row(
-            str(row["site"]),
+            text(row["site"]),
             str(int(row["n_assessments"])),
             *(_fmt(float(row[c])) for c in cols),
-            row["band"] or "-",
+            text(row["band"] or "-"),
         )
     if len(sites) > SITES_SHOWN:
         table.add_row(f"... {len(sites) - SITES_SHOWN} more", "", *([""] * len(cols)), "")
@@ -280,11 +280,11 @@ def template_cmd(
             sys.stdout.write(text)
         else:
             write_outputs({out: text})
-            typer.echo(f"wrote {out}", err=True)
+            echo_err(f"wrote {out}")
         return
     target = out or Path(f"{inst.id}-{inst.version}-template.xlsx")
     write_outputs({target: template_xlsx(inst)})
-    typer.echo(f"wrote {target}", err=True)
+    echo_err(f"wrote {target}")
 
 
 @app.command("schema")
@@ -303,4 +303,4 @@ def schema_cmd(
         print_json(schema)
     else:
         write_outputs({out: json.dumps(schema, indent=2, ensure_ascii=False) + "\n"})
-        typer.echo(f"wrote {out}", err=True)
+        echo_err(f"wrote {out}")

@@ -1,0 +1,91 @@
+"""User strings (ids, sites, values, problem lines) reach the terminal as plain text: rich
+markup is not interpreted, control characters, bidirectional overrides and lone surrogates are
+shown escaped, never obeyed and never an encoding crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fidelity.cli import app
+from fidelity.cli._exits import plain
+
+runner = CliRunner()
+TESTS = Path(__file__).parents[1]
+HAND = TESTS / "data" / "instruments" / "hand.yaml"
+TWO = TESTS / "data" / "sheets" / "two-sheets.json"
+
+
+def _sheets(tmp_path: Path, **changes: object) -> Path:
+    sheets = json.loads(TWO.read_text())
+    sheets[0].update(changes)
+    path = tmp_path / "sheets.json"
+    path.write_text(json.dumps(sheets))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("[/]", "[/]"),
+        ("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m"),
+        ("a\rb", "a\\x0db"),
+        ("evil\u202etxt", "evil\\u202etxt"),
+        ("\udfff", "\\udfff"),
+        ("\x85", "\\x85"),
+        ("tab\tand é ü 日本", "tab\tand é ü 日本"),
+    ],
+)
+def test_plain_escapes_what_a_terminal_would_obey(raw: str, shown: str) -> None:
+    assert plain(raw) == shown
+
+
+def test_a_site_named_like_markup_is_shown_as_typed(tmp_path: Path) -> None:
+    # "[/]" used to be read as a closing rich tag: exit 3 after the outputs were written
+    path = _sheets(tmp_path, site="[/]")
+    result = runner.invoke(
+        app, ["score", "-i", str(HAND), str(path), "-o", str(tmp_path / "out")], color=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "[/]" in result.stdout
+
+
+def test_escape_sequences_in_ids_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = _sheets(tmp_path, site="\x1b[2Jwiped", assessment="A\x1b]0;title\x07")
+    path.write_text(path.read_text().replace('"a1": 4', '"a1": 9', 1))
+    result = runner.invoke(app, ["validate", "-i", str(HAND), str(path)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "A\\x1b]0;title\\x07" in result.stdout
+    score = runner.invoke(
+        app,
+        ["score", "-i", str(HAND), str(_sheets(tmp_path, site="\x1b[2Jwiped"))]
+        + ["-o", str(tmp_path / "out")],
+    )
+    assert score.exit_code == 0 and "\x1b" not in score.output
+    assert "\\x1b[2Jwiped" in score.stdout
+
+
+def test_a_lone_surrogate_in_a_problem_line_is_printed_escaped(tmp_path: Path) -> None:
+    # a real process: its stdout encodes strictly, as a terminal's does
+    path = _sheets(tmp_path)
+    text = path.read_text().replace('"A1"', '"\\udfff\\u202e"', 1).replace('"a1": 4', '"a1": 9')
+    text = text.replace('"north"', '"\\udfff"', 1)
+    path.write_text(text)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "fidelity", "validate", "-i", str(HAND), str(path)],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    out = done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
+    assert done.returncode == 1, out
+    assert "internal error" not in out
+    assert "(assessment \\udfff\\u202e, rater r1): FR101" in out
