@@ -63,11 +63,8 @@ def test_escape_sequences_in_ids_never_reach_the_terminal(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "A\\x1b]0;title\\x07" in result.stdout
-    score = runner.invoke(
-        app,
-        ["score", "-i", str(HAND), str(_sheets(tmp_path, site="\x1b[2Jwiped"))]
-        + ["-o", str(tmp_path / "out")],
-    )
+    sheets, out = str(_sheets(tmp_path, site="\x1b[2Jwiped")), str(tmp_path / "out")
+    score = runner.invoke(app, ["score", "-i", str(HAND), sheets, "-o", out])
     assert score.exit_code == 0 and "\x1b" not in score.output
     assert "\\x1b[2Jwiped" in score.stdout
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LARGE_INPUT_BYTES",
+    "OUTPUT_MANIFEST",
     "Files",
     "InstrumentOpt",
     "Progress",
@@ -95,13 +96,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_outputs(files: Mapping[Path, str | bytes]) -> None:
-    """Write every output file or none of them; a failure leaves the previous outputs untouched
-    and exits 2 with the reason."""
+OUTPUT_MANIFEST = "fidelity-outputs.json"
+"""The manifest written last into an output directory: every file of the run's set with its
+size and SHA-256 (see :mod:`fidelity._util.atomic`)."""
+
+
+def write_outputs(files: Mapping[Path, str | bytes], *, manifest: bool = False) -> None:
+    """Write every output file or none of them, as one set (with :data:`OUTPUT_MANIFEST` when
+    ``manifest``); a failure leaves the previous outputs untouched and exits 2 with the
+    reason."""
     from fidelity._util.atomic import OutputError, write_all
 
     try:
-        write_all(files)
+        write_all(files, manifest=OUTPUT_MANIFEST if manifest else None)
     except OutputError as exc:
         raise exit_for(exc) from None
 

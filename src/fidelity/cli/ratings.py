@@ -17,6 +17,7 @@ import typer
 
 from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
+    OUTPUT_MANIFEST,
     Files,
     InstrumentOpt,
     Strict,
@@ -133,7 +134,8 @@ def score_cmd(
     Invalid input is refused (exit 1) and nothing is written. Outputs (in --out): scores.csv,
     scores-by-assessment.csv, scores-by-site.csv (spread), site-scores.csv (one fidelity
     score per site) and provenance.json for csv; scores.json
-    (everything, with provenance) for json. Each file is written atomically.
+    (everything, with provenance) for json; fidelity-outputs.json, written last, names every
+    file of the set with its SHA-256. The set is published all or nothing, one run at a time.
     """
     from fidelity.ratings import validate
     from fidelity.scoring import score
@@ -155,13 +157,13 @@ def score_cmd(
         result = score(inst, batch)
         progress.step("writing")
         outputs = _render_outputs(result, formats)
-        write_outputs({out / name: data for name, data in outputs.items()})
+        write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     _print_warnings([p for p in problems if p.severity == "warning"])
     if not quiet:
         _print_site_table(result)
     echo_err(
         f"scored {len(result)} sheet(s) on {inst.spec}; wrote "
-        f"{', '.join(str(out / n) for n in outputs)}"
+        f"{', '.join(str(out / n) for n in [*outputs, OUTPUT_MANIFEST])}"
     )
 
 
