@@ -86,3 +86,22 @@ def test_a_lone_surrogate_in_a_problem_line_is_printed_escaped(tmp_path: Path) -
     assert done.returncode == 1, out
     assert "internal error" not in out
     assert "(assessment \\udfff\\u202e, rater r1): FR101" in out
+
+
+def test_a_lone_surrogate_in_a_valid_sheet_is_no_internal_error_when_scoring(
+    tmp_path: Path,
+) -> None:
+    # the outputs have no UTF-8 form for it: a clear "cannot write", nothing written
+    path = _sheets(tmp_path)
+    path.write_text(path.read_text().replace('"north"', '"\\udfff"', 1))
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "fidelity", "score", "-i", str(HAND), str(path), "-o", str(out)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )
+    err = done.stderr.decode("utf-8")
+    assert done.returncode in (1, 2), err
+    assert "internal error" not in err and "\\udfff" in err + done.stdout.decode("utf-8")
+    assert not out.exists() or not any(out.iterdir())

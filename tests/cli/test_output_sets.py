@@ -177,6 +177,17 @@ def test_a_run_killed_while_rolling_back_is_rolled_back(tmp_path: Path) -> None:
     assert sorted(read_output_set(tmp_path, MANIFEST)) == sorted(NAMES)
 
 
+def test_text_without_a_utf8_form_is_an_output_error_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    write_all(_set(tmp_path, "old"), manifest=MANIFEST)
+    files = _set(tmp_path, "new")
+    files[tmp_path / "b.csv"] = "site \udfff\n"
+    with pytest.raises(OutputError, match=r"'\\udfff' at offset 5"):
+        write_all(files, manifest=MANIFEST)
+    assert _tags(tmp_path) == {"old"} and _hidden(tmp_path) == []
+
+
 def test_an_unreadable_journal_is_a_clear_output_error(tmp_path: Path) -> None:
     (tmp_path / JOURNAL).write_text("{not json")
     with pytest.raises(OutputError, match="journal"):

@@ -345,7 +345,7 @@ def write_all(files: Mapping[Path, str | bytes], manifest: str | None = None) ->
     refused) or Ctrl-C leaves the previous files as they were and raises
     :class:`OutputError` naming the file (Ctrl-C is raised again as it came).
     """
-    raw = {p: d.encode("utf-8") if isinstance(d, str) else d for p, d in files.items()}
+    raw = {p: _encode(p, d) for p, d in files.items()}
     groups: dict[Path, dict[Path, bytes]] = {}
     for path, data in raw.items():
         groups.setdefault(path.parent, {})[path] = data
@@ -363,6 +363,19 @@ def write_all(files: Mapping[Path, str | bytes], manifest: str | None = None) ->
     except OSError as exc:
         where = Path(exc.filename) if isinstance(exc.filename, str) else current
         raise OutputError(where, exc) from exc
+
+
+def _encode(path: Path, data: str | bytes) -> bytes:
+    """UTF-8 bytes of ``data``; text that has no UTF-8 form (a lone surrogate such as
+    ``\\udfff``) is an :class:`OutputError` before anything is written, never a crash."""
+    if isinstance(data, bytes):
+        return data
+    try:
+        return data.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = data[exc.start]
+        reason = f"the text holds {bad!r} at offset {exc.start}, which has no UTF-8 form"
+        raise OutputError(path, OSError(errno.EILSEQ, reason)) from None
 
 
 def _transaction(publications: list[_Publication]) -> None:

@@ -77,8 +77,15 @@ class Cell:
     has_value: bool = False
 
 
+_LOCAL: dict[str, str] = {}
+"""Qualified element name (``namespace|local``) -> local name, filled as names are met."""
+
+
 def _local(name: str) -> str:
-    return name.rpartition("|")[2]
+    local = _LOCAL.get(name)
+    if local is None:
+        local = _LOCAL.setdefault(name, name.rpartition("|")[2]) if len(_LOCAL) < 4096 else None
+    return local if local is not None else name.rpartition("|")[2]
 
 
 def _refuse_dtd(part: str) -> Callable[..., None]:
@@ -94,8 +101,12 @@ def _stream(
     start: Callable[[str, dict[str, str]], None],
     end: Callable[[str], None],
     text: Callable[[str], None] | None = None,
+    *,
+    qualified: bool = False,
 ) -> None:
-    """Feed ``part`` through expat in chunks, calling ``start``/``end`` with local names."""
+    """Feed ``part`` through expat in chunks, calling ``start``/``end`` with local names (with
+    ``namespace|local`` names when ``qualified``: the caller maps them, one call less per
+    element)."""
     try:
         info = zf.getinfo(part)
     except KeyError:
@@ -105,8 +116,12 @@ def _stream(
     parser = expat.ParserCreate(namespace_separator="|")
     parser.StartDoctypeDeclHandler = _refuse_dtd(part)
     parser.EntityDeclHandler = _refuse_dtd(part)
-    parser.StartElementHandler = lambda name, attrs: start(_local(name), attrs)
-    parser.EndElementHandler = lambda name: end(_local(name))
+    if qualified:
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+    else:
+        parser.StartElementHandler = lambda name, attrs: start(_local(name), attrs)
+        parser.EndElementHandler = lambda name: end(_local(name))
     if text is not None:
         parser.CharacterDataHandler = text
     parser.buffer_text = True
@@ -266,7 +281,7 @@ class SheetData:
 def read_sheet(book: Workbook, sheet: Sheet) -> SheetData:
     """Every row the worksheet's XML holds, whatever its dimension declares."""
     reader = _SheetReader(book)
-    _stream(book.zf, sheet.part, reader.start, reader.end, reader.text)
+    _stream(book.zf, sheet.part, reader.start, reader.end, reader.text, qualified=True)
     return reader.data
 
 
@@ -282,7 +297,8 @@ class _SheetReader:
         self.capture: list[str] | None = None
         self.skip = 0
 
-    def start(self, name: str, attrs: dict[str, str]) -> None:
+    def start(self, qname: str, attrs: dict[str, str]) -> None:
+        name = _LOCAL.get(qname) or _local(qname)
         if name == "c":
             col = _column(attrs.get("r", ""), self.cell.col if self.cells else -1)
             ref = attrs.get("r") or f"{column_name(col)}{self.row}"
@@ -303,7 +319,8 @@ class _SheetReader:
         elif name == "mergeCell":
             self.data.merged.append(attrs.get("ref", ""))
 
-    def end(self, name: str) -> None:
+    def end(self, qname: str) -> None:
+        name = _LOCAL.get(qname) or _local(qname)
         if name == "c":
             self._finish_cell()
         elif name in ("v", "t", "f"):
