@@ -32,8 +32,12 @@ from xml.parsers import expat
 
 __all__ = ["MAX_PART_BYTES", "Sheet", "Workbook", "XlsxRefused", "open_workbook", "read_sheet"]
 
-MAX_PART_BYTES = 256 * 1024 * 1024
-"""The largest uncompressed XML part read (a worksheet of a million filled cells is ~60 MB)."""
+MAX_PART_BYTES = 1024 * 1024 * 1024
+"""The largest uncompressed XML part read (a worksheet of a million filled cells is ~40 MB)."""
+MAX_RATIO = 100
+"""The largest compression ratio of a part over :data:`RATIO_FROM` bytes: worksheets compress
+5 to 20 times, a zip bomb a thousand times and more."""
+RATIO_FROM = 16 * 1024 * 1024
 CHUNK = 64 * 1024
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
@@ -111,8 +115,7 @@ def _stream(
         info = zf.getinfo(part)
     except KeyError:
         raise XlsxRefused(f"the part {part} is missing") from None
-    if info.file_size > MAX_PART_BYTES:
-        raise XlsxRefused(_too_large(part, info.file_size))
+    _check_size(part, info.file_size, info.compress_size)
     parser = expat.ParserCreate(namespace_separator="|")
     parser.StartDoctypeDeclHandler = _refuse_dtd(part)
     parser.EntityDeclHandler = _refuse_dtd(part)
@@ -130,8 +133,7 @@ def _stream(
         with zf.open(info) as fh:
             while chunk := fh.read(CHUNK):
                 inflated += len(chunk)
-                if inflated > MAX_PART_BYTES:
-                    raise XlsxRefused(_too_large(part, inflated))
+                _check_size(part, inflated, info.compress_size, inflated=True)
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
@@ -140,11 +142,21 @@ def _stream(
         raise XlsxRefused(f"{part} cannot be inflated ({exc})") from None
 
 
-def _too_large(part: str, size: int) -> str:
-    return (
-        f"{part} is {size:,} bytes uncompressed, over the limit of {MAX_PART_BYTES:,} "
-        "(a zip bomb, or a sheet far larger than rating sheets are)"
-    )
+def _check_size(part: str, size: int, compressed: int, *, inflated: bool = False) -> None:
+    """Refuse a part larger than :data:`MAX_PART_BYTES` uncompressed, or one over
+    :data:`RATIO_FROM` bytes compressed more than :data:`MAX_RATIO` times."""
+    what = "inflated to" if inflated else "declared as"
+    if size > MAX_PART_BYTES:
+        raise XlsxRefused(
+            f"{part} {what} {size:,} bytes uncompressed, over the limit of "
+            f"{MAX_PART_BYTES:,} (a zip bomb, or a sheet far larger than rating sheets are)"
+        )
+    if size > RATIO_FROM and size > MAX_RATIO * max(compressed, 1):
+        raise XlsxRefused(
+            f"{part} {what} {size:,} bytes uncompressed from {compressed:,}: compressed "
+            f"{size // max(compressed, 1):,} times, over the {MAX_RATIO} of real worksheets "
+            "(a zip bomb)"
+        )
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
