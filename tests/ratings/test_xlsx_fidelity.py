@@ -259,3 +259,73 @@ def test_cell_types_read_like_openpyxl(save: Callable[[bytes], Path]) -> None:
     row = ["A", "r", "north", 4, 1.5, True, dt.datetime(2024, 5, 3, 14, 30)]
     (record,) = read_sheets(save(_book([row]))).records()
     assert record["ratings"] == {"a1": 4, "a2": 1.5, "a3": True, "b1": "2024-05-03T14:30:00"}
+
+
+def _shared_strings(data: bytes) -> bytes:
+    """The workbook with its text cells moved to a shared-strings part, as Excel writes them
+    (the site ``north`` as rich text runs with a phonetic reading that is not part of it)."""
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read(SHEET).decode()
+    strings: list[str] = []
+
+    def share(match: re.Match[str]) -> str:
+        strings.append(match.group(2))
+        return f'<c r="{match.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    sheet = re.sub(r'<c r="(\w+)" t="inlineStr"><is><t>([^<]*)</t></is></c>', share, sheet)
+    items = "".join(
+        "<si><r><t>no</t></r><r><t>rth</t></r><rPh sb='0' eb='1'><t>N</t></rPh></si>"
+        if s == "north"
+        else f"<si><t>{s}</t></si>"
+        for s in strings
+    )
+    sst = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + items + "</sst>"
+    )
+    rel = (
+        '<Relationship Id="rIdS" Target="sharedStrings.xml" Type="http://schemas.openxmlformats'
+        '.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+    )
+    data = _edit(data, SHEET, lambda xml: sheet)
+    data = _edit(
+        data, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace("</Relationships>", rel)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
+            dst.writestr(info.filename, zipfile.ZipFile(io.BytesIO(data)).read(info))
+        dst.writestr("xl/sharedStrings.xml", sst)
+    return out.getvalue()
+
+
+def test_shared_strings_read_like_inline_ones(save: Callable[[bytes], Path]) -> None:
+    inline = _book(_rows(3))
+    shared = _shared_strings(inline)
+    assert b't="s"' in zipfile.ZipFile(io.BytesIO(shared)).read(SHEET)
+    expected = list(read_sheets(save(inline)).records())
+    assert list(read_sheets(save(shared)).records()) == expected
+    assert expected[0]["site"] == "north"
+
+
+def test_a_shared_string_that_does_not_exist_is_refused(save: Callable[[bytes], Path]) -> None:
+    shared = _edit(
+        _shared_strings(_book(_rows(1))), SHEET, lambda x: x.replace("<v>0</v>", "<v>99</v>")
+    )
+    (p,) = read_sheets(save(shared)).problems
+    assert p.code == "FR030" and "shared string" in p.message
+
+
+def test_dates_in_a_1904_workbook_read_as_the_same_dates(save: Callable[[bytes], Path]) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    book = Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    book.active.append([*HEADER[:3], "date", *HEADER[3:]])
+    book.active.append(["A", "r", "north", dt.date(2024, 5, 2), 4, 1, 0, 3])
+    buf = io.BytesIO()
+    book.save(buf)
+    assert b"date1904" in zipfile.ZipFile(buf).read("xl/workbook.xml")
+    (record,) = read_sheets(save(buf.getvalue())).records()
+    assert record["date"] == "2024-05-02"
