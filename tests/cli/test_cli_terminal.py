@@ -105,3 +105,20 @@ def test_a_lone_surrogate_in_a_valid_sheet_is_no_internal_error_when_scoring(
     assert done.returncode in (1, 2), err
     assert "internal error" not in err and "\\udfff" in err + done.stdout.decode("utf-8")
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_progress_bar_shows_file_names_as_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from fidelity.cli import _common
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(_common, "console", lambda stderr=False: terminal)
+    with _common.Progress(enabled=True, steps=2) as progress:
+        progress.step("reading [/]\x1b[2J.csv")
+        progress._progress.refresh()  # draw it now, not on the next tick
+        progress.step("scoring")
+    assert "\x1b[2J" not in screen.getvalue() and "[/]\\x1b[2J.csv" in screen.getvalue()

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fidelity.instrument import Instrument
 from fidelity.ratings import SheetRef, read_sheets, validate
@@ -329,3 +331,22 @@ def test_dates_in_a_1904_workbook_read_as_the_same_dates(save: Callable[[bytes],
     assert b"date1904" in zipfile.ZipFile(buf).read("xl/workbook.xml")
     (record,) = read_sheets(save(buf.getvalue())).records()
     assert record["date"] == "2024-05-02"
+
+
+@given(
+    n=st.integers(min_value=1, max_value=40),
+    ref=st.one_of(
+        st.none(),
+        st.from_regex(r"[A-Z]{1,3}[1-9][0-9]{0,6}(:[A-Z]{1,3}[1-9][0-9]{0,6})?", fullmatch=True),
+    ),
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_declared_dimension_never_changes_what_is_read(n: int, ref: str | None) -> None:
+    data = _edit(_BOOKS.setdefault(n, _book(_rows(n))), SHEET, _dimension(ref))
+    from fidelity.ratings.readers.xlsx import read_xlsx
+
+    segment = read_xlsx("s.xlsx", data)
+    assert segment.n == n and not segment.problems
+
+
+_BOOKS: dict[int, bytes] = {}

@@ -184,7 +184,7 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._progress = RichProgress(
-                TextColumn("{task.description:<24}"),
+                TextColumn("{task.description:<24}", markup=False),  # file names as typed
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
@@ -201,7 +201,7 @@ class Progress:
             if self._started:
                 self._progress.advance(self._task)
             self._started = True
-            self._progress.update(self._task, description=description)
+            self._progress.update(self._task, description=plain(description))
 
     def stop(self) -> None:
         """Remove the bar (before printing problems)."""
