@@ -251,3 +251,10 @@ def test_a_long_table_without_a_keyed_row_is_reported_not_raised(
     # every row lacks its assessment: no sheet at all, and pandas cannot group zero rows
     problems = validate(hand, write("long.csv", "assessment,rater,item,value\n,r,a1,1\n"))
     assert codes(problems) == ["FR201"] and problems[0].path == "assessment"
+
+
+def test_an_unknown_format_is_refused_not_read_as_csv(tmp_path: Path) -> None:
+    path = tmp_path / "sheets.xls"
+    path.write_text("assessment,rater\na,b\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown sheet format 'xls'; use one of 'json'"):
+        read_sheets(path, format="xls")  # type: ignore[arg-type]

@@ -248,10 +248,10 @@ def test_cohen_matches_statsmodels(weights: Any, data: Any) -> None:
         ref = sm_ir.cohens_kappa(_table(x, q), wt=wt)
     assert est.value == pytest.approx(ref.kappa, abs=1e-10)
     # compare variances: where the variance is exactly zero, rounding leaves statsmodels
-    # with +-1e-16 (its SE is then 1e-8 or NaN); elsewhere its sums of weighted cell
+    # with up to +-3e-13 (its SE is then ~5e-7 or NaN); elsewhere its sums of weighted cell
     # products lose up to ~1e-12 relative (0.0937499999998453 for an exact 0.09375)
     assert est.se is not None
-    assert est.se**2 == pytest.approx(ref.var_kappa, rel=1e-10, abs=1e-13)
+    assert est.se**2 == pytest.approx(ref.var_kappa, rel=1e-10, abs=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

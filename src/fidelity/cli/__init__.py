@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from fidelity._util.atomic import atomic_write as atomic_write
-from fidelity.cli import instruments, ratings, reliability, versions
+from fidelity.cli import consensus, instruments, plan, raters, ratings, reliability, versions
 from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
 from fidelity.cli._exits import (
     EXIT_INTERNAL,
@@ -37,13 +37,16 @@ __all__ = [
     "FidelityGroup",
     "app",
     "atomic_write",
+    "consensus",
     "console",
     "exit_for",
     "fail",
     "instruments",
     "load_or_fail",
     "main",
+    "plan",
     "print_json",
+    "raters",
     "ratings",
     "reliability",
     "versions",
@@ -79,7 +82,15 @@ def _main(
     """Fidelity index assessment: instruments, validation, scoring and reliability."""
 
 
-for _group in (instruments, ratings, reliability, versions):  # the order of ``fidelity --help``
+for _group in (
+    instruments,
+    ratings,
+    reliability,
+    consensus,
+    raters,
+    plan,
+    versions,
+):  # the order of ``fidelity --help``
     app.add_typer(_group.app)
 
 

@@ -123,8 +123,11 @@ def read_sheets(
     (wide or long, told apart by the header: a long file has ``item`` and ``value``
     columns) and ``.xlsx`` (wide). Never raises for a bad file: the problem (with file and
     row or line) is kept in the batch's ``problems`` and reported by
-    :func:`~fidelity.ratings.checks.validate`.
+    :func:`~fidelity.ratings.checks.validate`; an unknown ``format`` is a ``ValueError``.
     """
+    if format is not None and format not in _READERS:
+        known = ", ".join(repr(k) for k in _READERS)
+        raise ValueError(f"unknown sheet format {format!r}; use one of {known} or None")
     if isinstance(sources, str | os.PathLike):
         sources = [sources]
     return SheetBatch(_read_file(Path(s), format) for s in sources)
@@ -139,7 +142,7 @@ def _read_file(path: Path, fmt: str | None) -> Segment:
     data = read_input(path)
     if isinstance(data, Segment):
         return data
-    return _READERS.get(kind, read_csv)(name, data)  # an unknown ``format`` is read as CSV
+    return _READERS[kind](name, data)
 
 
 def as_batch(sheets: Any) -> SheetBatch:
