@@ -122,3 +122,12 @@ def test_the_progress_bar_shows_file_names_as_typed(monkeypatch: pytest.MonkeyPa
         progress._progress.refresh()  # draw it now, not on the next tick
         progress.step("scoring")
     assert "\x1b[2J" not in screen.getvalue() and "[/]\\x1b[2J.csv" in screen.getvalue()
+
+
+def test_rater_ids_in_the_calibration_are_shown_escaped(tmp_path: Path) -> None:
+    example = TESTS.parent / "examples" / "enrich-audit.csv"
+    sheets = tmp_path / "audit.csv"
+    sheets.write_text(example.read_text().replace("rater-1", "rater-\x1b[2J1"))
+    result = runner.invoke(app, ["raters", str(sheets)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "rater-\\x1b[2J1" in result.output
