@@ -196,6 +196,7 @@ def test_score_writes_every_output(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "fidelity-outputs.json",
         "provenance.json",
         "scores-by-assessment.csv",
         "scores-by-site.csv",
@@ -211,6 +212,9 @@ def test_score_writes_every_output(tmp_path: Path) -> None:
     assert data["provenance"]["instrument"] == "enrich-peer-support@1.1.0"
     assert len(data["sheets"]) == 108 and len(data["assessments"]) == 72
     assert (out / "scores.csv").read_text().count("\n") == 109
+    from fidelity._util.atomic import read_output_set
+
+    assert sorted(read_output_set(out, "fidelity-outputs.json")) == names[1:]
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["content_hash"] == data["provenance"]["content_hash"]
 
@@ -230,6 +234,7 @@ def test_score_one_format_and_no_clobbering(tmp_path: Path) -> None:
     assert invoke("score", str(bad), "-i", str(HAND), "-o", str(out)).exit_code == 1
     assert (out / "scores.csv").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [
+        "fidelity-outputs.json",
         "provenance.json",
         "scores-by-assessment.csv",
         "scores-by-site.csv",

@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, exit_for, write_lines
+from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, echo_err, exit_for, plain, write_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from fidelity.instrument import Instrument
     from fidelity.ratings import Problem, SheetBatch
 
 __all__ = [
     "LARGE_INPUT_BYTES",
+    "OUTPUT_MANIFEST",
     "DictionaryOpt",
     "Files",
     "FromOpt",
@@ -37,10 +39,12 @@ __all__ = [
     "fail",
     "input_progress",
     "load_or_fail",
+    "plain",
     "print_json",
     "read_batch",
     "resolve_instrument",
     "summary_line",
+    "text",
     "write_lines",
     "write_outputs",
 ]
@@ -112,9 +116,17 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def text(value: object, style: str = "") -> Text:
+    """A user string (an id, a site, a value) as a rich renderable: shown as typed, its markup
+    not interpreted (a site named ``[/]`` is the text ``[/]``), control characters escaped."""
+    from rich.text import Text
+
+    return Text(plain(str(value)), style=style)
+
+
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    """Print ``message`` to stderr and exit with ``code``."""
-    typer.echo(message, err=True)  # plain text: problem lines must not be wrapped
+    """Print ``message`` to stderr (as plain text) and exit with ``code``."""
+    echo_err(message)
     raise typer.Exit(code)
 
 
@@ -123,13 +135,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_outputs(files: Mapping[Path, str | bytes]) -> None:
-    """Write every output file or none of them; a failure leaves the previous outputs untouched
-    and exits 2 with the reason."""
+OUTPUT_MANIFEST = "fidelity-outputs.json"
+"""The manifest written last into an output directory: every file of the run's set with its
+size and SHA-256 (see :mod:`fidelity._util.atomic`)."""
+
+
+def write_outputs(files: Mapping[Path, str | bytes], *, manifest: bool = False) -> None:
+    """Write every output file or none of them, as one set (with :data:`OUTPUT_MANIFEST` when
+    ``manifest``); a failure leaves the previous outputs untouched and exits 2 with the
+    reason."""
     from fidelity._util.atomic import OutputError, write_all
 
     try:
-        write_all(files)
+        write_all(files, manifest=OUTPUT_MANIFEST if manifest else None)
     except OutputError as exc:
         raise exit_for(exc) from None
 
@@ -234,7 +252,7 @@ class Progress:
             from rich.progress import Progress as RichProgress
 
             self._progress = RichProgress(
-                TextColumn("{task.description:<24}"),
+                TextColumn("{task.description:<24}", markup=False),  # file names as typed
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
@@ -251,7 +269,7 @@ class Progress:
             if self._started:
                 self._progress.advance(self._task)
             self._started = True
-            self._progress.update(self._task, description=description)
+            self._progress.update(self._task, description=plain(description))
 
     def stop(self) -> None:
         """Remove the bar (before printing problems)."""

@@ -16,6 +16,7 @@ the library's errors (or let them pass) instead of catching and printing them on
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ __all__ = [
     "EXIT_USAGE",
     "ExitRule",
     "FidelityGroup",
+    "echo_err",
     "exit_for",
+    "plain",
     "rule_for",
     "write_lines",
 ]
@@ -52,16 +55,40 @@ DEBUG_VARIABLE = "FIDELITY_DEBUG"
 """Set this environment variable to see the traceback of an internal error."""
 
 
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+"""What a terminal must never receive from a user string: control characters (escape sequences
+that recolour, move the cursor or clear the screen; a carriage return that overwrites the line),
+bidirectional overrides (text shown in another order than it reads) and lone surrogates (which
+cannot be encoded at all). A tab is kept; a newline is the caller's business."""
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain(text: str) -> str:
+    """``text`` safe to print: every unsafe character (see :data:`_UNSAFE`) written as its
+    Python escape, ``\\x1b``, ``\\u202e``, ``\\udfff``, so that what a user typed is shown, never
+    obeyed. Rich markup is not interpreted where this is printed (plain ``write``/``echo``);
+    rich renderables wrap it in :class:`rich.text.Text`."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
 def write_lines(lines: Iterable[str]) -> None:
-    """One problem per line, unwrapped, on stdout."""
+    """One problem per line, unwrapped, on stdout, as plain text (see :func:`plain`)."""
     out = sys.stdout
     for line in lines:
-        out.write(line.replace("\n", " ") + "\n")
+        out.write(plain(line.replace("\n", " ")) + "\n")
     out.flush()
 
 
-def _echo_err(line: str) -> None:
-    typer.echo(line, err=True)  # plain text: problem lines must not be wrapped
+def echo_err(message: str) -> None:
+    """``message`` on stderr as plain text, line by line (see :func:`plain`)."""
+    # plain text: problem lines must not be wrapped
+    typer.echo("\n".join(plain(line) for line in message.split("\n")), err=True)
 
 
 # -- how each kind of error is reported -------------------------------------------------------
@@ -72,40 +99,40 @@ def _report_usage(exc: TyperException) -> None:
     if show is not None:
         show()
     else:
-        _echo_err(f"error: {exc.format_message()}")
+        echo_err(f"error: {exc.format_message()}")
 
 
 def _report_output(exc: OutputError) -> None:
-    _echo_err(f"error: cannot write {exc.path}: {exc.reason}; nothing was written")
+    echo_err(f"error: cannot write {exc.path}: {exc.reason}; nothing was written")
 
 
 def _report_invalid_sheets(exc: SheetsInvalidError) -> None:
     write_lines([str(p) for p in exc.problems if p.severity == "error"])
-    _echo_err(f"{len(exc.problems.errors)} error(s) in the rating sheets; nothing was written")
+    echo_err(f"{len(exc.problems.errors)} error(s) in the rating sheets; nothing was written")
 
 
 def _report_refused(exc: MigrationRefused) -> None:
     for reason in exc.reasons:
-        _echo_err(f"refused: {reason}")
+        echo_err(f"refused: {reason}")
 
 
 def _report_lock(exc: LockError) -> None:
-    typer.echo(str(exc))  # the lock's own wording, one line per released file
+    typer.echo(plain(str(exc)))  # the lock's own wording, one line per released file
 
 
 def _report_problems(exc: FidelityError) -> None:
     if exc.problems:
-        _echo_err("\n".join(str(p) for p in exc.problems))
+        echo_err("\n".join(str(p) for p in exc.problems))
     else:
-        _echo_err(f"error: {exc}")
+        echo_err(f"error: {exc}")
 
 
 def _report_interrupt(exc: KeyboardInterrupt) -> None:
-    _echo_err("interrupted")
+    echo_err("interrupted")
 
 
 def _report_internal(exc: Exception) -> None:
-    _echo_err(
+    echo_err(
         f"fidelity: internal error: {type(exc).__name__}: {exc}\n"
         f"Set {DEBUG_VARIABLE}=1 to see the traceback, and please report it."
     )

@@ -21,6 +21,7 @@ from fidelity.cli._common import (
     resolve_instrument,
     write_outputs,
 )
+from fidelity.cli._exits import echo_err
 
 app = typer.Typer()
 
@@ -92,9 +93,8 @@ def consensus_cmd(
         outputs[out / f"consensus-sheets.{kind}"] = sheets
     write_outputs(outputs)
     n_open = len(prep.discrepancies)
-    typer.echo(
+    echo_err(
         f"{len(prep.sheets)} assessment(s) waiting for consensus, {n_open} open item(s); "
-        f"{len(prep.complete)} already have a consensus sheet",
-        err=True,
+        f"{len(prep.complete)} already have a consensus sheet"
     )
-    typer.echo(f"wrote {len(outputs)} file(s) in {out}", err=True)
+    echo_err(f"wrote {len(outputs)} file(s) in {out}")  # the path as typed

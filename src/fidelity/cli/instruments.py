@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fidelity.cli._common import console, load_or_fail, print_json
+from fidelity.cli._common import console, load_or_fail, print_json, text, write_lines
 from fidelity.cli._exits import EXIT_INVALID
 
 if TYPE_CHECKING:
@@ -64,7 +64,16 @@ def instruments_cmd(
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(
-            row["id"], row["version"], row["status"], row["title"] or row["problem"], row["source"]
+            *(
+                text(v)
+                for v in (
+                    row["id"],
+                    row["version"],
+                    row["status"],
+                    row["title"] or row["problem"],
+                    row["source"],
+                )
+            )
         )
     console().print(table)
 
@@ -98,7 +107,7 @@ def lint_cmd(
         print_json([p.to_dict() for p in problems])
     else:
         for p in problems:
-            typer.echo(str(p))  # one problem per line, never wrapped
+            write_lines([str(p)])  # one problem per line, never wrapped
         summary = f"{len(files)} file(s) checked, {len(problems)} problem(s)"
         console(stderr=True).print(summary, markup=False)
     if problems:

@@ -18,9 +18,11 @@ from fidelity.cli._common import (
     SheetSource,
     console,
     input_progress,
+    plain,
     print_json,
     read_batch,
     resolve_instrument,
+    write_lines,
     write_outputs,
 )
 
@@ -111,12 +113,11 @@ def raters_cmd(
     if as_json:
         print_json(cal.to_dict())
         return
-    console().print(str(cal), markup=False)
-    typer.echo(f"\nCertification rule: {rule.describe()}")
-    for r in cal.raters.itertuples(index=False):
-        typer.echo(f"  {r.rater}: {r.status} ({r.reason})")
+    console().print(plain(str(cal)), markup=False)  # rater ids as typed
+    lines = ["", f"Certification rule: {rule.describe()}"]
+    lines += [f"  {r.rater}: {r.status} ({r.reason})" for r in cal.raters.itertuples(index=False)]
     if period is not None:
         flagged = cal.drift[cal.drift["flagged"]]
-        typer.echo(f"\nDrift by {period.value}: {len(flagged)} flagged rater-period(s)")
-        for r in flagged.itertuples(index=False):
-            typer.echo(f"  {r.rater} {r.period}: {r.reason}")
+        lines += ["", f"Drift by {period.value}: {len(flagged)} flagged rater-period(s)"]
+        lines += [f"  {r.rater} {r.period}: {r.reason}" for r in flagged.itertuples(index=False)]
+    write_lines(lines)

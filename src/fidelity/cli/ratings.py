@@ -18,6 +18,7 @@ import typer
 
 from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
+    OUTPUT_MANIFEST,
     DictionaryOpt,
     Files,
     FromOpt,
@@ -34,10 +35,11 @@ from fidelity.cli._common import (
     read_batch,
     resolve_instrument,
     summary_line,
+    text,
     write_lines,
     write_outputs,
 )
-from fidelity.cli._exits import EXIT_INVALID
+from fidelity.cli._exits import EXIT_INVALID, echo_err
 
 if TYPE_CHECKING:
     from fidelity.ratings import Problem
@@ -115,10 +117,9 @@ def validate_cmd(
         )
     else:
         write_lines(map(str, problems))  # built one at a time: repeated ones are aggregated
-        typer.echo(
+        echo_err(
             summary_line(problems, len(batch), len(files), inst.spec)
-            + ("" if failing else " - valid"),
-            err=True,
+            + ("" if failing else " - valid")
         )
     if failing:
         raise typer.Exit(EXIT_INVALID)
@@ -153,7 +154,8 @@ def score_cmd(
     Invalid input is refused (exit 1) and nothing is written. Outputs (in --out): scores.csv,
     scores-by-assessment.csv, scores-by-site.csv (spread), site-scores.csv (one fidelity
     score per site) and provenance.json for csv; scores.json
-    (everything, with provenance) for json. Each file is written atomically.
+    (everything, with provenance) for json; fidelity-outputs.json, written last, names every
+    file of the set with its SHA-256. The set is published all or nothing, one run at a time.
     """
     from fidelity.ratings import validate
     from fidelity.scoring import score
@@ -182,14 +184,13 @@ def score_cmd(
         result = score(inst, batch)
         progress.step("writing")
         outputs = _render_outputs(result, formats)
-        write_outputs({out / name: data for name, data in outputs.items()})
+        write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     _print_warnings(problems.warnings)  # a view: the aggregated ones are not built
     if not quiet:
         _print_site_table(result)
-    typer.echo(
+    echo_err(
         f"scored {len(result)} sheet(s) on {inst.spec}; wrote "
-        f"{', '.join(str(out / n) for n in outputs)}",
-        err=True,
+        f"{', '.join(str(out / n) for n in [*outputs, OUTPUT_MANIFEST])}"
     )
 
 
@@ -199,10 +200,9 @@ def _print_warnings(warnings: Sequence[Problem]) -> None:
         return
     write_lines([str(p) for p in warnings[:WARNINGS_SHOWN]])
     if len(warnings) > WARNINGS_SHOWN:
-        typer.echo(
+        echo_err(
             f"... and {len(warnings) - WARNINGS_SHOWN} more warning(s); "
-            "`fidelity validate` lists them all",
-            err=True,
+            "`fidelity validate` lists them all"
         )
 
 
@@ -239,10 +239,12 @@ def _print_site_table(result: ScoreResult) -> None:
     codes = [f"D{k + 1}" for k in range(len(result.domain_ids))]
     legend = "; ".join(f"{c} {d}" for c, d in zip(codes, result.domain_ids, strict=True))
     table = Table(
-        title=f"Fidelity per site, {result.instrument}",
-        caption="n = interviews (assessments) combined: each domain is the mean of the "
-        "site's interview scores, overall follows the instrument's rule on those domains; "
-        f"site-scores.csv has them all, scores-by-site.csv their spread. {legend}",
+        title=text(f"Fidelity per site, {result.instrument}"),
+        caption=text(
+            "n = interviews (assessments) combined: each domain is the mean of the "
+            "site's interview scores, overall follows the instrument's rule on those domains; "
+            f"site-scores.csv has them all, scores-by-site.csv their spread. {legend}"
+        ),
         title_justify="left",
         caption_justify="left",
     )
@@ -254,10 +256,10 @@ def _print_site_table(result: ScoreResult) -> None:
     table.add_column("band", no_wrap=True)
     for _, row in sites.head(SITES_SHOWN).iterrows():
         table.add_row(
-            str(row["site"]),
+            text(row["site"]),
             str(int(row["n_assessments"])),
             *(_fmt(float(row[c])) for c in cols),
-            row["band"] or "-",
+            text(row["band"] or "-"),
         )
     if len(sites) > SITES_SHOWN:
         table.add_row(f"... {len(sites) - SITES_SHOWN} more", "", *([""] * len(cols)), "")
@@ -307,11 +309,11 @@ def template_cmd(
             sys.stdout.write(text)
         else:
             write_outputs({out: text})
-            typer.echo(f"wrote {out}", err=True)
+            echo_err(f"wrote {out}")
         return
     target = out or Path(f"{inst.id}-{inst.version}-template.xlsx")
     write_outputs({target: template_xlsx(inst)})
-    typer.echo(f"wrote {target}", err=True)
+    echo_err(f"wrote {target}")
 
 
 @app.command("schema")
@@ -330,4 +332,4 @@ def schema_cmd(
         print_json(schema)
     else:
         write_outputs({out: json.dumps(schema, indent=2, ensure_ascii=False) + "\n"})
-        typer.echo(f"wrote {out}", err=True)
+        echo_err(f"wrote {out}")

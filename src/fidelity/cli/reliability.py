@@ -91,7 +91,7 @@ def reliability_cmd(
             outputs[f"reliability-{name.replace('_', '-')}.csv"] = table.to_csv(
                 index=False, lineterminator="\n"
             )
-        write_outputs({out / name: data for name, data in outputs.items()})
+        write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     if as_json:
         print_json(report.to_dict())
     else:

@@ -112,6 +112,48 @@ RULES: tuple[Rule, ...] = (
         template="cannot read as an XLSX workbook ({error})",
     ),
     _rule(
+        "FR030",
+        "error",
+        "XLSX workbook refused",
+        (
+            "An XML part of the workbook declares a DTD (no spreadsheet program writes one; it "
+            "opens the door to entity expansion), is larger uncompressed than the bound (a zip "
+            "bomb), or is missing or broken. Save the file again from a spreadsheet program."
+        ),
+        "XLSX workbook refused: {reason}",
+    ),
+    _rule(
+        "FR031",
+        "error",
+        "merged cells",
+        (
+            "Merged cells hold a value only in their first cell: a site typed once across several"
+            " rows would leave the other rows without one. Unmerge and fill each cell."
+        ),
+        "cells {range} are merged: only {first} holds a value; unmerge and fill them",
+    ),
+    _rule(
+        "FR032",
+        "error",
+        "formula without a cached value",
+        (
+            "A formula cell has no saved result (written by a program that does not calculate), "
+            "so it is not read as empty but refused, and its row skipped. A formula with a saved "
+            "result is read as that result, as the spreadsheet showed it."
+        ),
+        "cell {cell} holds the formula ={formula} but no saved result",
+    ),
+    _rule(
+        "FR033",
+        "error",
+        "no visible ratings worksheet",
+        (
+            "The worksheet `ratings` is hidden, or no worksheet is visible. Without `ratings`, the "
+            "first *visible* worksheet is read, never a hidden one."
+        ),
+        "no visible worksheet to read: {reason}",
+    ),
+    _rule(
         "FR101",
         "error",
         "value not on the item's scale",

@@ -1,10 +1,25 @@
-"""XLSX workbooks: the worksheet named ``ratings`` (or the first), wide or long layout, as
-``fidelity template`` writes them. Cells keep their types: a level may be a number or text."""
+"""XLSX workbooks: the worksheet named ``ratings`` (or the first visible one), wide or long
+layout, as ``fidelity template`` writes them. Cells keep their types: a level may be a number
+or text.
+
+A workbook is read as a person sees it in a spreadsheet program, never guessed at silently
+(the package is parsed by :mod:`fidelity.ratings.readers._xlsx_parts`, which says why not with
+openpyxl):
+
+* every row the worksheet holds is read, whatever its declared ``<dimension>`` says;
+* the sheet read is ``ratings`` if there is one (refused, FR033, if it is hidden), otherwise
+  the first *visible* worksheet: a hidden worksheet is never read in place of the visible one;
+* merged cells are refused by their range (FR031): a merged cell holds its value only in its
+  first cell, so the other rows of a merged site would read as empty;
+* a formula cell is read as its cached value, as the program showed it; one without a cached
+  value (written by a program that does not calculate) is refused by its address (FR032);
+* a DTD, a part over the size bound (a zip bomb) or broken XML is refused (FR030).
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -19,6 +34,14 @@ from fidelity.ratings.readers._common import (
     spreadsheet_value,
     wide_segment,
 )
+from fidelity.ratings.readers._xlsx_parts import (
+    Sheet,
+    SheetData,
+    Workbook,
+    XlsxRefused,
+    open_workbook,
+    read_sheet,
+)
 from fidelity.ratings.readers.long import long_segment
 from fidelity.ratings.segment import Segment, empty_segment, file_problem
 
@@ -28,28 +51,80 @@ __all__ = ["read_xlsx"]
 def read_xlsx(name: str, data: bytes) -> Segment:
     """The sheets of an XLSX workbook."""
     try:
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not XLSX
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return file_problem(name, "FR025", error=f"{type(exc).__name__}: {short(str(exc), 120)}")
-    try:
-        sheet = book["ratings"] if "ratings" in book.sheetnames else book.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        header = _header(name, next(rows_iter, None))
-        if isinstance(header, Segment):
-            return header
-        good, rows, problems = _rows(name, rows_iter, len(header))
-    finally:
-        book.close()
+    with zf:
+        try:
+            book = open_workbook(zf)
+            sheet = _choose(name, book)
+            if isinstance(sheet, Segment):
+                return sheet
+            content = read_sheet(book, sheet)
+        except XlsxRefused as exc:
+            return file_problem(name, "FR030", reason=str(exc))
+    return _segment(name, content)
+
+
+def _choose(name: str, book: Workbook) -> Sheet | Segment:
+    """The worksheet ``ratings``, or the first visible one; hidden ones are never read."""
+    named = [s for s in book.sheets if s.name == "ratings"]
+    if named and named[0].state != "visible":
+        return file_problem(
+            name, "FR033", reason=f"the worksheet 'ratings' is {named[0].state}; unhide it"
+        )
+    visible = named or [s for s in book.sheets if s.state == "visible"]
+    if not visible:
+        return file_problem(name, "FR033", reason="the workbook has no visible worksheet")
+    return visible[0]
+
+
+def _segment(name: str, content: SheetData) -> Segment:
+    rows = content.rows
+    first = dict(rows[0][1]) if rows and rows[0][0] == 1 else {}
+    if not rows:
+        return file_problem(name, "FR002", "the worksheet is empty: it holds no sheets")
+    cells = [first.get(k) for k in range(max(first, default=-1) + 1)]
+    header = _header(name, tuple(cells))
+    if isinstance(header, Segment):
+        return header
+    body = rows[1:] if rows[0][0] == 1 else rows
+    uncached = {row for _, _, row in content.uncached}
+    good, positions, problems = _rows(name, body, len(header), uncached)
     columns = columns_from_rows(good, len(header))
-    positions = np.asarray(rows, dtype=np.int64)
+    where = np.asarray(positions, dtype=np.int64)
     if is_long(header):
-        seg = long_segment(name, header, columns, positions, "cell", "row")
+        seg = long_segment(name, header, columns, where, "cell", "row")
     else:
-        seg = wide_segment(name, header, columns, positions, "cell", "row")
-    seg.problems[:0] = problems
+        seg = wide_segment(name, header, columns, where, "cell", "row")
+    seg.problems[:0] = [*_merged(name, content.merged), *_formulas(name, content), *problems]
     return seg
+
+
+def _merged(name: str, ranges: list[str]) -> list[Problem]:
+    problems = []
+    for ref in ranges:
+        first = ref.partition(":")[0]
+        row = int("".join(c for c in first if c.isdigit()) or 0)
+        problems.append(
+            make_problem(
+                "FR031",
+                fields={"range": ref, "first": first},
+                sheet=SheetRef(name, row=row or None),
+            )
+        )
+    return problems
+
+
+def _formulas(name: str, content: SheetData) -> list[Problem]:
+    return [
+        make_problem(
+            "FR032",
+            fields={"cell": ref, "formula": short(formula, 60)},
+            sheet=SheetRef(name, row=row),
+        )
+        for ref, formula, row in content.uncached
+    ]
 
 
 def _header(name: str, cells: tuple[Any, ...] | None) -> list[str] | Segment:
@@ -80,18 +155,18 @@ def _header(name: str, cells: tuple[Any, ...] | None) -> list[str] | Segment:
 
 
 def _rows(
-    name: str, rows_iter: Iterator[tuple[Any, ...]], width: int
+    name: str, rows: list[tuple[int, dict[int, Any]]], width: int, skip: set[int]
 ) -> tuple[list[tuple[Any, ...]], list[int], list[Problem]]:
     """The non-empty data rows cut to ``width`` cells, their row numbers, and FR023 for rows
-    with values beyond the named columns."""
+    with values beyond the named columns. Rows in ``skip`` (reported already) are left out."""
     good: list[tuple[Any, ...]] = []
-    rows: list[int] = []
+    positions: list[int] = []
     problems: list[Problem] = []
-    for rownum, cells in enumerate(rows_iter, start=2):
-        values = [spreadsheet_value(v) for v in cells]
-        if all(v is None or v == "" for v in values):
+    for rownum, cells in rows:
+        values = {k: spreadsheet_value(v) for k, v in cells.items() if v not in (None, "")}
+        if not values or rownum in skip:
             continue
-        if any(v not in (None, "") for v in values[width:]):
+        if any(k >= width for k in values):
             problems.append(
                 make_problem(
                     "FR023",
@@ -100,6 +175,6 @@ def _rows(
                 )
             )
             continue
-        good.append(tuple((values + [None] * width)[:width]))
-        rows.append(rownum)
-    return good, rows, problems
+        good.append(tuple(values.get(k) for k in range(width)))
+        positions.append(rownum)
+    return good, positions, problems

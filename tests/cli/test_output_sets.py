@@ -1,0 +1,305 @@
+"""A run's outputs are one set: staged together, published under the directory's lock with a
+manifest written last, rolled back on any failure, completed after a kill, never mixed with
+another run's files, and no temporary file outlives the next run."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from fidelity._util import atomic
+from fidelity._util.atomic import (
+    JOURNAL,
+    OutputError,
+    OutputSetError,
+    directory_lock,
+    read_output_set,
+    recover,
+    write_all,
+)
+from fidelity.cli import app
+
+SRC = Path(atomic.__file__).parents[2]
+EXAMPLE = Path(__file__).parents[2] / "examples" / "enrich-audit.csv"
+NAMES = ("a.csv", "b.csv", "c.json")
+MANIFEST = "set.json"
+
+
+def _set(directory: Path, tag: str, size: int = 100) -> dict[Path, str]:
+    return {directory / n: f"{tag} {n}\n" + "x" * size + "\n" for n in NAMES}
+
+
+def _tags(directory: Path) -> set[str]:
+    return {(directory / n).read_text().split()[0] for n in NAMES}
+
+
+def _hidden(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
+
+
+def test_a_set_is_published_with_its_manifest(tmp_path: Path) -> None:
+    write_all(_set(tmp_path, "one"), manifest=MANIFEST)
+    found = read_output_set(tmp_path, MANIFEST)
+    assert sorted(found) == sorted(NAMES)
+    doc = json.loads((tmp_path / MANIFEST).read_text())
+    assert doc["format"] == "fidelity-output-set/1" and len(doc["run"]) == 32
+    assert _hidden(tmp_path) == []
+    (tmp_path / "b.csv").write_text("edited\n")
+    with pytest.raises(OutputSetError, match="SHA-256"):
+        read_output_set(tmp_path, MANIFEST)
+
+
+# -- injected failures at every step ----------------------------------------------------------
+
+STEPS = ("_stage", "_keep", "_write_journal", "_sync_dir")
+
+
+class Faults:
+    """Counts the calls of every step of a write and fails the ``fail_at``-th one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_at: int, error: BaseException):
+        self.calls: list[str] = []
+        self.fail_at = fail_at
+        self.error = error
+        for name in STEPS:
+            monkeypatch.setattr(atomic, name, self._wrap(name, getattr(atomic, name)))
+        monkeypatch.setattr(atomic.os, "replace", self._wrap("replace", os.replace))
+
+    def _wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            if len(self.calls) - 1 == self.fail_at:
+                raise self.error
+            return fn(*args, **kwargs)
+
+        return step
+
+
+def _count_steps(tmp_path: Path) -> list[str]:
+    directory = tmp_path / "count"
+    write_all(_set(directory, "old"), manifest=MANIFEST)
+    with pytest.MonkeyPatch.context() as mp:
+        faults = Faults(mp, fail_at=-1, error=OSError())
+        write_all(_set(directory, "new"), manifest=MANIFEST)
+    return faults.calls
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failure_at_any_step_leaves_the_previous_set(
+    tmp_path: Path, error: BaseException
+) -> None:
+    steps = _count_steps(tmp_path)
+    # every kind of step is exercised, from staging to the renames of the publication
+    assert set(steps) == {*STEPS, "replace"} and len(steps) >= 12
+    # the last step syncs the directory after the publication: the new set stands by then
+    published = len(steps) - 1 - steps[::-1].index("_sync_dir")
+    for k in range(len(steps)):
+        directory = tmp_path / f"run{k}"
+        write_all(_set(directory, "old"), manifest=MANIFEST)
+        with pytest.MonkeyPatch.context() as mp:
+            Faults(mp, fail_at=k, error=error)
+            if k < published or isinstance(error, KeyboardInterrupt):
+                with pytest.raises(type(error)):
+                    write_all(_set(directory, "new"), manifest=MANIFEST)
+            else:  # tidying after the publication fails: the new set stands, no error
+                write_all(_set(directory, "new"), manifest=MANIFEST)
+        expected = "old" if k < published else "new"
+        assert _tags(directory) == {expected}, (k, steps[k])
+        assert sorted(read_output_set(directory, MANIFEST)) == sorted(NAMES), (k, steps[k])
+        write_all(_set(directory, "again"), manifest=MANIFEST)  # lock released, journal gone
+        assert _tags(directory) == {"again"} and _hidden(directory) == [], (k, steps[k])
+
+
+def test_a_failed_rename_exits_2_and_keeps_the_previous_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    runner = CliRunner()
+    first = runner.invoke(app, ["score", str(EXAMPLE), "-o", str(out), "-q"])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "scores.json").unlink()
+    (out / "scores.json").mkdir()  # a rename onto a directory fails
+    result = runner.invoke(app, ["score", str(EXAMPLE), "-o", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.stderr and "scores.json" in result.stderr
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == {n: b for n, b in before.items() if n != "scores.json"}
+    assert _hidden(out) == []
+
+
+def test_stale_temporary_files_are_removed_and_others_kept(tmp_path: Path) -> None:
+    stale = [".a.csv.fidelity-0123456789abcdef.tmp", ".b.csv.fidelity-fedcba9876543210.old"]
+    legacy = ".a.csv.k3j_x9a2.tmp"  # from the earlier mkstemp naming
+    kept = [".notes.tmp", ".other.csv.k3j_x9a2.tmp", ".a.csv.fidelity-short.tmp"]
+    for name in [*stale, legacy, *kept]:
+        (tmp_path / name).write_text("x" * 1000)
+    write_all(_set(tmp_path, "one"), manifest=MANIFEST)
+    assert _hidden(tmp_path) == sorted(kept)
+
+
+def test_a_journal_left_by_a_killed_run_is_completed(tmp_path: Path) -> None:
+    write_all(_set(tmp_path, "old"), manifest=MANIFEST)
+    staged = {p: atomic._stage(p, d) for p, d in _set(tmp_path, "new").items()}
+    entries = [{"target": p.name, "staged": s.name, "backup": None} for p, s in staged.items()]
+    first = next(iter(staged))
+    os.replace(staged[first], first)  # killed after the first rename
+    (tmp_path / MANIFEST).unlink()
+    (tmp_path / JOURNAL).write_text(json.dumps({"state": "publish", "entries": entries}))
+    with pytest.raises(OutputSetError, match="missing"):
+        read_output_set(tmp_path, MANIFEST)
+    with directory_lock(tmp_path):
+        assert recover(tmp_path) == "completed"
+    assert _tags(tmp_path) == {"new"} and _hidden(tmp_path) == []
+
+
+def test_a_run_killed_while_rolling_back_is_rolled_back(tmp_path: Path) -> None:
+    write_all(_set(tmp_path, "old"), manifest=MANIFEST)
+    entries = []
+    for path, data in _set(tmp_path, "new").items():
+        backup = atomic._keep(path)
+        assert backup is not None
+        os.replace(atomic._stage(path, data), path)  # published, then the rollback began
+        entries.append({"target": path.name, "staged": "gone", "backup": backup.name})
+    (tmp_path / JOURNAL).write_text(json.dumps({"state": "rollback", "entries": entries}))
+    with directory_lock(tmp_path):
+        assert recover(tmp_path) == "rolled back"
+    assert _tags(tmp_path) == {"old"} and _hidden(tmp_path) == []
+    assert sorted(read_output_set(tmp_path, MANIFEST)) == sorted(NAMES)
+
+
+def test_text_without_a_utf8_form_is_an_output_error_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    write_all(_set(tmp_path, "old"), manifest=MANIFEST)
+    files = _set(tmp_path, "new")
+    files[tmp_path / "b.csv"] = "site \udfff\n"
+    with pytest.raises(OutputError, match=r"'\\udfff' at offset 5"):
+        write_all(files, manifest=MANIFEST)
+    assert _tags(tmp_path) == {"old"} and _hidden(tmp_path) == []
+
+
+def test_an_unreadable_journal_is_a_clear_output_error(tmp_path: Path) -> None:
+    (tmp_path / JOURNAL).write_text("{not json")
+    with pytest.raises(OutputError, match="journal"):
+        write_all(_set(tmp_path, "one"))
+
+
+def test_a_held_lock_times_out_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.2)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(OutputError, match="another run"):
+            write_all(_set(tmp_path, "one"))
+    finally:
+        holder.kill()
+        holder.wait()
+    write_all(_set(tmp_path, "one"))  # a killed holder's lock is gone with it
+
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from fidelity._util.atomic import directory_lock
+with directory_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+# -- processes: SIGKILL at random moments, 20 concurrent writers ------------------------------
+
+_WRITER = """
+import os, sys, time
+from pathlib import Path
+from fidelity._util import atomic
+from fidelity._util.atomic import write_all
+directory, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+if sys.argv[4:] == ["slow"]:  # widen the publication so that kills land in it too
+    replace = os.replace
+    def slow(*args, **kwargs):
+        time.sleep(0.02)
+        replace(*args, **kwargs)
+    atomic.os.replace = slow
+names = ("a.csv", "b.csv", "c.json")
+print("ready", flush=True)
+for k in range(rounds):
+    write_all({directory / n: f"{tag}-{k} {n}\\n" + "x" * 200_000 + "\\n" for n in names},
+              manifest="set.json")
+"""
+
+
+def _writer(directory: Path, tag: str, rounds: int, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(directory), tag, str(rounds), *extra],
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        stdout=subprocess.PIPE,
+    )
+
+
+def _consistent_or_publishing(directory: Path) -> str:
+    """What a reader finds: a whole set (its tag), or no whole set while a run publishes."""
+    try:
+        found = read_output_set(directory, MANIFEST)
+    except OutputSetError:
+        return "publishing"
+    (tag,) = {data.split()[0].decode() for data in found.values()}
+    return tag
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigkill_at_random_moments_never_leaves_a_mixed_set(tmp_path: Path) -> None:
+    rng = random.Random(20_241_202)
+    write_all(_set(tmp_path, "start"), manifest=MANIFEST)
+    seen: list[str] = []
+    leftovers: list[int] = []
+    for k in range(16):  # a bounded loop of kills, each at a random moment of a write
+        proc = _writer(tmp_path, "w", 10_000, *(["slow"] if k % 2 else []))
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        time.sleep(rng.uniform(0.0, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        seen.append(_consistent_or_publishing(tmp_path))
+        if seen[-1] == "publishing":  # killed while publishing: its journal says so
+            assert (tmp_path / JOURNAL).exists()
+        leftovers.append(len(_hidden(tmp_path)))
+        with directory_lock(tmp_path):
+            recover(tmp_path)
+        assert len({d.split()[0] for d in read_output_set(tmp_path, MANIFEST).values()}) == 1
+        assert _tags(tmp_path) == {read_output_set(tmp_path, MANIFEST)["a.csv"].split()[0].decode()}
+        assert _hidden(tmp_path) == []
+    # the kills left temporary files behind, and some landed in the publication itself
+    assert sum(leftovers) > 0 and "publishing" in seen, (seen, leftovers)
+
+
+def _concurrently(directory: Path, n: int) -> Iterator[str]:
+    procs = [_writer(directory, f"w{k}", rounds=2) for k in range(n)]
+    while any(p.poll() is None for p in procs):
+        yield _consistent_or_publishing(directory)
+        time.sleep(0.01)
+    assert [p.wait() for p in procs] == [0] * n
+
+
+def test_twenty_concurrent_writers_never_mix_their_files(tmp_path: Path) -> None:
+    write_all(_set(tmp_path, "start"), manifest=MANIFEST)
+    seen = list(_concurrently(tmp_path, 20))
+    assert seen
+    final = _tags(tmp_path)
+    assert len(final) == 1 and final.pop().endswith("-1")  # some writer's last round
+    read_output_set(tmp_path, MANIFEST)
+    assert _hidden(tmp_path) == [] and not (tmp_path / JOURNAL).exists()
