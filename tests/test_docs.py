@@ -164,7 +164,13 @@ def test_rule_markers_expand_from_the_registry() -> None:
     assert out.startswith("intro\n\n### FI105 — NA allowed but not defined {#fi105}\n\n")
     assert REGISTRY["FI105"].explanation in out
     rows = [line for line in out.splitlines() if line.startswith("| <span")]
-    assert [row.split("</span>")[1][:5] for row in rows] == ["FR301", "FR302", "FR303", "FR304"]
+    assert [row.split("</span>")[1][:5] for row in rows] == [
+        "FR301",
+        "FR302",
+        "FR303",
+        "FR304",
+        "FR305",
+    ]
     assert expand_rule_markers("no markers") == "no markers"
     with pytest.raises(KeyError, match="FI999"):
         expand_rule_markers("<!-- rule FI999 -->")

@@ -276,6 +276,19 @@ RULES: tuple[Rule, ...] = (
         template="unknown informant {value!r}; {spec} knows {known}",
     ),
     _rule(
+        "FR206",
+        "error",
+        "id with spaces around it or an invisible character",
+        (
+            "An `assessment`, `rater` or `site` has spaces around it, or holds a control, "
+            "zero-width, byte-order-mark, direction-mark or line-separator character, or a "
+            "space other than the plain space. Such an id looks like another one but is not "
+            "the same, so it would silently count as a different rater, site or assessment. "
+            "Retype the id; the sheet is not scored until it is fixed."
+        ),
+        template="{field} {value!r} {why}; retype it as the other sheets spell it",
+    ),
+    _rule(
         "FR301",
         "error",
         "duplicate sheet",
@@ -313,6 +326,23 @@ RULES: tuple[Rule, ...] = (
         template=(
             "rows of one sheet disagree on {field}: {value!r} here but {first!r} on row {row}"
         ),
+    ),
+    _rule(
+        "FR305",
+        "error",
+        "one id spelled two ways",
+        (
+            "Two sheets spell an `assessment`, `rater` or `site` in ways that differ only in "
+            "case, character width or Unicode form (`Ben` and `ben`, `North` and `NORTH`, "
+            "`Zoë` typed composed and decomposed), across all files given. Counted as two "
+            "ids, they would split one rater or site in two (turning a crossed reliability "
+            "design into a nested one) or count a double-rated assessment twice. Every "
+            "sheet with a later spelling is reported with the first spelling and where it "
+            "is; write the id the same way everywhere. Informants and item ids must match "
+            "the instrument's own exactly and are reported as unknown otherwise (FR205, FR104)."
+        ),
+        template="{field} {value!r} here and {first!r} at {where} differ only in case, "
+        "width or Unicode form; write one id the same way on every sheet",
     ),
     _rule(
         "FR702",

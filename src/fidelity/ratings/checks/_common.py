@@ -38,14 +38,15 @@ class Order(IntEnum):
     first, in this order, then the problems of the sheet's items by item position (0, 1, …).
     Problems with a whole input (its reading, its header) sort before its first sheet."""
 
-    PIN = -11
-    IDENTITY = -10
-    FIELD = -9
-    INFORMANT = -8
-    EXTRA_FIELD = -7
-    UNKNOWN_ITEM = -6
-    COMMENT = -5
-    DUPLICATE = -4
+    PIN = -12
+    IDENTITY = -11
+    FIELD = -10
+    INFORMANT = -9
+    EXTRA_FIELD = -8
+    UNKNOWN_ITEM = -7
+    COMMENT = -6
+    DUPLICATE = -5
+    NEAR_DUPLICATE = -4
     CONSENSUS = -3
     DISAGREES = -2
     INPUT = -1

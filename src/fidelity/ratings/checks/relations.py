@@ -1,6 +1,7 @@
 """Relation checks between sheets, across all inputs of a batch (``FR3xx``): one sheet per
-(assessment, rater), at most one consensus sheet per assessment, and the sheets of one
-assessment agree on its site and informant."""
+(assessment, rater), at most one consensus sheet per assessment, the sheets of one
+assessment agree on its site and informant, and no id is spelled two ways
+(:mod:`fidelity.ratings.checks.ids`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity.ratings.checks._common import Found, Order
+from fidelity.ratings.checks.ids import check_near_duplicates, id_key
 from fidelity.ratings.problems import SheetRef, make_problem
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Fou
     keyed = np.asarray(pd.notna(meta["assessment"]) & pd.notna(meta["rater"]), dtype=bool)
     for detect in _DETECTORS:
         detect(meta, keyed, refs, found)
+    check_near_duplicates(meta, refs, found)
 
 
 def _duplicates(
@@ -115,6 +118,8 @@ def _disagreements(
         ]
         for i in rows.tolist():
             assessment = meta["assessment"][i]
+            if _spelling_only(meta[f][i], firsts[assessment]):
+                continue  # FR305 names the two spellings
             found.append(
                 (
                     int(i),
@@ -133,6 +138,11 @@ def _disagreements(
                     ),
                 )
             )
+
+
+def _spelling_only(value: Any, first: Any) -> bool:
+    """Whether two values are two spellings of one id (reported as FR305, not FR303)."""
+    return isinstance(value, str) and isinstance(first, str) and id_key(value) == id_key(first)
 
 
 _DETECTORS: tuple[_Detector, ...] = (_duplicates, _consensus, _disagreements)

@@ -25,6 +25,7 @@ from fidelity.ratings.checks.fields import (
     check_pin_field,
     check_site,
 )
+from fidelity.ratings.checks.ids import check_id_form
 from fidelity.ratings.checks.relations import check_relations
 from fidelity.ratings.checks.values import (
     check_asked,
@@ -64,6 +65,7 @@ class CheckedSheets:
 SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
     check_identity,
     check_site,
+    check_id_form,
     check_pin_field,
     check_date,
     check_consensus,
