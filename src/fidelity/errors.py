@@ -19,11 +19,13 @@ if TYPE_CHECKING:  # the problem types live in the layers that find them
 __all__ = [
     "CatalogError",
     "FidelityError",
+    "FidelityWarning",
     "InstrumentError",
     "LockError",
     "MigrationRefused",
     "ProblemLike",
     "SheetsInvalidError",
+    "UnlockedReleaseWarning",
     "YamlError",
 ]
 
@@ -133,3 +135,13 @@ class LockError(FidelityError, ValueError):
     ) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in problems) if message is None else message)
+
+
+class FidelityWarning(UserWarning):
+    """The root of every warning fidelity issues on purpose (outside the problem lists)."""
+
+
+class UnlockedReleaseWarning(FidelityWarning):
+    """A released instrument version loaded from a directory without ``released.lock``, or
+    one its lock does not list: it could change unnoticed. ``fidelity lock DIR`` records it.
+    Issued once per directory (and per unlisted version) in a process."""

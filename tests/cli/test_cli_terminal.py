@@ -65,7 +65,7 @@ def test_escape_sequences_in_ids_never_reach_the_terminal(tmp_path: Path) -> Non
     assert "A\\x1b]0;title\\x07" in result.stdout
     sheets, out = str(_sheets(tmp_path, site="\x1b[2Jwiped")), str(tmp_path / "out")
     score = runner.invoke(app, ["score", "-i", str(HAND), sheets, "-o", out])
-    assert score.exit_code == 0 and "\x1b" not in score.output
+    assert score.exit_code == 1 and "\x1b" not in score.output  # FR206: no id holds one
     assert "\\x1b[2Jwiped" in score.stdout
 
 
@@ -129,5 +129,5 @@ def test_rater_ids_in_the_calibration_are_shown_escaped(tmp_path: Path) -> None:
     sheets = tmp_path / "audit.csv"
     sheets.write_text(example.read_text().replace("rater-1", "rater-\x1b[2J1"))
     result = runner.invoke(app, ["raters", str(sheets)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # refused (FR206), the id shown escaped
     assert "\x1b" not in result.output and "rater-\\x1b[2J1" in result.output

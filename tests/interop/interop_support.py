@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import fidelity
 from fidelity.instrument import Instrument
+from fidelity.ratings.checks.ids import id_flaw, id_key
 
 DATA = Path(__file__).parents[1] / "data"
 MINI = DATA / "lint" / "minimal.yaml"
@@ -21,6 +22,8 @@ TEXT = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
 )
 """Free text for sheet fields and comments: commas, quotes, newlines, pipes, any script."""
+ID_TEXT = TEXT.filter(lambda v: id_flaw(v) is None)
+"""Free text an id may be: no spaces around it, no invisible or control character."""
 
 
 @st.composite
@@ -87,16 +90,18 @@ def sheets(draw: st.DrawFn, inst: Instrument) -> list[dict[str, Any]]:
     """Random valid sheets for ``inst``: every optional field present or not, ratings a
     level, NA where allowed, or left out, comments with awkward text."""
     out = []
+    spellings: dict[str, str] = {}
     for k in range(draw(st.integers(1, 6))):
         sheet: dict[str, Any] = {
             # unique per sheet (a repeated assessment and rater is a duplicate sheet)
-            "assessment": f"{draw(TEXT)}-{k}" if draw(st.booleans()) else f"a{k}",
+            "assessment": f"{draw(ID_TEXT.filter(bool))}-{k}" if draw(st.booleans()) else f"a{k}",
             "rater": draw(st.sampled_from(["r1", "r2", "Rater, Three"])),
         }
         if draw(st.booleans()):
             sheet["instrument"] = inst.spec
         if draw(st.booleans()):
-            sheet["site"] = draw(TEXT.filter(bool))
+            site = draw(ID_TEXT.filter(bool))
+            sheet["site"] = spellings.setdefault(id_key(site), site)  # one spelling per site
         informant = draw(st.none() | st.sampled_from([i.id for i in inst.informants]))
         if informant is not None:
             sheet["informant"] = informant

@@ -11,7 +11,8 @@ written atomically.
 
 from __future__ import annotations
 
-from typing import Annotated
+import warnings
+from typing import Annotated, Any
 
 import typer
 
@@ -36,6 +37,10 @@ from fidelity.cli._exits import (
     FidelityGroup,
     exit_for,
 )
+from fidelity.cli._exits import (
+    echo_err as _echo_err,
+)
+from fidelity.errors import FidelityWarning as _FidelityWarning
 
 __all__ = [
     "EXIT_INTERNAL",
@@ -90,6 +95,26 @@ def _main(
     ] = False,
 ) -> None:
     """Fidelity index assessment: instruments, validation, scoring and reliability."""
+    _show_warnings_plainly()
+
+
+def _show_warnings_plainly() -> None:
+    """Show fidelity's own warnings (a directory without ``released.lock``) as one
+    ``warning: ...`` line on stderr, not as a Python warning with its source line; they are
+    always shown (each is issued once per process by its source)."""
+    shown = warnings.showwarning
+    if getattr(shown, "_fidelity", False):
+        return
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, _FidelityWarning):
+            _echo_err(f"warning: {message}")
+        else:
+            shown(message, category, *args, **kwargs)
+
+    show._fidelity = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+    warnings.simplefilter("always", _FidelityWarning)
 
 
 for _group in (

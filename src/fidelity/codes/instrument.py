@@ -220,7 +220,10 @@ RULES: tuple[Rule, ...] = (
             "next to the `<id>/` folders); `fidelity lock <dir>` adds new released versions "
             "and "
             "never rewrites an entry. A released file whose hash differs from its entry is "
-            "refused: put the change in a new version."
+            "refused, by `fidelity lint` and each time the catalogue loads it (bundled, from "
+            "`FIDELITY_INSTRUMENT_PATH` or a plugin), so an edited release is never scored "
+            "under its old `id@version`: undo the edit, or put the change in a new version. A "
+            "directory without a lock is named once with a warning."
         ),
     ),
     _rule(

@@ -10,6 +10,8 @@ Every source uses the same layout, ``<dir>/<id>/<version>.yaml``. Sources, in or
    callable returning one.
 
 The same ``id@version`` found twice with different content is an error, never a silent choice.
+A released version is held to its directory's ``released.lock`` each time it is loaded
+(:mod:`fidelity.instrument.lockfile`).
 
 The catalog is the one place that knows where instruments are, so it is also the resolver of
 ``extends``: it passes :func:`load_instrument` to the loader (:mod:`fidelity.instrument.load`)
@@ -33,6 +35,7 @@ from fidelity._util.resources import bundled_instruments_dir
 from fidelity.errors import CatalogError, InstrumentError
 from fidelity.instrument.extends import BaseResolver
 from fidelity.instrument.load import parse_instrument, read_instrument
+from fidelity.instrument.lockfile import check_release, forget_lock_warnings
 from fidelity.instrument.model import SEMVER_PATTERN, Instrument
 from fidelity.instrument.problems import instrument_problem
 
@@ -43,6 +46,7 @@ __all__ = [
     "CatalogError",
     "CatalogProblem",
     "catalog_problems",
+    "forget_lock_warnings",
     "instrument_from_yaml",
     "list_instruments",
     "load_instrument",
@@ -288,6 +292,7 @@ def _load_file(path: Path, inst_id: str, version: str) -> Instrument:
             version=inst.version,
         )
         raise InstrumentError([problem])
+    check_release(path, inst)
     return inst
 
 

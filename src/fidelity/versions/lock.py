@@ -14,6 +14,7 @@ from fidelity.codes import rule
 from fidelity.errors import LockError, YamlError
 from fidelity.instrument import Instrument, InstrumentError, InstrumentProblem, read_instrument_file
 from fidelity.instrument._yaml import read_yaml_text
+from fidelity.instrument.lockfile import LOCK_NAME, read_lock
 from fidelity.versions.semver import parse_version
 
 __all__ = [
@@ -26,10 +27,6 @@ __all__ = [
     "update_lock",
 ]
 
-LOCK_NAME = "released.lock"
-"""File name of the lock at the root of an instrument directory (next to the ``<id>/``
-folders)."""
-
 _HEADER = (
     "# Content hashes (sha256 of the canonical JSON form) of released instrument versions.",
     "# A released version never changes: `fidelity lint` and the test suite compare every",
@@ -38,23 +35,6 @@ _HEADER = (
 )
 
 LineFinder = Callable[[tuple[Any, ...]], int | None]
-
-
-def read_lock(path: str | os.PathLike[str]) -> dict[str, tuple[str, int]]:
-    """Read a lock file: ``id@version`` → (sha256 hex, line).
-
-    Format: one ``id@version sha256:<hex>`` per line; ``#`` starts a comment."""
-    out: dict[str, tuple[str, int]] = {}
-    text = Path(path).read_text(encoding="utf-8")
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        parts = line.split()
-        if len(parts) != 2 or not parts[1].startswith("sha256:"):
-            raise ValueError(f"{path}:{number}: expected 'id@version sha256:<hex>', got {raw!r}")
-        out[parts[0]] = (parts[1].removeprefix("sha256:"), number)
-    return out
 
 
 def _spec_order(spec: str) -> tuple[str, tuple[int, int, int]]:

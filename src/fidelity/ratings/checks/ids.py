@@ -48,7 +48,7 @@ def id_flaw(v: str) -> str | None:
             continue
         cat = unicodedata.category(ch)
         if cat in _INVISIBLE or cat == "Zs":
-            name = unicodedata.name(ch, "unnamed character")
+            name = unicodedata.name(ch, "a control character" if cat == "Cc" else "unnamed")
             return f"holds the invisible or control character U+{ord(ch):04X} ({name})"
     return None
 
