@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fidelity._util.text import md_text, safe_cell
 from fidelity.errors import SheetsInvalidError
 from fidelity.ratings.batch import as_batch
 from fidelity.ratings.checks.run import CheckedSheets, check_sheets
@@ -82,7 +83,6 @@ is the distance in levels), ``NA`` (a level against not applicable) or ``missing
 against an empty cell); ``values`` lists every rater's answer."""
 
 _KIND_ORDER = {"levels": 0, "NA": 1, "missing": 2}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -237,9 +237,8 @@ def _xlsx_value(v: Any) -> Any:
 
 
 def _safe_text(v: Any) -> Any:
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
-    return v
+    """A CSV cell no spreadsheet evaluates (:func:`fidelity._util.text.safe_cell`)."""
+    return safe_cell(v)
 
 
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -252,14 +251,7 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _md(v: Any) -> str:
     """A Markdown table cell: no markup, no line breaks, no column separators."""
-    import html
-
-    text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-    return (
-        html.escape(" ".join(text.split()), quote=False)
-        .replace("|", "&#124;")
-        .replace("`", "&#96;")
-    )
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else md_text(v)
 
 
 def _checked(inst: Instrument, sheets: Any) -> CheckedSheets:

@@ -95,7 +95,14 @@ def _count_steps(tmp_path: Path) -> list[str]:
     return faults.calls
 
 
-@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(28, "No space left on device"),  # a full disk at any step
+        OSError(13, "Permission denied"),  # a directory made read-only meanwhile
+        KeyboardInterrupt(),
+    ],
+)
 def test_a_failure_at_any_step_leaves_the_previous_set(
     tmp_path: Path, error: BaseException
 ) -> None:
@@ -110,7 +117,7 @@ def test_a_failure_at_any_step_leaves_the_previous_set(
         with pytest.MonkeyPatch.context() as mp:
             Faults(mp, fail_at=k, error=error)
             if k < published or isinstance(error, KeyboardInterrupt):
-                with pytest.raises(type(error)):
+                with pytest.raises(OSError if isinstance(error, OSError) else type(error)):
                     write_all(_set(directory, "new"), manifest=MANIFEST)
             else:  # tidying after the publication fails: the new set stands, no error
                 write_all(_set(directory, "new"), manifest=MANIFEST)
@@ -303,3 +310,53 @@ def test_twenty_concurrent_writers_never_mix_their_files(tmp_path: Path) -> None
     assert len(final) == 1 and final.pop().endswith("-1")  # some writer's last round
     read_output_set(tmp_path, MANIFEST)
     assert _hidden(tmp_path) == [] and not (tmp_path / JOURNAL).exists()
+
+
+def _score(out: Path) -> Any:
+    return CliRunner().invoke(app, ["score", str(EXAMPLE), "-o", str(out), "-q"])
+
+
+def test_out_onto_a_symlink_to_a_directory_writes_the_set_there(tmp_path: Path) -> None:
+    real, link = tmp_path / "real", tmp_path / "link"
+    assert _score(real).exit_code == 0
+    link.symlink_to(real, target_is_directory=True)
+    result = _score(link)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and sorted(read_output_set(real, "fidelity-outputs.json"))
+    assert _hidden(real) == []
+
+
+@pytest.mark.parametrize("kind", ["file", "symlink to a file", "dangling symlink"])
+def test_out_onto_a_file_or_a_bad_symlink_is_refused_and_left_alone(
+    tmp_path: Path, kind: str
+) -> None:
+    target = tmp_path / "target.txt"
+    target.write_text("keep me\n")
+    out = tmp_path / "out"
+    if kind == "file":
+        out = target
+    elif kind == "symlink to a file":
+        out.symlink_to(target)
+    else:
+        out.symlink_to(tmp_path / "nowhere")
+    result = _score(out)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert target.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        {"target.txt", *(["out"] if kind != "file" else [])}
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_out_into_a_read_only_directory_keeps_the_previous_set(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _score(out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    out.chmod(0o555)
+    try:
+        result = _score(out)
+    finally:
+        out.chmod(0o755)
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -1,10 +1,24 @@
-"""Text helpers shared by messages everywhere."""
+"""Text helpers shared by messages everywhere, and the two rules that keep user strings inert
+in outputs: :func:`safe_cell` for CSV cells (no formula a spreadsheet would evaluate) and
+:func:`md_text` for Markdown (no markup)."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["plain_list", "short"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["FORMULA_START", "csv_text", "md_text", "plain_list", "safe_cell", "short"]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+(OWASP, "CSV Injection")."""
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def plain_list(words: Sequence[str], last: str = "or") -> str:
@@ -20,3 +34,32 @@ def short(text: str, limit: int = 60) -> str:
     """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_cell(v: Any) -> Any:
+    """A CSV cell a spreadsheet will not evaluate: text starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading apostrophe, as OWASP recommends
+    (``=1+1`` → ``'=1+1``); a plain number (``-1.5``) and anything not text are kept."""
+    if isinstance(v, str) and v.startswith(FORMULA_START) and not _NUMBER.fullmatch(v):
+        return "'" + v
+    return v
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index, ``\\n`` line ends), every text cell and column name
+    through :func:`safe_cell`."""
+    out = frame.rename(columns=lambda c: safe_cell(c) if isinstance(c, str) else c)
+    text_cols = [c for c in out.columns if out[c].dtype == object]
+    if text_cols:
+        out = out.copy()
+        for col in text_cols:
+            out[col] = out[col].map(safe_cell)
+    result: str = out.to_csv(index=False, lineterminator="\n")
+    return result
+
+
+def md_text(v: Any) -> str:
+    """A user string for Markdown (a table cell or running text): on one line, HTML-escaped,
+    with ``|`` and backticks as character references, so it is never markup."""
+    text = html.escape(" ".join(str(v).split()), quote=False)
+    return text.replace("|", "&#124;").replace("`", "&#96;")

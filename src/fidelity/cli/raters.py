@@ -102,12 +102,12 @@ def raters_cmd(
             period=period.value if period is not None else None,
         )
     if out is not None:
+        from fidelity._util.text import csv_text
+
         tables = {"raters.csv": cal.raters, "raters-domains.csv": cal.domains}
         if period is not None:
             tables["raters-drift.csv"] = cal.drift
-        outputs: dict[Path, str | bytes] = {
-            out / n: t.to_csv(index=False, lineterminator="\n") for n, t in tables.items()
-        }
+        outputs: dict[Path, str | bytes] = {out / n: csv_text(t) for n, t in tables.items()}
         outputs[out / "raters.md"] = cal.to_markdown()
         write_outputs(outputs)
     if as_json:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fidelity._util.atomic import atomic_write
 from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
     OUTPUT_MANIFEST,
@@ -39,9 +40,11 @@ from fidelity.cli._common import (
     write_lines,
     write_outputs,
 )
-from fidelity.cli._exits import EXIT_INVALID, echo_err
+from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, echo_err
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fidelity.ratings import Problem
     from fidelity.scoring import ScoreResult
 
@@ -82,13 +85,32 @@ def validate_cmd(
     source: FromOpt = SheetSource.file,
     dictionary: DictionaryOpt = None,
     include_incomplete: IncompleteOpt = False,
+    problems_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--problems",
+            help="Also write every problem as a row (file, row, assessment, rater, item, value, "
+            "allowed, code, severity, message) to this .csv or .xlsx file.",
+            dir_okay=False,
+        ),
+    ] = None,
+    each: Annotated[
+        bool, typer.Option("--each", help="One line per problem, repeated ones not grouped.")
+    ] = False,
 ) -> None:
-    """Check rating sheets against their instrument; list every problem, one per line.
+    """Check rating sheets against their instrument and list the problems.
 
-    Exit 0 when the sheets are valid (warnings are listed but allowed unless --strict),
-    1 when there are errors, 2 on a usage error.
+    A problem repeated on several sheets of a file (the same code, item and message) is one
+    line with the number of sheets and their rows (--each lists every one). Exit 0 when the
+    sheets are valid (warnings are listed but allowed unless --strict), 1 when there are
+    errors, 2 on a usage error.
     """
     from fidelity.ratings import validate
+    from fidelity.ratings.problem_report import grouped_lines
+
+    if problems_file is not None and problems_file.suffix.lower() not in (".csv", ".xlsx"):
+        echo_err(f"--problems: {problems_file} must end in .csv or .xlsx")
+        raise typer.Exit(EXIT_USAGE)
 
     batch = read_batch(
         files,
@@ -102,6 +124,8 @@ def validate_cmd(
     problems = validate(inst, batch)
     failing = not problems.ok or (strict and len(problems) > 0)
     n_errors = len(problems.errors)
+    if problems_file is not None:
+        _write_problems(problems_file, problems)
     if as_json:
         print_json(
             {
@@ -116,13 +140,63 @@ def validate_cmd(
             }
         )
     else:
-        write_lines(map(str, problems))  # built one at a time: repeated ones are aggregated
+        write_lines(map(str, problems) if each else grouped_lines(problems))
+        n_warnings = len(problems) - n_errors
+        counted = (
+            f"; {n_warnings} warning(s) counted as errors (--strict)"
+            if strict and n_warnings
+            else ""
+        )
         echo_err(
             summary_line(problems, len(batch), len(files), inst.spec)
+            + counted
             + ("" if failing else " - valid")
         )
     if failing:
         raise typer.Exit(EXIT_INVALID)
+
+
+def _write_problems(target: Path, problems: Sequence[Problem]) -> None:
+    """The problems as a table for whoever fixes the sheets: CSV (cells that a spreadsheet
+    would evaluate are neutralised) or XLSX (every text cell stored as text)."""
+    from fidelity._util.text import csv_text
+    from fidelity.ratings.problem_report import problem_table
+
+    table = problem_table(problems)
+    if target.suffix.lower() == ".csv":
+        data: str | bytes = csv_text(table)
+    else:
+        data = _xlsx_table(table)
+    try:
+        atomic_write(target, data)
+    except OSError as exc:
+        echo_err(f"cannot write {target}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _xlsx_table(table: pd.DataFrame) -> bytes:
+    """A one-sheet workbook of ``table``: a bold header, text cells stored as text."""
+    import io
+
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "problems"
+    sheet.append(list(table.columns))
+    for c in sheet[1]:
+        c.font = Font(bold=True)
+    for row in table.astype(object).itertuples(index=False):
+        sheet.append([None if v is None or v is pd.NA or v != v else v for v in row])
+        for c in sheet[sheet.max_row]:
+            if isinstance(c.value, str):
+                c.data_type = "s"
+    sheet.freeze_panes = "A2"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,14 +282,15 @@ def _print_warnings(warnings: Sequence[Problem]) -> None:
 
 def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, str]:
     """Every output file's text, built in memory before anything is written."""
+    from fidelity._util.text import csv_text
+
     outputs: dict[str, str] = {}
     if OutFormat.csv in formats:
-        outputs["scores.csv"] = result.to_pandas().to_csv(index=False, lineterminator="\n")
-        outputs["scores-by-assessment.csv"] = result.by_assessment().to_csv(
-            index=False, lineterminator="\n"
-        )
-        outputs["scores-by-site.csv"] = result.by_site().to_csv(index=False, lineterminator="\n")
-        outputs["site-scores.csv"] = result.site_scores().to_csv(index=False, lineterminator="\n")
+        # every text cell neutralised: no id opens as a formula in a spreadsheet
+        outputs["scores.csv"] = csv_text(result.to_pandas())
+        outputs["scores-by-assessment.csv"] = csv_text(result.by_assessment())
+        outputs["scores-by-site.csv"] = csv_text(result.by_site())
+        outputs["site-scores.csv"] = csv_text(result.site_scores())
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
         # indented for people when small; compact (and several times faster) when large

@@ -86,11 +86,11 @@ def reliability_cmd(
         files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=reading
     )
     if out is not None:
+        from fidelity._util.text import csv_text
+
         outputs = {"reliability.json": report.to_json() + "\n"}
         for name, table in report.tables().items():
-            outputs[f"reliability-{name.replace('_', '-')}.csv"] = table.to_csv(
-                index=False, lineterminator="\n"
-            )
+            outputs[f"reliability-{name.replace('_', '-')}.csv"] = csv_text(table)
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     if as_json:
         print_json(report.to_dict())

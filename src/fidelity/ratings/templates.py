@@ -55,9 +55,20 @@ def template_xlsx(inst: Instrument) -> bytes:
     _ratings_sheet(book.active, inst)
     _anchors_sheet(book, inst)
     _about_sheet(book, inst)
+    _as_text(book)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _as_text(book: Workbook) -> None:
+    """Store every text cell as text: openpyxl would store an instrument text starting with
+    ``=`` as a formula, which a spreadsheet evaluates when the file is opened."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _restrict(sheet: Worksheet, col: int, values: list[str], title: str, prompt: str) -> None:

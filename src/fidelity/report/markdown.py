@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fidelity._util.text import md_text
 from fidelity.report.tables import fmt_num
 
 if TYPE_CHECKING:
@@ -49,11 +50,11 @@ def _sites(inst: Instrument, result: Any) -> list[str]:
     header = ["site", "n", *[f"`{c}`" for c in result.domain_ids], "overall", "band"]
     rows = [
         [
-            str(r["site"]),
+            md_text(r["site"]),
             str(int(r["n_assessments"])),
             *[fmt_num(float(r[c])) for c in result.domain_ids],
             fmt_num(float(r["overall"])),
-            str(r["band"] or "—"),
+            md_text(r["band"] or "—"),
         ]
         for _, r in sites.iterrows()
     ]

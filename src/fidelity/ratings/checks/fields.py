@@ -332,6 +332,9 @@ def _optional_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
         if isinstance(v, str) and v != "":
             out[i] = v
             continue
+        if seg.mode == "cell" and isinstance(v, int) and not isinstance(v, bool):
+            out[i] = str(v)  # a numeric id, as for assessment and rater
+            continue
         out[i] = None
         if is_blank(v) and not (seg.mode == "json" and v == ""):
             continue

@@ -25,6 +25,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,7 +139,7 @@ def _stream(
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise XlsxRefused(f"{part} is not well-formed XML ({exc})") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise XlsxRefused(f"{part} cannot be inflated ({exc})") from None
 
 

@@ -47,6 +47,7 @@ def read_csv(name: str, raw: bytes) -> Segment:
     if "\r" in text and "\n" not in text:  # old Mac OS line endings: CR alone
         text = text.replace("\r", "\n")
         data = text.encode("utf-8")
+    text, data = _as_commas(text, data)
     stray = _stray_quote_row(data)
     if stray == 1:
         return file_problem(name, "FR024", f"malformed CSV in the header: {_STRAY}")
@@ -54,12 +55,48 @@ def read_csv(name: str, raw: bytes) -> Segment:
     if isinstance(header, Segment):
         return header
     columns, rows, problems = csv_table(name, text, header, data, stray)
+    columns, rows = _without_blank_rows(columns, rows)
     if is_long(header):
         seg = long_segment(name, header, columns, rows, "text")
     else:
         seg = wide_segment(name, header, columns, rows, "text", "row")
     seg.problems[:0] = problems
     return seg
+
+
+def _as_commas(text: str, data: bytes) -> tuple[str, bytes]:
+    """A file separated by semicolons or tabs (as spreadsheets save CSV where the comma is
+    the decimal mark), rewritten with commas: a header without a comma but with ``;`` or a
+    tab decides. One record stays one record, so row numbers are kept. A file the ``csv``
+    module cannot read strictly with that separator is left as it is (and reported)."""
+    first = text.split("\n", 1)[0]
+    if "," in first or not (";" in first or "\t" in first):
+        return text, data
+    sep = ";" if first.count(";") >= first.count("\t") else "\t"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        writer.writerows(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+    except csv.Error:
+        return text, data
+    rewritten = out.getvalue()
+    return rewritten, rewritten.encode("utf-8")
+
+
+def _without_blank_rows(
+    columns: list[NDArray[Any]], rows: NDArray[np.int64]
+) -> tuple[list[NDArray[Any]], NDArray[np.int64]]:
+    """The table without rows whose every cell is empty (a row of only separators is a blank
+    row, as in a spreadsheet)."""
+    if not columns or rows.size == 0:
+        return columns, rows
+    blank = np.ones(rows.size, dtype=bool)
+    for col in columns:
+        blank &= np.asarray(col == "", dtype=bool)
+    if not blank.any():
+        return columns, rows
+    keep = ~blank
+    return [c[keep] for c in columns], rows[keep]
 
 
 def _header(name: str, text: str) -> list[str] | Segment:
