@@ -13,6 +13,9 @@ Programming errors (wrong shape, unknown form or level) raise :class:`ValueError
 * :func:`icc_reml`, :func:`icc_reml_table` -- the two-way forms ICC(A,1), ICC(C,1), ICC(A,k),
   ICC(C,k) on incomplete, unbalanced data, from REML variance components that agree with R
   ``lme4::lmer``; :func:`variance_components` -- those components (subject, rater, error).
+* :func:`g_study`, :func:`d_study`, :func:`raters_needed` -- generalizability theory for the
+  subjects × raters design: components with intervals, and the relative (Eρ²) and absolute
+  (Φ) coefficients of a mean over any number of raters.
 * :func:`krippendorff_alpha` -- Krippendorff's alpha for nominal, ordinal, interval and ratio
   data, computed from closed forms without a values × values coincidence matrix.
 * :func:`bootstrap` -- a seeded, vectorised subject-level bootstrap for any coefficient.
@@ -32,6 +35,7 @@ from fidelity.stats.agreement import (
 )
 from fidelity.stats.bootstrap import bootstrap
 from fidelity.stats.consistency import cronbach_alpha
+from fidelity.stats.dstudy import DStudyRow, GStudy, d_study, g_study, raters_needed
 from fidelity.stats.estimate import Estimate
 from fidelity.stats.icc import ICC_FORMS, icc, icc_table
 from fidelity.stats.icc_reml import icc_reml, icc_reml_table
@@ -40,14 +44,18 @@ from fidelity.stats.variance import VarianceComponents, variance_components
 
 __all__ = [
     "ICC_FORMS",
+    "DStudyRow",
     "Estimate",
+    "GStudy",
     "VarianceComponents",
     "bootstrap",
     "brennan_prediger",
     "cohen_kappa",
     "conger_kappa",
     "cronbach_alpha",
+    "d_study",
     "fleiss_kappa",
+    "g_study",
     "gwet_ac",
     "icc",
     "icc_reml",
@@ -55,5 +63,6 @@ __all__ = [
     "icc_table",
     "krippendorff_alpha",
     "percent_agreement",
+    "raters_needed",
     "variance_components",
 ]

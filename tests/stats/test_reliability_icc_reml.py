@@ -4,6 +4,7 @@ estimates on complete data, undefined cases and invariance laws."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from pathlib import Path
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fidelity import reliability as rel
-from fidelity.stats.variance import _design_matrix, fit_crossed
+from fidelity.stats.variance import design_matrix, fit_crossed
 
 DATA = Path(__file__).parents[1] / "data" / "reml_icc"
 REFERENCE = pd.read_csv(DATA / "reference.csv", comment="#")
@@ -49,7 +50,7 @@ def test_variance_components_match_lme4(name: str) -> None:
 @pytest.mark.parametrize("name", DATASETS)
 def test_reml_criterion_matches_lme4(name: str) -> None:
     # the optimiser itself, also on complete data where the closed form is otherwise used
-    vc = fit_crossed(_design_matrix(load(name)), closed_form=False)
+    vc = fit_crossed(design_matrix(load(name)), closed_form=False)
     assert vc.method == "REML"
     assert vc.reml_criterion == pytest.approx(ref(name)["reml_criterion"], abs=1e-6)
 
@@ -66,7 +67,7 @@ def test_icc_from_lme4_components_to_1e6() -> None:
     # the ICC formulas on the tight lme4 components (psych's own ICC carries lmer's tolerance)
     for name in DATASETS:
         r = ref(name)
-        x = _design_matrix(load(name))
+        x = design_matrix(load(name))
         k = x.shape[1]
         vs, vr, ve = r["var_subject"], r["var_rater"], r["var_error"]
         expected = [vs / (vs + vr + ve), vs / (vs + ve), vs / (vs + (vr + ve) / k),
@@ -226,3 +227,71 @@ def test_values_near_1e12() -> None:
     a = rel.icc_reml(x, n_boot=0).value
     assert rel.icc_reml(x + 1e12, n_boot=0).value == pytest.approx(a, abs=1e-3)
     assert rel.icc_reml(x * 1e12, n_boot=0).value == pytest.approx(a, abs=1e-6)
+
+
+# --- G-study and D-study --------------------------------------------------------------------
+
+
+def test_g_study_components_are_lme4s_in_original_units() -> None:
+    for name in ("sf_missing2", "synth80x8_pairs"):
+        r = ref(name)
+        g = rel.g_study(load(name) * 4.0 + 100.0, n_boot=0)
+        assert g.components.subject == pytest.approx(16 * r["var_subject"], abs=1e-5)
+        assert g.components.rater == pytest.approx(16 * r["var_rater"], abs=1e-5)
+        assert g.components.error == pytest.approx(16 * r["var_error"], abs=1e-5)
+        assert g.components.mean == pytest.approx(4 * r["mean"] + 100, abs=1e-5)
+        assert g.ci is None and g.ci_method is None
+
+
+def test_reml_criterion_in_details_is_lme4s() -> None:
+    x = load("synth40x5_missing30")
+    est = rel.icc_reml(x, n_boot=0)
+    assert est.details["reml_criterion"] == pytest.approx(
+        ref("synth40x5_missing30")["reml_criterion"], abs=1e-6
+    )
+
+
+def test_d_study_at_the_design_size_is_the_k_rater_icc() -> None:
+    x = load("synth40x5_missing30")
+    g = rel.g_study(x, n_boot=100, seed=3)
+    k = g.components.n_raters
+    row = rel.d_study(g, [k])[0]
+    table = {e.details["form"]: e.value for e in rel.icc_reml_table(x, n_boot=0)}
+    assert row.phi == pytest.approx(table["ICC(2,k)"], abs=1e-12)
+    assert row.e_rho2 == pytest.approx(table["ICC(3,k)"], abs=1e-12)
+    one = rel.d_study(g, [1])[0]
+    assert one.phi == pytest.approx(table["ICC(2,1)"], abs=1e-12)
+    assert row.phi_ci is not None and row.phi_ci[0] < row.phi < row.phi_ci[1]
+    assert g.ci is not None and g.ci["subject"][0] < g.components.subject < g.ci["subject"][1]
+
+
+def test_d_study_is_monotone_and_relative_exceeds_absolute() -> None:
+    g = rel.g_study(load("synth80x8_pairs"), n_boot=0)
+    rows = rel.d_study(g, range(1, 13))
+    assert all(a.phi < b.phi and a.e_rho2 < b.e_rho2 for a, b in itertools.pairwise(rows))
+    assert all(r.phi <= r.e_rho2 for r in rows)
+
+
+def test_complete_data_e_rho2_is_cronbach_alpha_over_raters() -> None:
+    x = load("sf_complete")
+    g = rel.g_study(x, n_boot=0)
+    row = rel.d_study(g, [4])[0]
+    assert row.e_rho2 == pytest.approx(rel.cronbach_alpha(x).value, abs=1e-12)
+
+
+def test_raters_needed() -> None:
+    g = rel.g_study(load("synth80x8_pairs"), n_boot=0)
+    for kind, attr in (("phi", "phi"), ("e_rho2", "e_rho2")):
+        n = rel.raters_needed(g, 0.9, kind=kind)
+        assert n is not None
+        assert getattr(rel.d_study(g, [n])[0], attr) >= 0.9
+        if n > 1:
+            assert getattr(rel.d_study(g, [n - 1])[0], attr) < 0.9
+    with pytest.raises(ValueError, match="kind"):
+        rel.raters_needed(g, 0.9, kind="omega")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        rel.raters_needed(g, 1.0)
+    with pytest.raises(ValueError, match="positive integers"):
+        rel.d_study(g, [0])
+    none = rel.g_study(load("synth25x6_integer"), n_boot=0)
+    assert rel.raters_needed(none, 0.8) is None

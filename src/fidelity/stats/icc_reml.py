@@ -28,6 +28,8 @@ from fidelity.stats.variance import (
     VarianceComponents,
     design_reason,
     fit_crossed,
+    parametric_bootstrap,
+    rescaled,
 )
 
 if TYPE_CHECKING:
@@ -57,52 +59,30 @@ def _ci_method(n_boot: int, seed: int) -> str:
     )
 
 
-def _bootstrap(
-    z: FloatArray, vc: VarianceComponents, design: CrossedDesign, n_boot: int, seed: int
-) -> tuple[FloatArray, int]:
-    """Rows (vs, vr, ve) of ``n_boot`` parametric-bootstrap refits; and how many failed."""
-    rng = np.random.default_rng(seed)
-    n, k = z.shape
-    sd = np.sqrt(np.array([vc.subject, vc.rater, vc.error]))
-    start = np.asarray(vc.theta, dtype=np.float64)
-    out = np.full((n_boot, 3), np.nan)
-    failed = 0
-    for b in range(n_boot):
-        y = vc.mean + sd[0] * rng.standard_normal((n, 1)) + sd[1] * rng.standard_normal((1, k))
-        y = y + sd[2] * rng.standard_normal((n, k))
-        y[~design.mask] = np.nan
-        fit = fit_crossed(y, design=design, start=start, closed_form=False, polish=False)
-        if fit.converged:
-            out[b] = (fit.subject, fit.rater, fit.error)
-        else:
-            failed += 1
-    return out, failed
-
-
 def _label(form: str) -> str:
     return f"{form} [McGraw & Wong {_MW[form][0]}]: {_MW[form][1]} (REML variance components)"
 
 
-def _details(form: str, vc: VarianceComponents, unit: float, incomplete: int) -> dict[str, Any]:
-    u2 = unit * unit
+def _details(form: str, vc: VarianceComponents, incomplete: int) -> dict[str, Any]:
+    """``details`` of one form; ``vc`` in the units of the ratings."""
     return {
         "form": form, "mcgraw_wong": _MW[form][0], "model": _MW[form][1],
-        "estimator": vc.method, "var_subject": vc.subject * u2, "var_rater": vc.rater * u2,
-        "var_error": vc.error * u2, "k": vc.n_raters, "n_ratings": vc.n_ratings,
+        "estimator": vc.method, "var_subject": vc.subject, "var_rater": vc.rater,
+        "var_error": vc.error, "k": vc.n_raters, "n_ratings": vc.n_ratings,
         "n_incomplete_subjects": incomplete, "reml_criterion": vc.reml_criterion,
         "converged": vc.converged,
     }  # fmt: skip
 
 
 def _complete_anova(
-    x: FloatArray, forms: tuple[str, ...], confidence: float, vc: VarianceComponents, unit: float
+    x: FloatArray, forms: tuple[str, ...], confidence: float, vc: VarianceComponents
 ) -> list[Estimate]:
     """Complete data, non-negative ANOVA components: exactly :func:`icc` (ANOVA values and
     analytic intervals), with the variance components added to ``details``."""
     out = []
     for form in forms:
         est = icc(x, form, confidence=confidence)
-        out.append(dataclasses.replace(est, details={**est.details, **_details(form, vc, unit, 0)}))
+        out.append(dataclasses.replace(est, details={**est.details, **_details(form, vc, 0)}))
     return out
 
 
@@ -123,14 +103,15 @@ def _estimates(
         return [undefined(_label(f), reason, n, k, form=f) for f in forms]
     design = CrossedDesign(z)
     vc = fit_crossed(z, design=design)
+    orig = rescaled(vc, x, z, unit)
     if vc.method.startswith("ANOVA"):
-        return _complete_anova(x, forms, confidence, vc, unit)
-    boot, failed = _bootstrap(z, vc, design, n_boot, seed) if n_boot else (None, 0)
+        return _complete_anova(x, forms, confidence, orig)
+    boot, failed = parametric_bootstrap(vc, design, n_boot, seed) if n_boot else (None, 0)
     alpha = (1.0 - confidence) / 2.0
     out = []
     for form in forms:
         value = float(icc_from_components(form, vc.subject, vc.rater, vc.error, k))
-        det = {**_details(form, vc, unit, incomplete), "n_boot": n_boot, "seed": seed,
+        det = {**_details(form, orig, incomplete), "n_boot": n_boot, "seed": seed,
                "n_boot_failed": failed}  # fmt: skip
         if math.isnan(value):
             out.append(undefined(_label(form), "the REML variance components are all zero",

@@ -27,14 +27,24 @@ On complete data with non-negative ANOVA estimates the REML estimates are the AN
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from fidelity.stats._numeric import normalize
 from fidelity.stats.estimate import FloatArray, as_matrix
 
-__all__ = ["CrossedDesign", "VarianceComponents", "fit_crossed", "variance_components"]
+__all__ = [
+    "CrossedDesign",
+    "VarianceComponents",
+    "design_matrix",
+    "design_reason",
+    "fit_crossed",
+    "parametric_bootstrap",
+    "rescaled",
+    "variance_components",
+]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 #: relative sd at which the slope of the criterion at a zero component is taken
@@ -322,11 +332,25 @@ def variance_components(x: Any) -> VarianceComponents:
     design is too small (fewer than two subjects or raters with ratings, or no degree of
     freedom left for the error).
     """
-    z = _design_matrix(as_matrix(x))
-    return fit_crossed(z)
+    x = design_matrix(as_matrix(x))
+    z, _, unit = normalize(x)  # exact power-of-two rescaling: values of any size fit alike
+    return rescaled(fit_crossed(z), x, z, unit)
 
 
-def _design_matrix(x: FloatArray) -> FloatArray:
+def rescaled(vc: VarianceComponents, x: FloatArray, z: FloatArray, unit: float
+             ) -> VarianceComponents:  # fmt: skip
+    """``vc`` fitted to ``z`` (with ``x == z * unit + offset``) in the units of ``x``: the
+    variances scale by ``unit**2`` and the REML criterion shifts by ``2 (N - 1) log unit``."""
+    u2 = unit * unit
+    offset = float(np.nanmean(x)) - float(np.nanmean(z)) * unit
+    return replace(
+        vc, subject=vc.subject * u2, rater=vc.rater * u2, error=vc.error * u2,
+        mean=vc.mean * unit + offset,
+        reml_criterion=vc.reml_criterion + 2.0 * (vc.n_ratings - 1) * math.log(unit),
+    )  # fmt: skip
+
+
+def design_matrix(x: FloatArray) -> FloatArray:
     """``x`` without empty rows and columns; :class:`ValueError` if too small to fit."""
     x = x[:, ~np.isnan(x).all(axis=0)] if x.size else x
     x = x[~np.isnan(x).all(axis=1)] if x.size else x
@@ -350,3 +374,27 @@ def design_reason(x: FloatArray) -> str | None:
             "the error variance (more than subjects + raters - 1 ratings are needed)"
         )
     return None
+
+
+def parametric_bootstrap(
+    vc: VarianceComponents, design: CrossedDesign, n_boot: int, seed: int
+) -> tuple[FloatArray, int]:
+    """Rows (subject, rater, error) of ``n_boot`` REML refits to data simulated from ``vc``
+    with the missing-data pattern of ``design`` (seeded by ``seed``), NaN rows for refits that
+    did not converge; and how many did not."""
+    rng = np.random.default_rng(seed)
+    n, k = design.n, design.k
+    sd = np.sqrt(np.array([vc.subject, vc.rater, vc.error]))
+    start = np.asarray(vc.theta, dtype=np.float64)
+    out = np.full((n_boot, 3), np.nan)
+    failed = 0
+    for b in range(n_boot):
+        y = vc.mean + sd[0] * rng.standard_normal((n, 1)) + sd[1] * rng.standard_normal((1, k))
+        y = y + sd[2] * rng.standard_normal((n, k))
+        y[~design.mask] = np.nan
+        fit = fit_crossed(y, design=design, start=start, closed_form=False, polish=False)
+        if fit.converged:
+            out[b] = (fit.subject, fit.rater, fit.error)
+        else:
+            failed += 1
+    return out, failed
