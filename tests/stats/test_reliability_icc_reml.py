@@ -295,3 +295,27 @@ def test_raters_needed() -> None:
         rel.d_study(g, [0])
     none = rel.g_study(load("synth25x6_integer"), n_boot=0)
     assert rel.raters_needed(none, 0.8) is None
+
+
+@pytest.mark.parametrize(
+    ("x", "a1", "c1"),
+    [
+        (np.array([[1.0, 1.0], [2.0, 2.0], [3.0, np.nan]]), 1.0, 1.0),
+        (np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), 1.0, 1.0),
+        (np.array([[1.0, 2.0], [1.0, 2.0], [1.0, np.nan]]), 0.0, math.nan),
+        (np.array([[1.0, 3.0], [2.0, 4.0], [5.0, np.nan]]), None, 1.0),
+    ],
+)
+def test_exact_additive_fit_has_no_residual_variance(x: np.ndarray, a1: float | None,
+                                                     c1: float) -> None:  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, c = rel.icc_reml_table(x, n_boot=50)[:2]
+    if a1 is not None:
+        assert a.value == a1
+    assert a.details["var_error"] == 0.0 or a.details["estimator"].startswith("ANOVA")
+    if math.isnan(c1):
+        assert math.isnan(c.value) and "0/0" in (c.reason or "")
+    else:
+        assert c.value == c1
+        assert c.ci is None and "exactly" in (c.ci_reason or "")

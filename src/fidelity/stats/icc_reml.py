@@ -26,6 +26,7 @@ from fidelity.stats.icc import ICC_FORMS, icc, resolve_form
 from fidelity.stats.variance import (
     CrossedDesign,
     VarianceComponents,
+    additive_residual_ss,
     design_reason,
     fit_crossed,
     parametric_bootstrap,
@@ -40,6 +41,16 @@ __all__ = ["TWO_WAY_FORMS", "icc_from_components", "icc_reml", "icc_reml_table"]
 #: The two-way forms, in Shrout & Fleiss order.
 TWO_WAY_FORMS = ("ICC(2,1)", "ICC(3,1)", "ICC(2,k)", "ICC(3,k)")
 _MW = {sf: (mw, desc) for sf, mw, desc in ICC_FORMS}
+#: share of the fitted variance below which the error variance may be an artefact of an exact fit
+_SUSPECT = 1e-6
+_EXACT_UNDEFINED = (
+    "no variance between subjects and no residual variance (the ratings are rater offsets "
+    "only), so this ICC is 0/0"
+)
+_EXACT_NO_CI = (
+    "the ratings fit the additive subject + rater model exactly (no residual variance), so "
+    "there is no sampling model to simulate an interval from"
+)
 _NO_SE = "no analytic standard error for the REML ICC; the interval is a parametric bootstrap"
 
 
@@ -49,7 +60,7 @@ def icc_from_components(form: str, vs: Any, vr: Any, ve: Any, k: float) -> Any:
     if form[6] == "k":
         err = err / k
     with np.errstate(invalid="ignore", divide="ignore"):
-        return vs / (vs + err)
+        return np.float64(vs) / (vs + err)
 
 
 def _ci_method(n_boot: int, seed: int) -> str:
@@ -102,11 +113,20 @@ def _estimates(
     if reason is not None:
         return [undefined(_label(f), reason, n, k, form=f) for f in forms]
     design = CrossedDesign(z)
+    # ratings that fit subject + rater effects exactly: no residual variance, and REML
+    # has no optimum; the subject and rater components are then those of the limit
     vc = fit_crossed(z, design=design)
+    # (checked only when the fitted error variance is already tiny: the solve costs more than
+    # the fit on large data)
+    suspect = vc.error <= _SUSPECT * (vc.subject + vc.rater + vc.error)
+    exact = suspect and bool(negligible(additive_residual_ss(z), design.big_n, magnitude))
+    if exact:
+        vc = dataclasses.replace(vc, error=0.0, method="REML (limit: no residual variance)")
     orig = rescaled(vc, x, z, unit)
     if vc.method.startswith("ANOVA"):
         return _complete_anova(x, forms, confidence, orig)
-    boot, failed = parametric_bootstrap(vc, design, n_boot, seed) if n_boot else (None, 0)
+    run = n_boot and not exact
+    boot, failed = parametric_bootstrap(vc, design, n_boot, seed) if run else (None, 0)
     alpha = (1.0 - confidence) / 2.0
     out = []
     for form in forms:
@@ -114,11 +134,10 @@ def _estimates(
         det = {**_details(form, orig, incomplete), "n_boot": n_boot, "seed": seed,
                "n_boot_failed": failed}  # fmt: skip
         if math.isnan(value):
-            out.append(undefined(_label(form), "the REML variance components are all zero",
-                                 n, k, **det))  # fmt: skip
+            out.append(undefined(_label(form), _EXACT_UNDEFINED, n, k, **det))
             continue
         ci: tuple[float, float] | None = None
-        ci_reason: str | None = "n_boot=0: no interval requested"
+        ci_reason: str | None = _EXACT_NO_CI if exact else "n_boot=0: no interval requested"
         if boot is not None:
             reps = icc_from_components(form, boot[:, 0], boot[:, 1], boot[:, 2], k)
             reps = reps[np.isfinite(reps)]

@@ -38,6 +38,7 @@ from fidelity.stats.estimate import FloatArray, as_matrix
 __all__ = [
     "CrossedDesign",
     "VarianceComponents",
+    "additive_residual_ss",
     "design_matrix",
     "design_reason",
     "fit_crossed",
@@ -398,3 +399,23 @@ def parametric_bootstrap(
         else:
             failed += 1
     return out, failed
+
+
+def additive_residual_ss(x: FloatArray) -> float:
+    """Residual sum of squares of the fixed-effects fit ``y_ij = a_i + b_j`` to the observed
+    cells of ``x`` (sparse least squares, ``scipy.sparse.linalg.lsqr``). Zero up to rounding
+    when the ratings are exactly subject levels plus rater offsets: then the REML criterion
+    has no minimum (it falls without bound as the error variance goes to 0)."""
+    from scipy import sparse
+    from scipy.sparse import linalg as splinalg
+
+    i, j = np.nonzero(~np.isnan(x))
+    n, k = x.shape
+    rows = np.concatenate([np.arange(i.size), np.arange(i.size)])
+    cols = np.concatenate([i, n + j])
+    a = sparse.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(i.size, n + k))
+    y = x[i, j]
+    y = y - y.mean()
+    sol = splinalg.lsqr(a, y, atol=0.0, btol=0.0, conlim=1e12, iter_lim=20 * (n + k))[0]
+    r = y - a @ sol
+    return float(r @ r)
