@@ -414,8 +414,9 @@ def _two_way_reason(n_all: int, k: int, incomplete: int) -> str | None:
             f"{incomplete} of {n_all} subjects do not have a rating from every one of the "
             f"{k} raters; the two-way forms need complete data. Use form='ICC(1,1)' or "
             "'ICC(1,k)' (one-way model, valid for unequal numbers of ratings and for raters "
-            "that differ between subjects, e.g. double-rating by varying pairs), or drop "
-            "the incomplete subjects explicitly, e.g. x[~np.isnan(x).any(axis=1)]"
+            "that differ between subjects, e.g. double-rating by varying pairs), or "
+            "icc_reml(x, form) (two-way model fitted by REML to every available rating), "
+            "or drop the incomplete subjects explicitly, e.g. x[~np.isnan(x).any(axis=1)]"
         )
     if k < 2:
         return f"{k} rater column(s) with ratings: an ICC needs at least two raters"
@@ -514,7 +515,9 @@ def icc(x: Ratings, form: str = "ICC(2,1)", *, confidence: float = 0.95) -> Esti
       rating at all contribute nothing and are counted in ``details``;
     * the two-way forms need every subject rated by every rater; with incomplete subjects the
       result is undefined (``nan``) and ``reason`` says how many subjects are incomplete and
-      what to do.
+      what to do. :func:`fidelity.stats.icc_reml.icc_reml` gives the two-way forms on
+      incomplete data from REML variance components (and equals this function on complete
+      data with non-negative ANOVA components).
 
     A rater column without any rating is not part of the design: it is dropped, and
     ``details["n_raters_without_ratings"]`` counts it. The ANOVA runs on the data rescaled
