@@ -3,6 +3,7 @@ sheets, as tables and JSON, or as a Markdown audit report."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
@@ -103,14 +104,34 @@ def reliability_cmd(
         typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
 
 
+class ReportFormat(StrEnum):
+    """What ``fidelity report`` writes."""
+
+    html = "html"
+    md = "md"
+
+
 @app.command("report")
 def report_cmd(
     files: Files,
     instrument: InstrumentOpt = None,
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", file_okay=False, help="Directory for report.md."),
+        typer.Option(
+            "--out", "-o", file_okay=False, help="Directory for report.html (or report.md)."
+        ),
     ] = Path("."),
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", help="html: one self-contained page; md: Markdown."),
+    ] = ReportFormat.html,
+    rounds: Annotated[
+        str | None,
+        typer.Option(
+            "--rounds",
+            help="Order of the audit rounds, comma-separated (default: by the rounds' dates).",
+        ),
+    ] = None,
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
@@ -118,19 +139,29 @@ def report_cmd(
     dictionary: DictionaryOpt = None,
     include_incomplete: IncompleteOpt = False,
 ) -> None:
-    """Write a Markdown audit report: fidelity per site, then inter-rater reliability,
-    internal consistency and item spread, with the criteria behind every flag.
+    """Write the audit report: a self-contained HTML page (the default) with a summary, data
+    quality, site scores, rounds, reliability, consistency and provenance, and charts; or
+    Markdown (``--format md``).
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
     from fidelity.report import audit_report_markdown
+    from fidelity.report.html_report import audit_report_html
+    from fidelity.report.rounds import round_order
 
     reading = _Reading(source, dictionary, include_incomplete)
     inst, result, report = _analyse(
         files, instrument, confidence, n_bootstrap, seed, reading=reading
     )
-    target = out / "report.md"
-    write_outputs({target: audit_report_markdown(inst, result, report)})
+    assert result is not None
+    order = [r.strip() for r in rounds.split(",") if r.strip()] if rounds is not None else None
+    round_order(result, order)  # refuse unknown or unordered rounds before writing
+    if fmt is ReportFormat.md:
+        target = out / "report.md"
+        write_outputs({target: audit_report_markdown(inst, result, report)})
+    else:
+        target = out / "report.html"
+        write_outputs({target: audit_report_html(inst, result, report, rounds=order)})
     typer.echo(f"wrote {target}", err=True)
 
 

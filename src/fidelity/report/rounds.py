@@ -66,7 +66,9 @@ def round_order(result: ScoreResult, rounds: Sequence[str] | None = None) -> tup
     """The rounds of ``result`` in order: ``rounds`` as given (each label once; every round of
     the sheets must be in it), else by each round's earliest sheet date. ``()`` when no sheet
     names a round."""
-    present = [] if result.round is None else _present(result.round)
+    if result.round is None:
+        return tuple(str(r) for r in rounds) if rounds is not None else ()
+    present = _present(result.round)
     if rounds is not None:
         given = [str(r) for r in rounds]
         twice = sorted({r for r in given if given.count(r) > 1})
