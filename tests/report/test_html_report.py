@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from html import escape as escape_html
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,64 @@ def test_the_report_renders_in_headless_chromium(page: str, tmp_path: Path) -> N
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "error" in line.lower()], console
     assert json.dumps(console) is not None
+
+
+def test_per_site_pages_name_weak_items_with_the_next_anchor(tmp_path: Path) -> None:
+    sheets = tmp_path / "hostile.csv"
+    _hostile_sheets().to_csv(sheets, index=False)  # type: ignore[attr-defined]
+    result = CliRunner().invoke(
+        app, ["report", str(sheets), "-o", str(tmp_path / "o"), "--bootstrap", "10", "--per-site"]
+    )
+    assert result.exit_code == 0, result.output
+    pages = sorted((tmp_path / "o" / "sites").glob("*.html"))
+    assert len(pages) == 24
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+\.html", p.name) for p in pages)
+    hostile = next(p for p in pages if p.name.startswith("script"))
+    parsed = _parse(hostile.read_text())
+    assert "script" not in parsed.tags and "<script>alert(1)</script>" in "".join(parsed.text)
+    assert parsed.charts == ["site-profile"] and parsed.alts[0]
+    page = (tmp_path / "o" / "sites" / "site-03.html").read_text()
+    inst = fidelity.load_instrument("enrich-peer-support")
+    weakest = page.split("Weakest items")[1]
+    anchors = {a for it in inst.items for a in it.anchors.values()}
+    assert any(escape_html(a) in weakest for a in anchors)
+    assert (
+        (tmp_path / "o" / "sites" / "site-03.md")
+        .read_text()
+        .startswith("# Fidelity feedback: site-03")
+    )
+    assert (tmp_path / "o" / "sites" / "site-03.svg").read_text().lstrip().startswith("<?xml")
+
+
+def _screenshot(html_file: Path, shot: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--enable-logging=stderr", "--v=0", f"--screenshot={shot}", "--window-size=1000,1800",
+         html_file.as_uri()],
+        capture_output=True, text=True, timeout=120, cwd=html_file.parent,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
+def test_a_site_page_renders_in_headless_chromium(tmp_path: Path) -> None:
+    from PIL import Image
+
+    inst = fidelity.load_instrument("enrich-peer-support")
+    from fidelity.ratings import check_sheets, read_sheets
+    from fidelity.report.site_pages import site_pages
+
+    batch = read_sheets(EXAMPLE)
+    pages = site_pages(inst, fidelity.score(inst, batch), check_sheets(inst, batch))
+    html_file = tmp_path / f"{pages[0].stem}.html"
+    html_file.write_text(pages[0].html, encoding="utf-8")
+    shot = tmp_path / "site.png"
+    proc = _screenshot(html_file, shot)
+    assert shot.is_file(), proc.stderr[-2000:]
+    image = Image.open(shot).convert("L")
+    lo, hi = image.getextrema()  # type: ignore[misc]
+    assert lo < 60 and hi > 200
+    assert len(image.getcolors(maxcolors=1 << 16) or range(51)) > 50
+    errors = [x for x in proc.stderr.splitlines() if "CONSOLE" in x and "error" in x.lower()]
+    assert not errors

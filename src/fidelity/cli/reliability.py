@@ -132,6 +132,12 @@ def report_cmd(
             help="Order of the audit rounds, comma-separated (default: by the rounds' dates).",
         ),
     ] = None,
+    per_site: Annotated[
+        bool,
+        typer.Option(
+            "--per-site", help="Also write one feedback page per site in DIR/sites (HTML, MD)."
+        ),
+    ] = False,
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
@@ -156,13 +162,50 @@ def report_cmd(
     assert result is not None
     order = [r.strip() for r in rounds.split(",") if r.strip()] if rounds is not None else None
     round_order(result, order)  # refuse unknown or unordered rounds before writing
+    outputs: dict[Path, str | bytes] = {}
     if fmt is ReportFormat.md:
         target = out / "report.md"
-        write_outputs({target: audit_report_markdown(inst, result, report)})
+        outputs[target] = audit_report_markdown(inst, result, report)
     else:
         target = out / "report.html"
-        write_outputs({target: audit_report_html(inst, result, report, rounds=order)})
-    typer.echo(f"wrote {target}", err=True)
+        outputs[target] = audit_report_html(inst, result, report, rounds=order)
+    if per_site:
+        outputs.update(_site_outputs(inst, result, report, files, reading, order, out))
+    write_outputs(outputs)
+    typer.echo(
+        f"wrote {target}" + (f" and site pages in {out / 'sites'}" if per_site else ""), err=True
+    )
+
+
+def _site_outputs(
+    inst: Instrument,
+    result: ScoreResult,
+    report: ReliabilityReport,
+    files: list[Path],
+    reading: _Reading,
+    order: list[str] | None,
+    out: Path,
+) -> dict[Path, str | bytes]:
+    """The per-site feedback pages: HTML, Markdown and the chart (SVG) of every site."""
+    from fidelity.ratings import check_sheets
+    from fidelity.report.site_pages import site_pages
+
+    with input_progress(files, steps=len(files)) as progress:
+        batch = read_batch(
+            files,
+            progress,
+            reading.source,
+            instrument=inst.spec,
+            dictionary=reading.dictionary,
+            include_incomplete=reading.include_incomplete,
+        )
+    checked = check_sheets(inst, batch)
+    outputs: dict[Path, str | bytes] = {}
+    for page in site_pages(inst, result, checked, report, rounds=order):
+        outputs[out / "sites" / f"{page.stem}.html"] = page.html
+        outputs[out / "sites" / f"{page.stem}.md"] = page.markdown
+        outputs[out / "sites" / f"{page.stem}.svg"] = page.chart.svg
+    return outputs
 
 
 def _analyse(

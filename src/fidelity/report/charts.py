@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["OKABE_ITO", "Chart", "bland_altman", "forest", "site_dots", "trajectories"]
+__all__ = [
+    "OKABE_ITO",
+    "Chart",
+    "bland_altman",
+    "forest",
+    "site_dots",
+    "site_profile",
+    "trajectories",
+]
 
 OKABE_ITO = (
     "#0072B2",
@@ -167,3 +175,33 @@ def trajectories(
     _style(ax)
     alt = f"Overall score of {len(series)} sites across the rounds {', '.join(rounds)}."
     return _finish(fig, "round-trajectories", alt)
+
+
+def site_profile(
+    site: str,
+    domains: Sequence[str],
+    mine: Sequence[float],
+    others: Sequence[float],
+    cutoffs: Sequence[tuple[str, float]],
+) -> Chart:
+    """One site's domain scores against the median of the other sites and the cut-offs."""
+    fig = _figure(7.5, 0.5 * len(domains) + 1.4)
+    ax = fig.add_subplot()
+    ys = list(range(len(domains)))[::-1]
+    ax.scatter(others, ys, marker="|", s=300, color=OKABE_ITO[7], label="median of other sites")
+    ax.scatter(mine, ys, color=OKABE_ITO[0], zorder=3, s=60, label=site)
+    for label, x in cutoffs:
+        ax.axvline(x, color=OKABE_ITO[1], linestyle="--", linewidth=1)
+        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7)
+    ax.set_yticks(ys, list(domains), fontsize=8)
+    ax.set_xlabel("domain score")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _style(ax)
+    alt = f"Domain scores of {site} (dots) against the median of the other sites (bars): " + (
+        "; ".join(
+            f"{d} {m:.2f} vs {o:.2f}"
+            for d, m, o in zip(domains, mine, others, strict=True)
+            if not (math.isnan(m) or math.isnan(o))
+        )
+    )
+    return _finish(fig, "site-profile", alt + ".")
