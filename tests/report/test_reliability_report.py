@@ -199,6 +199,9 @@ def test_cli_report_writes_a_markdown_audit_report(tmp_path: Path) -> None:
         assert heading in text
     assert "| site-24 | 3 |" in text
     assert "content hash `" in text and "Koo & Li 2016" in text
+    for chart in ("site-scores", "reliability-forest", "bland-altman"):  # SVG files beside it
+        assert f"]({chart}.svg)" in text
+        assert (tmp_path / f"{chart}.svg").read_text().lstrip().startswith("<?xml")
 
 
 def test_cli_report_refuses_invalid_input(tmp_path: Path) -> None:

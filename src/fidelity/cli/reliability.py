@@ -164,8 +164,13 @@ def report_cmd(
     round_order(result, order)  # refuse unknown or unordered rounds before writing
     outputs: dict[Path, str | bytes] = {}
     if fmt is ReportFormat.md:
+        from fidelity.report.html_report import report_charts
+
         target = out / "report.md"
-        outputs[target] = audit_report_markdown(inst, result, report)
+        charts = report_charts(inst, result, report)
+        links = "".join(f"![{c.alt}]({c.name}.svg)\n\n" for c in charts)
+        outputs[target] = audit_report_markdown(inst, result, report) + "\n## Charts\n\n" + links
+        outputs.update({out / f"{c.name}.svg": c.svg for c in charts})
     else:
         target = out / "report.html"
         outputs[target] = audit_report_html(inst, result, report, rounds=order)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fidelity.report.model import ReliabilityReport
     from fidelity.scoring import ScoreResult
 
-__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html"]
+__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html", "report_charts"]
 
 SECTIONS = (
     ("summary", "Summary"),
@@ -333,3 +333,21 @@ def audit_report_html(
         + "".join(_section(a, bodies[a]) for a, _ in SECTIONS)
         + "</body></html>\n"
     )
+
+
+def report_charts(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> list[Chart]:
+    """The site scores, ICC forest and Bland–Altman charts, for a Markdown report's SVG
+    files."""
+    sites = result.site_scores()
+    dots = site_dots(
+        [str(s) for s in sites["site"]],
+        [float(v) for v in sites["overall"]],
+        _cutoffs(inst),
+        _scale(result),
+    )
+    rows = report.scores
+    icc = forest(
+        [r.target for r in rows],
+        [(r.icc.value, *(r.icc.ci or (math.nan, math.nan))) for r in rows],
+    )
+    return [dots, icc, bland_altman(*_pairs(result))]
