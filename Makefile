@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	$(BIN)/fidelity validate examples/enrich-audit.csv
 	$(BIN)/fidelity score examples/enrich-audit.csv -o $(OUT)
 	$(BIN)/fidelity reliability examples/enrich-audit.csv -o $(OUT)
-	$(BIN)/fidelity report examples/enrich-audit.csv -o $(OUT)
+	$(BIN)/fidelity report examples/enrich-audit.csv -o $(OUT) --per-site
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q

@@ -106,6 +106,7 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
         _compiled=c,
         migrated_from=migrated_from,
         comparability=comparability,
+        round=checked.round if any(r is not None for r in checked.round.tolist()) else None,
     )
 
 
@@ -245,6 +246,8 @@ class ScoreResult:
     comparability: dict[str, dict[str, Any]] | None = None
     """Per version migrated sheets were rated on, the comparability of its scores with scores
     on this one, as the migration recorded it in the sheets (``domains``, ``overall``)."""
+    round: NDArray[Any] | None = None
+    """Per sheet, its audit round (``None`` where empty); ``None`` when no sheet names one."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -293,7 +296,8 @@ class ScoreResult:
         }
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per sheet: assessment, rater, site, informant, date, consensus, one column
+        """One row per sheet: assessment, rater, site, informant, date, (round, when any sheet
+        names one), consensus, one column
         per domain id, overall, band, n_answered, n_na, n_missing, n_not_asked and source
         (file and row). ``df.attrs["provenance"]`` holds :attr:`provenance`."""
         import pandas as pd
@@ -306,6 +310,8 @@ class ScoreResult:
             "date": self.date,
             "consensus": self.consensus,
         }
+        if self.round is not None:
+            data["round"] = self.round
         for d, dom in enumerate(self.domain_ids):
             data[dom] = self.domains[:, d]
         data.update(
@@ -327,7 +333,9 @@ class ScoreResult:
         """One row per assessment: the consensus sheet's scores when there is one, otherwise
         the mean of the raters' scores (each score averaged over the raters who have it).
         ``basis`` says which ("consensus", "single rating" or "mean of N raters");
-        ``n_sheets`` counts the sheets; the band is assigned to the averaged overall score."""
+        ``n_sheets`` counts the sheets; the band is assigned to the averaged overall score.
+        When sheets name audit rounds, an assessment is an (assessment, round) pair and a
+        ``round`` column follows ``assessment``."""
         cached = self._cache.get("by_assessment")
         if cached is None:
             cached = self._cache["by_assessment"] = self._by_assessment()
@@ -344,12 +352,13 @@ class ScoreResult:
             )
             out.attrs["provenance"] = self.provenance
             return out
-        groups = frame.groupby("assessment", sort=False)
+        keys = ["assessment", "round"] if "round" in frame else ["assessment"]
+        groups = frame.groupby(keys, sort=False, dropna=False)
         first = groups[["site", "informant"]].first()
         n_sheets = groups.size()
-        raters = frame[~frame["consensus"]].groupby("assessment", sort=False).size()
+        raters = frame[~frame["consensus"]].groupby(keys, sort=False, dropna=False).size()
         scores = groups[cols].mean()
-        cons = frame[frame["consensus"]].drop_duplicates("assessment").set_index("assessment")
+        cons = frame[frame["consensus"]].drop_duplicates(keys).set_index(keys)
         scores.loc[cons.index, cols] = cons[cols]
         n_raters = raters.reindex(scores.index).fillna(0).astype(int)
         basis = np.where(
@@ -358,15 +367,11 @@ class ScoreResult:
             "mean of " + n_raters.astype(str).to_numpy() + " raters",
         ).astype(object)
         basis[scores.index.isin(cons.index)] = "consensus"
-        out = pd.DataFrame(
-            {
-                "assessment": scores.index.to_numpy(),
-                "site": first["site"].to_numpy(),
-                "informant": first["informant"].to_numpy(),
-                "basis": basis,
-                "n_sheets": n_sheets.to_numpy(),
-            }
-        )
+        out = scores.index.to_frame(index=False).astype(object)
+        out["site"] = first["site"].to_numpy()
+        out["informant"] = first["informant"].to_numpy()
+        out["basis"] = basis
+        out["n_sheets"] = n_sheets.to_numpy()
         for col in cols:
             out[col] = np.round(scores[col].to_numpy(dtype=float), DECIMALS)
         out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))

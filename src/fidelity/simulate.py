@@ -151,7 +151,8 @@ class SimulatedAudit:
             text = np.where(np.isnan(col), "", np.nan_to_num(col).astype(np.int64).astype(str))
             text = np.where(self.na[:, j], "NA", text)
             data[item.id] = text.astype(object)
-        return pd.DataFrame(data, columns=[*FIELDS, *(it.id for it in self.instrument.items)])
+        fields = [f for f in FIELDS if f != "round"]  # a one-round audit names no round
+        return pd.DataFrame(data, columns=[*fields, *(it.id for it in self.instrument.items)])
 
     def write_csv(self, path: str | Path) -> Path:
         """Write the wide CSV (the layout ``fidelity template --format csv`` describes)."""

@@ -22,6 +22,9 @@ EXAMPLE = ROOT / "examples" / "enrich-audit.csv"
 HAND = TESTS / "data" / "instruments" / "hand.yaml"
 TWO = TESTS / "data" / "sheets" / "two-sheets.csv"
 HEADER = "instrument,assessment,rater,site,informant,date,consensus,a1,a2,a3,b1,b2"
+TEMPLATE = "instrument,assessment,rater,site,informant,date,round,consensus,a1,a2,a3,b1,b2"
+FILLED = ["hand@1.0.0", "A", "r", "north", "supervisor", "2024-05-01", "", "false", 4, 1, 0, 3]
+"""A filled template row up to item b1."""
 
 
 def invoke(*args: str) -> object:
@@ -261,7 +264,7 @@ def test_score_with_a_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_csv_template_is_the_wide_header() -> None:
     result = invoke("template", str(HAND), "--format", "csv")
     assert result.exit_code == 0
-    assert result.stdout == HEADER + "\n"
+    assert result.stdout == TEMPLATE + "\n"
 
 
 def test_xlsx_template_has_drop_downs_comments_and_anchors(tmp_path: Path) -> None:
@@ -272,16 +275,16 @@ def test_xlsx_template_has_drop_downs_comments_and_anchors(tmp_path: Path) -> No
     book = load_workbook(target)
     sheet = book["ratings"]
     header = [c.value for c in sheet[1]]
-    assert ",".join(header) == HEADER
+    assert ",".join(header) == TEMPLATE
     formulas = {
         str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1
         for dv in sheet.data_validations.dataValidation
     }
-    assert formulas["H"] == '"1,2,3,4,5"'  # a1
-    assert formulas["J"] == '"0,1,2,NA"'  # a3: its own scale, NA allowed
+    assert formulas["I"] == '"1,2,3,4,5"'  # a1
+    assert formulas["K"] == '"0,1,2,NA"'  # a3: its own scale, NA allowed
     assert formulas["E"] == '"peer-worker,supervisor"'
-    assert "Item a3, reverse-scored." in sheet["J1"].comment.text
-    assert "0: none" in sheet["J1"].comment.text
+    assert "Item a3, reverse-scored." in sheet["K1"].comment.text
+    assert "0: none" in sheet["K1"].comment.text
     anchors = book["anchors"]
     assert [c.value for c in anchors[1]][:6] == [
         "item",
@@ -293,9 +296,7 @@ def test_xlsx_template_has_drop_downs_comments_and_anchors(tmp_path: Path) -> No
     ]
     assert anchors.max_row == 6
     # fill one row as a user would, then validate it
-    sheet.append(
-        ["hand@1.0.0", "A", "r", "north", "supervisor", "2024-05-01", "false", 4, 1, 0, 3, "NA"]
-    )
+    sheet.append([*FILLED, "NA"])
     book.save(target)
     result = invoke("validate", str(target), "-i", str(HAND))
     assert result.exit_code == 0, result.output

@@ -74,7 +74,7 @@ def test_the_example_audit_round_trips_with_the_same_scores(
     assert _scores(tmp_path / "a" / "scores.csv") == _scores(tmp_path / "b" / "scores.csv")
     assert invoke("validate", "--from", source, target).exit_code == 0
     assert invoke("report", "--from", source, target, "-o", tmp_path / "r").exit_code == 0
-    assert (tmp_path / "r" / "report.md").is_file()
+    assert (tmp_path / "r" / "report.html").is_file()
 
 
 def test_reliability_reads_redcap(tmp_path: Path) -> None:

@@ -255,3 +255,9 @@ def test_an_invalid_declared_name_is_a_schema_error(tmp_path: Path, name: str) -
     with pytest.raises(fidelity.errors.InstrumentError) as err:
         fidelity.load_instrument(path)
     assert any(p.code == "FI001" and "redcap" in str(p) for p in err.value.problems)
+
+
+def test_events_of_a_longitudinal_export_are_audit_rounds() -> None:
+    batch = redcap.read_redcap(REDCAP / "longitudinal.csv", instrument=mini())
+    rounds = {r["assessment"]: r.get("round") for r in batch.records()}
+    assert rounds["svc-101"] == "baseline_arm_1" and rounds["svc-101-m6"] == "month_6_arm_1"

@@ -22,7 +22,9 @@ from fidelity.ratings.templates import (
 
 TESTS = Path(__file__).parents[1]
 HAND = TESTS / "data" / "instruments" / "hand.yaml"
-HEADER = "instrument,assessment,rater,site,informant,date,consensus,a1,a2,a3,b1,b2"
+HEADER = "instrument,assessment,rater,site,informant,date,round,consensus,a1,a2,a3,b1,b2"
+FILLED = ["hand@1.0.0", "A", "r", "north", "supervisor", "2024-05-01", "6m", "false", 4, 1, 0, 3]
+"""A filled template row up to item b1."""
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +53,18 @@ def test_xlsx_ratings_sheet_has_drop_downs_and_comments(hand: fidelity.Instrumen
     last = TEMPLATE_ROWS + 1
     assert validations[f"A2:A{last}"].formula1 == '"hand@1.0.0"'
     assert validations[f"E2:E{last}"].formula1 == '"peer-worker,supervisor"'
-    assert validations[f"G2:G{last}"].formula1 == '"true,false"'
-    assert validations[f"H2:H{last}"].formula1 == '"1,2,3,4,5"'  # a1
-    assert validations[f"J2:J{last}"].formula1 == '"0,1,2,NA"'  # a3: own scale, NA allowed
-    assert validations[f"L2:L{last}"].formula1 == '"1,2,3,4,5,NA"'  # b2
-    a3 = validations[f"J2:J{last}"]
+    assert validations[f"H2:H{last}"].formula1 == '"true,false"'
+    assert validations[f"I2:I{last}"].formula1 == '"1,2,3,4,5"'  # a1
+    assert validations[f"K2:K{last}"].formula1 == '"0,1,2,NA"'  # a3: own scale, NA allowed
+    assert validations[f"M2:M{last}"].formula1 == '"1,2,3,4,5,NA"'  # b2
+    a3 = validations[f"K2:K{last}"]
     assert a3.promptTitle == "a3" and a3.prompt == "Item a3, reverse-scored. (0/1/2/NA)"
     assert a3.error == "Choose one of 0, 1, 2, NA" and a3.showErrorMessage
-    note = sheet["J1"].comment.text
+    note = sheet["K1"].comment.text
     assert note.startswith("Item a3, reverse-scored.\n\nAsked of: peer-worker, supervisor")
     assert "\nReverse-scored." in note and "\nNA allowed." in note
     assert note.endswith("0: none\n1: some\n2: much")
-    assert sheet["A1"].comment is None and sheet["H1"].comment is not None
+    assert sheet["A1"].comment is None and sheet["I1"].comment is not None
     assert sheet["J1"].alignment.text_rotation == 60 and sheet["G1"].alignment.text_rotation == 0
 
 
@@ -93,9 +95,7 @@ def test_xlsx_anchors_and_about_sheets(hand: fidelity.Instrument) -> None:
 def test_templates_read_back_with_the_library(tmp_path: Path, hand: fidelity.Instrument) -> None:
     path = tmp_path / "filled.xlsx"
     book = load_workbook(io.BytesIO(template_xlsx(hand)))
-    book["ratings"].append(
-        ["hand@1.0.0", "A", "r", "north", "supervisor", "2024-05-01", "false", 4, 1, 0, 3, "NA"]
-    )
+    book["ratings"].append([*FILLED, "NA"])
     book.save(path)
     batch = read_sheets(path)
     assert len(batch) == 1 and not validate(hand, batch).errors

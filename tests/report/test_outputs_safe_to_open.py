@@ -79,7 +79,7 @@ def test_no_csv_output_holds_a_formula(tmp_path: Path) -> None:
 
 def test_markdown_reports_escape_user_strings(tmp_path: Path) -> None:
     sheets, out = _hostile(tmp_path), tmp_path / "out"
-    result = runner.invoke(app, ["report", str(sheets), "-o", str(out)])
+    result = runner.invoke(app, ["report", str(sheets), "-o", str(out), "--format", "md"])
     assert result.exit_code == 0, result.output
     text = (out / "report.md").read_text()
     assert "<img" not in text and "`y`" not in text

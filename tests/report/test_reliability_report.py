@@ -184,7 +184,7 @@ def test_cli_reliability_refuses_invalid_input_and_writes_nothing(tmp_path: Path
 def test_cli_report_writes_a_markdown_audit_report(tmp_path: Path) -> None:
     _register_extensions()
     result = CliRunner().invoke(
-        app, ["report", str(EXAMPLE), "-o", str(tmp_path), "--bootstrap", "20"]
+        app, ["report", str(EXAMPLE), "-o", str(tmp_path), "--bootstrap", "20", "--format", "md"]
     )
     assert result.exit_code == 0, result.output
     text = (tmp_path / "report.md").read_text()
@@ -199,6 +199,9 @@ def test_cli_report_writes_a_markdown_audit_report(tmp_path: Path) -> None:
         assert heading in text
     assert "| site-24 | 3 |" in text
     assert "content hash `" in text and "Koo & Li 2016" in text
+    for chart in ("site-scores", "reliability-forest", "bland-altman"):  # SVG files beside it
+        assert f"]({chart}.svg)" in text
+        assert (tmp_path / f"{chart}.svg").read_text().lstrip().startswith("<?xml")
 
 
 def test_cli_report_refuses_invalid_input(tmp_path: Path) -> None:
@@ -208,7 +211,7 @@ def test_cli_report_refuses_invalid_input(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["report", str(bad), "-i", str(MINIMAL), "-o", str(out)])
     assert result.exit_code == 1
-    assert not (out / "report.md").exists()
+    assert not out.exists()
 
 
 def test_cli_reliability_reads_several_files_with_a_progress_bar(

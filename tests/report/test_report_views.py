@@ -7,7 +7,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -197,3 +200,49 @@ def test_rich_renders_the_cli_tables_at_80_columns(example: ReliabilityReport) -
     assert max(len(line) for line in out.splitlines()) <= 80
     for title in ("Scores: inter-rater reliability", "Domains: internal consistency"):
         assert title in out
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def test_at_80_columns_no_cell_wraps_and_ids_and_intervals_stay_whole(
+    example: ReliabilityReport,
+) -> None:
+    out = _lines(_terminal(example, 80))
+    assert max(len(line) for line in out) <= 80
+    assert "…" not in "\n".join(out)
+    inst = fidelity.load_instrument("enrich-peer-support")
+    for item in inst.items:  # every id in full, at the start of a row
+        assert any(line.startswith(item.id + " ") for line in out), item.id
+    row = next(line for line in out if line.startswith("overall "))
+    value, low_text, high_text = row.split()[2:5]  # the ICC and its interval on one line
+    assert float(value) == pytest.approx(example.scores[-1].icc.value, abs=0.005)
+    low, high = float(low_text.strip("[,")), float(high_text.strip("]"))
+    assert low <= float(value) <= high
+    assert any(
+        line.startswith("Items: agreement on double-rated assessments (1 of") for line in out
+    )
+
+
+def test_a_wide_terminal_prints_each_table_whole(example: ReliabilityReport) -> None:
+    out = _terminal(example, 200)
+    assert "(1 of" not in out and "…" not in out
+
+
+def test_redirected_output_reads_at_80_columns(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["PYTHONPATH"] = str(Path(fidelity.__file__).parents[1])
+    with target.open("w") as fh:
+        subprocess.run(
+            [sys.executable, "-m", "fidelity", "reliability", str(EXAMPLE), "--bootstrap", "20"],
+            stdout=fh,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            check=True,
+        )
+    lines = _lines(target.read_text(encoding="utf-8"))
+    assert max(len(line) for line in lines) <= 80 and "…" not in "\n".join(lines)
+    assert "\x1b[" not in target.read_text(encoding="utf-8")  # no colour codes in a file
+    assert any(line.startswith("exp-supervision-values-experience ") for line in lines)

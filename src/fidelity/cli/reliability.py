@@ -3,6 +3,7 @@ sheets, as tables and JSON, or as a Markdown audit report."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
@@ -103,14 +104,40 @@ def reliability_cmd(
         typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
 
 
+class ReportFormat(StrEnum):
+    """What ``fidelity report`` writes."""
+
+    html = "html"
+    md = "md"
+
+
 @app.command("report")
 def report_cmd(
     files: Files,
     instrument: InstrumentOpt = None,
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", file_okay=False, help="Directory for report.md."),
+        typer.Option(
+            "--out", "-o", file_okay=False, help="Directory for report.html (or report.md)."
+        ),
     ] = Path("."),
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", help="html: one self-contained page; md: Markdown."),
+    ] = ReportFormat.html,
+    rounds: Annotated[
+        str | None,
+        typer.Option(
+            "--rounds",
+            help="Order of the audit rounds, comma-separated (default: by the rounds' dates).",
+        ),
+    ] = None,
+    per_site: Annotated[
+        bool,
+        typer.Option(
+            "--per-site", help="Also write one feedback page per site in DIR/sites (HTML, MD)."
+        ),
+    ] = False,
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
@@ -118,20 +145,72 @@ def report_cmd(
     dictionary: DictionaryOpt = None,
     include_incomplete: IncompleteOpt = False,
 ) -> None:
-    """Write a Markdown audit report: fidelity per site, then inter-rater reliability,
-    internal consistency and item spread, with the criteria behind every flag.
+    """Write the audit report: a self-contained HTML page (the default) with a summary, data
+    quality, site scores, rounds, reliability, consistency and provenance, and charts; or
+    Markdown (``--format md``).
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
     from fidelity.report import audit_report_markdown
+    from fidelity.report.html_report import audit_report_html
+    from fidelity.report.rounds import round_order
 
     reading = _Reading(source, dictionary, include_incomplete)
     inst, result, report = _analyse(
         files, instrument, confidence, n_bootstrap, seed, reading=reading
     )
-    target = out / "report.md"
-    write_outputs({target: audit_report_markdown(inst, result, report)})
-    typer.echo(f"wrote {target}", err=True)
+    assert result is not None
+    order = [r.strip() for r in rounds.split(",") if r.strip()] if rounds is not None else None
+    round_order(result, order)  # refuse unknown or unordered rounds before writing
+    outputs: dict[Path, str | bytes] = {}
+    if fmt is ReportFormat.md:
+        from fidelity.report.html_report import report_charts
+
+        target = out / "report.md"
+        charts = report_charts(inst, result, report)
+        links = "".join(f"![{c.alt}]({c.name}.svg)\n\n" for c in charts)
+        outputs[target] = audit_report_markdown(inst, result, report) + "\n## Charts\n\n" + links
+        outputs.update({out / f"{c.name}.svg": c.svg for c in charts})
+    else:
+        target = out / "report.html"
+        outputs[target] = audit_report_html(inst, result, report, rounds=order)
+    if per_site:
+        outputs.update(_site_outputs(inst, result, report, files, reading, order, out))
+    write_outputs(outputs)
+    typer.echo(
+        f"wrote {target}" + (f" and site pages in {out / 'sites'}" if per_site else ""), err=True
+    )
+
+
+def _site_outputs(
+    inst: Instrument,
+    result: ScoreResult,
+    report: ReliabilityReport,
+    files: list[Path],
+    reading: _Reading,
+    order: list[str] | None,
+    out: Path,
+) -> dict[Path, str | bytes]:
+    """The per-site feedback pages: HTML, Markdown and the chart (SVG) of every site."""
+    from fidelity.ratings import check_sheets
+    from fidelity.report.site_pages import site_pages
+
+    with input_progress(files, steps=len(files)) as progress:
+        batch = read_batch(
+            files,
+            progress,
+            reading.source,
+            instrument=inst.spec,
+            dictionary=reading.dictionary,
+            include_incomplete=reading.include_incomplete,
+        )
+    checked = check_sheets(inst, batch)
+    outputs: dict[Path, str | bytes] = {}
+    for page in site_pages(inst, result, checked, report, rounds=order):
+        outputs[out / "sites" / f"{page.stem}.html"] = page.html
+        outputs[out / "sites" / f"{page.stem}.md"] = page.markdown
+        outputs[out / "sites" / f"{page.stem}.svg"] = page.chart.svg
+    return outputs
 
 
 def _analyse(

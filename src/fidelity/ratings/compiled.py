@@ -165,6 +165,7 @@ def sheet_schema(inst: Instrument) -> dict[str, Any]:
             "site": {"type": ["string", "null"], "minLength": 1},
             "informant": {"enum": [*(i.id for i in inst.informants), None]},
             "date": {"type": ["string", "null"], "pattern": DATE_RE.pattern},
+            "round": {"type": ["string", "null"], "minLength": 1},
             "consensus": {"type": "boolean"},
             "ratings": {
                 "type": "object",

@@ -31,8 +31,20 @@ __all__ = [
     "RatingSheet",
 ]
 
-FIELDS = ("instrument", "assessment", "rater", "site", "informant", "date", "consensus")
-"""Sheet fields besides ``ratings`` and ``comments``, in the column order of templates."""
+FIELDS = (
+    "instrument",
+    "assessment",
+    "rater",
+    "site",
+    "informant",
+    "date",
+    "round",
+    "consensus",
+)
+"""Sheet fields besides ``ratings`` and ``comments``, in the column order of templates.
+
+``round`` labels the audit round (``baseline``, ``6m``, ...): sheets of one assessment id in
+different rounds are different assessments."""
 
 COMMENT_SUFFIX = ":comment"
 """A wide CSV/XLSX column ``<item-id>:comment`` holds the rater's comment on that item."""
@@ -106,6 +118,8 @@ class RatingSheet(BaseModel):
     site: _NonEmpty | None = None
     informant: _NonEmpty | None = None
     date: _Date | None = None
+    round: _NonEmpty | None = None
+    """The audit round (``baseline``, ``6m``, ...); empty when the audit has one round."""
     consensus: StrictBool = False
     ratings: dict[str, StrictInt | Literal["NA"] | None] = Field(default_factory=dict)
     comments: dict[str, Annotated[str, StringConstraints(strict=True)]] = Field(

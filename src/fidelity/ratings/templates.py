@@ -122,9 +122,12 @@ def _ratings_sheet(sheet: Worksheet, inst: Instrument) -> None:
             _FIELD_WIDTH if is_field else _ITEM_WIDTH
         )
         cell.alignment = Alignment(text_rotation=0 if is_field else 60)
-    _restrict(sheet, 1, [inst.spec], "instrument", f"Leave as {inst.spec}")
-    _restrict(sheet, 5, [i.id for i in inst.informants], "informant", "Who was interviewed")
-    _restrict(sheet, 7, ["true", "false"], "consensus", "true for an agreed consensus rating")
+    col = {f: FIELDS.index(f) + 1 for f in FIELDS}
+    _restrict(sheet, col["instrument"], [inst.spec], "instrument", f"Leave as {inst.spec}")
+    informants = [i.id for i in inst.informants]
+    _restrict(sheet, col["informant"], informants, "informant", "Who was interviewed")
+    consensus_note = "true for an agreed consensus rating"
+    _restrict(sheet, col["consensus"], ["true", "false"], "consensus", consensus_note)
     fill = PatternFill("solid", fgColor=_HEADER_FILL)
     for k, item in enumerate(inst.items, start=n_fields + 1):
         values = [str(v) for v in inst.scale_of(item).values] + (["NA"] if item.allow_na else [])

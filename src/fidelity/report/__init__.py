@@ -4,7 +4,8 @@ Modules: :mod:`~fidelity.report.model` (the report, its row types and the flag c
 :mod:`~fidelity.report.build` (:func:`reliability_report`, one builder per table),
 :mod:`~fidelity.report.tables`, :mod:`~fidelity.report.terminal`,
 :mod:`~fidelity.report.html_view` and :mod:`~fidelity.report.markdown` (the views), and
-:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown).
+:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown), and
+:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds).
 
 The names below are imported on first use, so that ``fidelity show`` (which needs only
 :mod:`~fidelity.report.instrument_view`) does not load the statistics.
@@ -26,6 +27,11 @@ _EXPORTS = {
     "SpreadRow": "fidelity.report.model",
     "audit_report_markdown": "fidelity.report.markdown",
     "reliability_report": "fidelity.report.build",
+    "RoundsError": "fidelity.report.rounds",
+    "measurement_error": "fidelity.report.rounds",
+    "round_changes": "fidelity.report.rounds",
+    "round_order": "fidelity.report.rounds",
+    "site_round_scores": "fidelity.report.rounds",
 }
 
 __all__ = [
@@ -35,10 +41,15 @@ __all__ = [
     "ItemRow",
     "ItemTotal",
     "ReliabilityReport",
+    "RoundsError",
     "ScoreRow",
     "SpreadRow",
     "audit_report_markdown",
+    "measurement_error",
     "reliability_report",
+    "round_changes",
+    "round_order",
+    "site_round_scores",
 ]
 
 if TYPE_CHECKING:
@@ -53,6 +64,13 @@ if TYPE_CHECKING:
         ReliabilityReport,
         ScoreRow,
         SpreadRow,
+    )
+    from fidelity.report.rounds import (
+        RoundsError,
+        measurement_error,
+        round_changes,
+        round_order,
+        site_round_scores,
     )
 
 

@@ -72,9 +72,20 @@ from fidelity.stats.krippendorff import krippendorff_alpha
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
 
-__all__ = ["reliability_report"]
+__all__ = ["assessment_keys", "reliability_report"]
 
 _ONE_SHEET = "one per assessment: the consensus sheet, else the first rater's"
+
+
+def assessment_keys(assessment: NDArray[Any], rounds: NDArray[Any]) -> NDArray[Any]:
+    """One text per assessment: its id, with its audit round when it has one (the sheets of
+    one id in different rounds are different assessments)."""
+    out = np.empty(assessment.size, dtype=object)
+    out[:] = [
+        a if r is None else f"{a}\x00{r}"
+        for a, r in zip(assessment.tolist(), rounds.tolist(), strict=True)
+    ]
+    return out
 
 
 @dataclass(frozen=True)
@@ -329,10 +340,11 @@ def reliability_report(
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     c = compile_instrument(inst)
-    idx, ids, kind, cols = _pair_index(checked.assessment, checked.rater, checked.consensus)
+    key = assessment_keys(checked.assessment, checked.round)
+    idx, ids, kind, cols = _pair_index(key, checked.rater, checked.consensus)
     audit = _Audit(
         inst=inst, c=c, values=checked.values, state=checked.state, idx=idx,
-        one=_select_one_per_assessment(checked.assessment, checked.rater, checked.consensus),
+        one=_select_one_per_assessment(key, checked.rater, checked.consensus),
         design=_design(kind, cols, len(ids)), confidence=confidence, n_bootstrap=n_bootstrap,
         seed=seed,
     )  # fmt: skip
@@ -344,7 +356,7 @@ def reliability_report(
         "fidelity_version": __version__,
         "generated_at": utc_timestamp(),
         "n_sheets": int(checked.values.shape[0]),
-        "n_assessments": len({str(a) for a in checked.assessment}),
+        "n_assessments": len({str(a) for a in key}),
         "confidence": confidence,
         "n_bootstrap": n_bootstrap,
         "seed": seed,

@@ -10,12 +10,13 @@ keeps each rater's copy as record ``X--1`` and ``X--2`` and the merged record as
 
 Rules, in order: rows whose fidelity fields are all empty belong to other forms or events and
 are skipped; a form that is not Complete is left out with warning FR702 unless
-``include_incomplete``; an empty ``fi_site`` takes the data access group; under Double Data
-Entry an empty ``fi_assessment`` is ``X``, an empty ``fi_rater`` the entry number, and the
-merged record is the consensus sheet (rater ``consensus`` unless ``fi_rater`` is given). A
-label export, an export without the instrument's variables, or a dictionary that does not fit
-the instrument is refused with :class:`~fidelity.interop.InteropError`, naming the file, row,
-record and variable: nothing is read through a wrong mapping.
+``include_incomplete``; an empty ``fi_site`` takes the data access group; in a longitudinal
+project the event (``redcap_event_name``, e.g. ``baseline_arm_1``) is the audit round; under
+Double Data Entry an empty ``fi_assessment`` is ``X``, an empty ``fi_rater`` the entry number,
+and the merged record is the consensus sheet (rater ``consensus`` unless ``fi_rater`` is
+given). A label export, an export without the instrument's variables, or a dictionary that does
+not fit the instrument is refused with :class:`~fidelity.interop.InteropError`, naming the
+file, row, record and variable: nothing is read through a wrong mapping.
 """
 
 from __future__ import annotations
@@ -238,6 +239,8 @@ def _record(fm: FieldMap, row: dict[str, str], rid: str, dde: bool) -> dict[str,
             rec[f] = value
     if "site" not in rec and row.get("redcap_data_access_group"):
         rec["site"] = row["redcap_data_access_group"]
+    if row.get("redcap_event_name"):
+        rec["round"] = row["redcap_event_name"]
     if dde:
         m = _DDE.match(row[rid])
         rec.setdefault("assessment", m.group(1) if m else row[rid])

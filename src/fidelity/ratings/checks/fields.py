@@ -1,7 +1,7 @@
 """Field checks: the fields of each sheet besides its ratings (``FR2xx``).
 
-``assessment`` and ``rater`` are present and text; ``site`` and ``informant`` are text or
-empty; ``date`` is a calendar date ``YYYY-MM-DD``; ``consensus`` is true or false; the
+``assessment`` and ``rater`` are present and text; ``site``, ``round`` and ``informant`` are
+text or empty; ``date`` is a calendar date ``YYYY-MM-DD``; ``consensus`` is true or false; the
 informant is one of the instrument's; the ``instrument`` pin names the version checked
 against; a JSON sheet has no other fields. Each check is one step of
 :func:`fidelity.ratings.checks.check_sheets` and fills the checked field arrays.
@@ -47,8 +47,9 @@ def check_identity(ctx: SegmentCheck) -> None:
 
 
 def check_site(ctx: SegmentCheck) -> None:
-    """``site``: text or empty (FR202)."""
+    """``site`` and ``round``: text or empty (FR202)."""
     ctx.meta["site"] = _optional_text(ctx, "site")
+    ctx.meta["round"] = _optional_text(ctx, "round")
 
 
 def check_pin_field(ctx: SegmentCheck) -> None:

@@ -1,7 +1,10 @@
 """Relation checks between sheets, across all inputs of a batch (``FR3xx``): one sheet per
 (assessment, rater), at most one consensus sheet per assessment, the sheets of one
 assessment agree on its site and informant, and no id is spelled two ways
-(:mod:`fidelity.ratings.checks.ids`)."""
+(:mod:`fidelity.ratings.checks.ids`).
+
+An assessment is an (assessment id, round) pair: the sheets of one id in different audit
+rounds are different assessments, so the same id and rater in two rounds is no duplicate."""
 
 from __future__ import annotations
 
@@ -35,9 +38,25 @@ def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Fou
         return
     refs = _global_refs(batch)
     keyed = np.asarray(pd.notna(meta["assessment"]) & pd.notna(meta["rater"]), dtype=bool)
+    meta = {**meta, **_assessment_keys(meta)}
     for detect in _DETECTORS:
         detect(meta, keyed, refs, found)
     check_near_duplicates(meta, refs, found)
+
+
+def _assessment_keys(meta: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    """``key``: one value per (assessment, round) pair; ``label``: how problems name it."""
+    a = meta["assessment"]
+    rounds = meta.get("round")
+    if rounds is None or all(r is None for r in rounds.tolist()):
+        return {"key": a, "label": a}
+    key = np.empty(a.size, dtype=object)
+    label = np.empty(a.size, dtype=object)
+    codes: dict[tuple[Any, Any], int] = {}
+    for i, (x, r) in enumerate(zip(a.tolist(), rounds.tolist(), strict=True)):
+        key[i] = None if x is None else codes.setdefault((x, r), len(codes))
+        label[i] = x if r is None or x is None else f"{x} (round {r})"
+    return {"key": key, "label": label}
 
 
 def _duplicates(
@@ -46,7 +65,7 @@ def _duplicates(
     """FR301: the same (assessment, rater) pair twice; the first occurrence is named."""
     import pandas as pd
 
-    frame = pd.DataFrame({"a": meta["assessment"], "r": meta["rater"]})
+    frame = pd.DataFrame({"a": meta["key"], "r": meta["rater"]})
     dup = frame.duplicated(keep="first").to_numpy() & keyed
     if not dup.any():
         return
@@ -55,14 +74,15 @@ def _duplicates(
         (a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"], strict=True)
     }
     for i in np.flatnonzero(dup).tolist():
-        a, r = meta["assessment"][i], meta["rater"][i]
+        a, r = meta["key"][i], meta["rater"][i]
+        first_ref = refs(first_pos[(a, r)]).where()
         found.append(
             (
                 i,
                 Order.DUPLICATE,
                 make_problem(
                     "FR301",
-                    fields={"assessment": a, "rater": r, "first": refs(first_pos[(a, r)]).where()},
+                    fields={"assessment": meta["label"][i], "rater": r, "first": first_ref},
                     sheet=refs(i),
                 ),
             )
@@ -78,7 +98,7 @@ def _consensus(
     cons = meta["consensus"].astype(bool) & keyed
     if not cons.any():
         return
-    extra = pd.Series(meta["assessment"][cons]).duplicated(keep="first").to_numpy()
+    extra = pd.Series(meta["key"][cons]).duplicated(keep="first").to_numpy()
     idx = np.flatnonzero(cons)
     for k in np.flatnonzero(extra).tolist():
         i = int(idx[k])
@@ -88,7 +108,7 @@ def _consensus(
                 Order.CONSENSUS,
                 make_problem(
                     "FR302",
-                    fields={"assessment": meta["assessment"][i]},
+                    fields={"assessment": meta["label"][i]},
                     sheet=refs(i),
                     path="consensus",
                     value=True,
@@ -104,7 +124,7 @@ def _disagreements(
     differs from the assessment's first sheet is reported."""
     import pandas as pd
 
-    a = pd.Series(meta["assessment"])
+    a = pd.Series(meta["key"])
     for f in ("site", "informant"):
         groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[keyed]
         counts = groups.groupby("a", sort=False)["v"].nunique()
@@ -117,7 +137,7 @@ def _disagreements(
             & (groups["v"].to_numpy() != firsts.reindex(groups["a"]).to_numpy())
         ]
         for i in rows.tolist():
-            assessment = meta["assessment"][i]
+            assessment = meta["key"][i]
             if _spelling_only(meta[f][i], firsts[assessment]):
                 continue  # FR305 names the two spellings
             found.append(
@@ -127,7 +147,7 @@ def _disagreements(
                     make_problem(
                         "FR303",
                         fields={
-                            "assessment": assessment,
+                            "assessment": meta["label"][i],
                             "field": f,
                             "value": meta[f][i] or "(empty)",
                             "first": firsts[assessment] or "(empty)",

@@ -41,7 +41,7 @@ from fidelity.ratings.sheet import MISSING
 
 __all__ = ["SEGMENT_STEPS", "CheckedSheets", "check_sheets", "validate"]
 
-_META = ("assessment", "rater", "site", "informant", "date", "source")
+_META = ("assessment", "rater", "site", "informant", "date", "round", "source")
 """The checked per-sheet columns besides ``consensus``."""
 
 
@@ -60,6 +60,8 @@ class CheckedSheets:
     date: NDArray[Any]
     consensus: NDArray[np.bool_]
     source: NDArray[Any]
+    round: NDArray[Any]
+    """The audit round of each sheet (``None`` when empty)."""
 
 
 SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
@@ -92,8 +94,8 @@ def validate(inst: Instrument, sheets: Any) -> ProblemList:
     sheets can be scored. Checks: reading problems; fields (assessment and rater present,
     types, date format, consensus flag, known informant, instrument pin); every rating against
     its item (on the scale, right type, NA only where allowed, asked of this informant);
-    unknown items; required items without an answer (warnings); duplicate (assessment, rater)
-    sheets; more than one consensus sheet for an assessment; sheets of one assessment naming
+    unknown items; required items without an answer (warnings); duplicate (assessment, round,
+    rater) sheets; more than one consensus sheet for an assessment; sheets of one assessment naming
     different sites or informants.
     """
     return check_sheets(inst, sheets).problems
@@ -130,6 +132,7 @@ def check_sheets(inst: Instrument, sheets: Any) -> CheckedSheets:
         meta["date"],
         meta["consensus"].astype(bool),
         meta["source"],
+        meta["round"],
     )
     batch._checked[inst.content_hash] = checked
     return checked

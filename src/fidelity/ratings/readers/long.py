@@ -117,7 +117,8 @@ def _group(
     loc: Literal["row", "index"],
     problems: list[Problem],
 ) -> tuple[_Rows, NDArray[Any]]:
-    """Group the rows into sheets; FR201 for rows without an assessment, rater or item.
+    """Group the rows into sheets (one per assessment, round and rater); FR201 for rows
+    without an assessment, rater or item.
     Returns the grouping and the item id of each kept row."""
     import pandas as pd
 
@@ -139,7 +140,13 @@ def _group(
     ok = np.flatnonzero(~keyless)
     sheet_of = np.zeros(0, dtype=np.intp)
     if ok.size:  # pandas cannot factorize an empty MultiIndex
-        frame = pd.DataFrame({"a": key_a[ok], "r": key_r[ok]})
+        # one sheet per (assessment, round, rater): a round makes a different assessment
+        rounds = cols.get("round")
+        key_k = np.array(
+            [_key_text(v) for v in rounds] if rounds is not None else [""] * key_a.size,
+            dtype=object,
+        )
+        frame = pd.DataFrame({"a": key_a[ok], "k": key_k[ok], "r": key_r[ok]})
         sheet_of = np.asarray(pd.factorize(pd.MultiIndex.from_frame(frame))[0], dtype=np.intp)
     n_sheets = int(sheet_of.max()) + 1 if ok.size else 0
     first = np.full(n_sheets, -1, dtype=np.int64)

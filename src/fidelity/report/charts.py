@@ -1,0 +1,207 @@
+"""Charts of the audit report, drawn with matplotlib (imported on first use, with the
+non-interactive Agg backend) in one style and the Okabe–Ito colour-blind-safe palette
+(Okabe & Ito 2008, *Color Universal Design*).
+
+Each chart function returns a :class:`Chart`: the image as PNG bytes and as SVG text, with the
+alt text that says what the chart shows in words.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "OKABE_ITO",
+    "Chart",
+    "bland_altman",
+    "forest",
+    "site_dots",
+    "site_profile",
+    "trajectories",
+]
+
+OKABE_ITO = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+"""The Okabe–Ito palette, distinguishable with every common colour-vision deficiency."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its name (file stem), alt text, and the image as PNG and SVG."""
+
+    name: str
+    alt: str
+    png: bytes
+    svg: str
+
+
+def _figure(width: float, height: float) -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig
+
+
+def _finish(fig: Figure, name: str, alt: str) -> Chart:
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    return Chart(name, alt, png.getvalue(), svg.getvalue())
+
+
+def _style(ax: Any) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def site_dots(
+    sites: Sequence[str],
+    overall: Sequence[float],
+    cutoffs: Sequence[tuple[str, float]],
+    scale: tuple[float, float],
+) -> Chart:
+    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn."""
+    pairs = sorted(
+        ((s, v) for s, v in zip(sites, overall, strict=True) if not math.isnan(v)),
+        key=lambda p: p[1],
+    )
+    fig = _figure(7.5, max(2.0, 0.28 * len(pairs) + 1.0))
+    ax = fig.add_subplot()
+    ax.scatter([v for _, v in pairs], range(len(pairs)), color=OKABE_ITO[0], zorder=3)
+    ax.set_yticks(range(len(pairs)), [s for s, _ in pairs], fontsize=8)
+    for k, (label, x) in enumerate(cutoffs):
+        ax.axvline(x, color=OKABE_ITO[1 + k % 6], linestyle="--", linewidth=1)
+        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7, ha="left")
+    ax.set_xlim(*scale)
+    ax.set_xlabel("overall fidelity score")
+    _style(ax)
+    lo = f"{pairs[0][0]} {pairs[0][1]:.2f}" if pairs else "none"
+    hi = f"{pairs[-1][0]} {pairs[-1][1]:.2f}" if pairs else "none"
+    alt = (
+        f"Overall score of {len(pairs)} sites, lowest {lo}, highest {hi}; dashed lines mark "
+        "the band cut-offs " + ", ".join(f"{lab} at {x:g}" for lab, x in cutoffs) + "."
+    )
+    return _finish(fig, "site-scores", alt)
+
+
+def forest(labels: Sequence[str], estimates: Sequence[tuple[float, float, float]]) -> Chart:
+    """Each ICC with its interval (value, low, high), one row per score."""
+    fig = _figure(7.5, 0.45 * len(labels) + 1.2)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    for y, (v, lo, hi) in zip(ys, estimates, strict=True):
+        if math.isnan(v):
+            continue
+        ax.plot([lo, hi], [y, y], color=OKABE_ITO[0], linewidth=2)
+        ax.plot([v], [y], "s", color=OKABE_ITO[3], zorder=3)
+    ax.axvline(0.75, color=OKABE_ITO[2], linestyle="--", linewidth=1)
+    ax.set_yticks(ys, list(labels), fontsize=8)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("ICC with its confidence interval (dashed: 0.75, good reliability)")
+    _style(ax)
+    alt = "ICC per score with its interval: " + "; ".join(
+        f"{lab} {v:.2f} [{lo:.2f}, {hi:.2f}]"
+        for lab, (v, lo, hi) in zip(labels, estimates, strict=True)
+        if not math.isnan(v)
+    )
+    return _finish(fig, "reliability-forest", alt + ".")
+
+
+def bland_altman(first: Sequence[float], second: Sequence[float]) -> Chart:
+    """Difference against mean of two raters' overall scores, with the mean difference and
+    the 95% limits of agreement (Bland & Altman 1986, doi:10.1016/S0140-6736(86)90837-8)."""
+    pairs = [
+        (a, b) for a, b in zip(first, second, strict=True) if not (math.isnan(a) or math.isnan(b))
+    ]
+    means = [(a + b) / 2 for a, b in pairs]
+    diffs = [a - b for a, b in pairs]
+    fig = _figure(7.5, 3.6)
+    ax = fig.add_subplot()
+    ax.scatter(means, diffs, color=OKABE_ITO[0], zorder=3)
+    alt = f"Bland-Altman plot of {len(pairs)} double-rated overall scores"
+    if len(diffs) > 1:
+        bias = sum(diffs) / len(diffs)
+        sd = math.sqrt(sum((d - bias) ** 2 for d in diffs) / (len(diffs) - 1))
+        for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
+            ax.axhline(y, color=OKABE_ITO[3], linestyle=style, linewidth=1)
+        alt += (
+            f": mean difference {bias:.2f}, limits of agreement {bias - 1.96 * sd:.2f} to "
+            f"{bias + 1.96 * sd:.2f}"
+        )
+    ax.set_xlabel("mean of the two raters' overall scores")
+    ax.set_ylabel("difference (first − second)")
+    _style(ax)
+    return _finish(fig, "bland-altman", alt + ".")
+
+
+def trajectories(
+    rounds: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    cutoffs: Sequence[tuple[str, float]],
+) -> Chart:
+    """The overall score of every site across the rounds, against the band cut-offs."""
+    fig = _figure(7.5, 4.0)
+    ax = fig.add_subplot()
+    xs = list(range(len(rounds)))
+    for k, (site, values) in enumerate(sorted(series.items())):
+        ax.plot(xs, values, marker="o", color=OKABE_ITO[k % 8], linewidth=1, label=site)
+    for label, x in cutoffs:
+        ax.axhline(x, color="#888888", linestyle="--", linewidth=0.8)
+        ax.annotate(label, (0, x), fontsize=7, va="bottom")
+    ax.set_xticks(xs, list(rounds))
+    ax.set_ylabel("overall fidelity score")
+    if len(series) <= 12:
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _style(ax)
+    alt = f"Overall score of {len(series)} sites across the rounds {', '.join(rounds)}."
+    return _finish(fig, "round-trajectories", alt)
+
+
+def site_profile(
+    site: str,
+    domains: Sequence[str],
+    mine: Sequence[float],
+    others: Sequence[float],
+    cutoffs: Sequence[tuple[str, float]],
+) -> Chart:
+    """One site's domain scores against the median of the other sites and the cut-offs."""
+    fig = _figure(7.5, 0.5 * len(domains) + 1.4)
+    ax = fig.add_subplot()
+    ys = list(range(len(domains)))[::-1]
+    ax.scatter(others, ys, marker="|", s=300, color=OKABE_ITO[7], label="median of other sites")
+    ax.scatter(mine, ys, color=OKABE_ITO[0], zorder=3, s=60, label=site)
+    for label, x in cutoffs:
+        ax.axvline(x, color=OKABE_ITO[1], linestyle="--", linewidth=1)
+        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7)
+    ax.set_yticks(ys, list(domains), fontsize=8)
+    ax.set_xlabel("domain score")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _style(ax)
+    alt = f"Domain scores of {site} (dots) against the median of the other sites (bars): " + (
+        "; ".join(
+            f"{d} {m:.2f} vs {o:.2f}"
+            for d, m, o in zip(domains, mine, others, strict=True)
+            if not (math.isnan(m) or math.isnan(o))
+        )
+    )
+    return _finish(fig, "site-profile", alt + ".")

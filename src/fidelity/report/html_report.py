@@ -1,0 +1,353 @@
+"""The audit report as one self-contained HTML page for a steering committee: CSS and charts
+inline (PNG data URIs), nothing loaded from the network, a print stylesheet for "print to
+PDF", and every user-supplied text escaped.
+
+Sections: summary, data quality, site scores, rounds (when sheets name audit rounds),
+reliability, consistency and spread, instrument and provenance.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections import Counter
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from fidelity.report.charts import Chart, bland_altman, forest, site_dots, trajectories
+from fidelity.report.rounds import measurement_error, round_changes, site_round_scores
+from fidelity.report.tables import fmt_num
+from fidelity.report.terminal import TITLES
+
+if TYPE_CHECKING:
+    from fidelity.instrument import Instrument
+    from fidelity.report.model import ReliabilityReport
+    from fidelity.scoring import ScoreResult
+
+__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html", "report_charts"]
+
+SECTIONS = (
+    ("summary", "Summary"),
+    ("data-quality", "Data quality"),
+    ("sites", "Site scores"),
+    ("rounds", "Rounds"),
+    ("reliability", "Reliability"),
+    ("consistency", "Consistency and spread"),
+    ("instrument", "Instrument and provenance"),
+)
+"""The sections of the report, as (anchor, heading)."""
+
+WIDE_INTERVAL = 0.5
+"""An interval wider than this is too wide to support a conclusion about the coefficient."""
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
+margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.7rem}h2{border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2.2rem}
+table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}
+th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}
+.warn{background:#fff4e0;border-left:4px solid #E69F00;padding:.5rem .8rem}
+.note{color:#444;font-size:.92rem}figure{margin:1rem 0}figure img{max-width:100%}
+figcaption{font-size:.85rem;color:#444}code{font-size:.9em}
+@media print{body{max-width:none;margin:0}h2{break-after:avoid}
+figure,table{break-inside:avoid}a{color:inherit;text-decoration:none}nav{display:none}}
+"""
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{escape(c)}</td>' if k in numeric else f"<td>{escape(c)}</td>"
+            for k, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(chart: Chart) -> str:
+    data = base64.b64encode(chart.png).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(chart.alt)}" '
+        f'data-chart="{escape(chart.name)}"><figcaption>{escape(chart.alt)}</figcaption>'
+        "</figure>"
+    )
+
+
+def _section(anchor: str, body: str) -> str:
+    title = dict(SECTIONS)[anchor]
+    return f'<section id="{anchor}"><h2>{escape(title)}</h2>{body}</section>'
+
+
+def _est(v: float, ci: tuple[float, float] | None) -> str:
+    if math.isnan(v):
+        return "—"
+    return fmt_num(v) + (f" [{fmt_num(ci[0])}, {fmt_num(ci[1])}]" if ci else "")
+
+
+def _wide(ci: tuple[float, float] | None) -> bool:
+    return ci is None or ci[1] - ci[0] > WIDE_INTERVAL
+
+
+def _summary(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> str:
+    sites = result.site_scores()
+    counts = Counter(str(b) for b in sites["band"] if b is not None)
+    bands = sorted(inst.scoring.bands, key=lambda b: b.lower)
+    raters = {str(r) for r, c in zip(result.rater, result.consensus, strict=True) if not c}
+    overall = next(r for r in report.scores if r.target == "overall")
+    icc, ci = overall.icc, overall.icc.ci
+    verdict = (
+        "too few double-rated interviews, or too much disagreement, to tell"
+        if _wide(ci) or math.isnan(icc.value)
+        else ("reliable enough to trust the scores" if ci and ci[0] >= 0.5 else "doubtful")
+    )
+    lines = [
+        f"{len(sites)} sites, {report.provenance['n_assessments']} interviews "
+        f"(assessments), {len(raters)} raters.",
+        "Bands: "
+        + "; ".join(f"{b.label}: {counts.get(b.id, 0)} site(s)" for b in bands)
+        + f"; without a band: {len(sites) - sum(counts.values())}.",
+        f"Reliability of the overall score: {report.design.icc_form} = "
+        f"{_est(icc.value, ci)} from {icc.n_subjects} double-rated interviews: {verdict}.",
+    ]
+    return "".join(f"<p>{escape(x)}</p>" for x in lines)
+
+
+def _quality(result: ScoreResult, item_text: dict[str, str]) -> str:
+    by_code = Counter(getattr(p, "code", "?") for p in result.problems)
+    rows = [[code, str(n)] for code, n in sorted(by_code.items())]
+    n = len(result)
+    out = f"<p>{n} rating sheets read; {len(result.problems)} warnings.</p>"
+    if rows:
+        out += _table(["code", "warnings"], rows, {1})
+    frame = result.to_pandas()
+    informant = frame["informant"].fillna("(none)")
+    totals = frame.groupby(informant)[["n_na", "n_missing"]].agg(["sum", "size"])
+    m = max(len(item_text), 1)
+    rows = []
+    for inf, r in totals.iterrows():
+        n_sheets = int(r[("n_na", "size")])
+        cells = n_sheets * m
+        rows.append(
+            [str(inf), str(n_sheets), f"{100 * r[('n_na', 'sum')] / cells:.1f}%",
+             f"{100 * r[('n_missing', 'sum')] / cells:.1f}%"]
+        )  # fmt: skip
+    out += "<p>NA and missing answers per informant, as a share of all item cells:</p>"
+    return out + _table(["informant", "sheets", "NA", "missing"], rows, {1, 2, 3})
+
+
+def _cutoffs(inst: Instrument) -> list[tuple[str, float]]:
+    bands = sorted(inst.scoring.bands, key=lambda b: b.lower)
+    return [(b.label, float(b.lower)) for b in bands[1:]]
+
+
+def _scale(result: ScoreResult) -> tuple[float, float]:
+    c = result._compiled
+    return float(np.min(c.lo)), float(np.max(c.hi))
+
+
+def _sites(inst: Instrument, result: ScoreResult) -> str:
+    sites = result.site_scores()
+    chart = site_dots(
+        [str(s) for s in sites["site"]],
+        [float(v) for v in sites["overall"]],
+        _cutoffs(inst),
+        _scale(result),
+    )
+    header = ["site", "n", *result.domain_ids, "overall", "band"]
+    rows = [
+        [str(r["site"]), str(int(r["n_assessments"])),
+         *[fmt_num(float(r[c])) for c in result.domain_ids],
+         fmt_num(float(r["overall"])), str(r["band"] or "—")]
+        for _, r in sites.iterrows()
+    ]  # fmt: skip
+    numeric = set(range(1, len(header) - 1))
+    return _figure(chart) + _table(header, rows, numeric)
+
+
+def _rounds(inst: Instrument, result: ScoreResult, report: ReliabilityReport, order: Any) -> str:
+    if result.round is None:
+        return '<p class="note">The sheets name no audit round.</p>'
+    per = site_round_scores(result, order)
+    error = measurement_error(result, report, confidence=report.provenance["confidence"])
+    changes = round_changes(per, error)
+    rounds = list(per.attrs["provenance"]["rounds"])
+    series: dict[str, list[float]] = {}
+    for site, group in per.groupby("site"):
+        values = dict(zip(group["round"], group["overall"].astype(float), strict=True))
+        series[str(site)] = [values.get(r, math.nan) for r in rounds]
+    chart = trajectories(rounds, series, _cutoffs(inst))
+    err_rows = [
+        [str(r["score"]), fmt_num(r["icc"]), str(r["n"]), fmt_num(r["sd"]), fmt_num(r["sem"]),
+         fmt_num(r["sdc"])]
+        for _, r in error.iterrows()
+    ]  # fmt: skip
+    rows = [
+        [str(r["site"]), str(r["score"]), f"{r['from']} → {r['to']}", fmt_num(r["change"]),
+         fmt_num(r["threshold"]), str(r["verdict"])]
+        for _, r in changes.iterrows()
+    ]  # fmt: skip
+    return (
+        _figure(chart)
+        + "<p>Measurement error from the double-rated interviews: SEM = SD × √(1 − ICC), "
+        "SDC = 1.96 × √2 × SEM for one interview (Weir 2005, doi:10.1519/15184.1). A site's "
+        "change is beyond measurement error when it exceeds 1.96 × SEM × √(1/n₁ + 1/n₂).</p>"
+        + _table(["score", "ICC", "n", "SD", "SEM", "SDC"], err_rows, {1, 2, 3, 4, 5})
+        + _table(["site", "score", "rounds", "change", "threshold", "verdict"], rows, {3, 4})
+    )
+
+
+def _pairs(result: ScoreResult) -> tuple[list[float], list[float]]:
+    """The overall scores of the first two raters (in rater order) of every double-rated
+    assessment."""
+    frame = result.to_pandas()
+    frame = frame[~frame["consensus"]].sort_values("rater", kind="stable")
+    keys = ["assessment", "round"] if "round" in frame else ["assessment"]
+    first, second = [], []
+    for _, group in frame.groupby(keys, sort=False, dropna=False):
+        if len(group) >= 2:
+            first.append(float(group["overall"].iloc[0]))
+            second.append(float(group["overall"].iloc[1]))
+    return first, second
+
+
+_EXPLAIN = (
+    "Which ICC: {why} The ICC of a single rater is reported because each interview's score "
+    "comes from one rater.",
+    "Why some scores rest on fewer interviews: a domain or overall score exists only where "
+    "enough of its items were answered, and items not asked of an informant are left out, so "
+    "the overall ICC uses only the double-rated interviews with an overall score from both "
+    "raters.",
+    "When Krippendorff's alpha and AC2 disagree: alpha compares disagreement with the spread "
+    "of the answers; when most answers sit on one or two levels (high prevalence, restricted "
+    "range) alpha falls even though raters mostly agree, while AC2 does not (Gwet 2008, "
+    "doi:10.1348/000711006X126600). Read a low alpha with a high AC2 as a narrow spread, not "
+    "as disagreement.",
+)
+
+
+def _reliability(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> str:
+    rows = report.scores
+    chart = forest(
+        [r.target for r in rows],
+        [(r.icc.value, *(r.icc.ci or (math.nan, math.nan))) for r in rows],
+    )
+    first, second = _pairs(result)
+    warnings = [
+        f"{r.target}: {report.design.icc_form} {_est(r.icc.value, r.icc.ci)} from "
+        f"{r.icc.n_subjects} interviews: the interval is too wide to support a conclusion."
+        for r in rows
+        if _wide(r.icc.ci) and not math.isnan(r.icc.value)
+    ]
+    text = {it.id: it.text for it in inst.items}
+    items = [
+        [r.item, text.get(r.item, ""), str(r.n_pairable), fmt_num(r.exact.value),
+         _est(r.ac2.value, r.ac2.ci), fmt_num(r.alpha_ordinal.value), ", ".join(r.flags)]
+        for r in report.items
+    ]  # fmt: skip
+    body = _figure(chart) + _figure(bland_altman(first, second))
+    body += "".join(f'<p class="warn">{escape(w)}</p>' for w in warnings)
+    body += "".join(
+        f'<p class="note">{escape(x.format(why=report.design.reason + "."))}</p>' for x in _EXPLAIN
+    )
+    header = ["item", "text", "n", "exact", "AC2 [CI]", "ordinal alpha", "flags"]
+    return body + f"<h3>{escape(TITLES['items'])}</h3>" + _table(header, items, {2, 3, 5})
+
+
+def _consistency(report: ReliabilityReport) -> str:
+    tables = {t.key: t for t in report.table_rows(reasons=True)}
+    out = ""
+    for key in ("consistency", "spread"):
+        t = tables[key]
+        out += f"<h3>{escape(TITLES[key])}</h3>" + _table(t.header, t.rows)
+    return out
+
+
+def _instrument(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> str:
+    p = report.provenance
+    facts = [
+        ["instrument", f"{inst.spec} — {inst.title}"],
+        ["status", inst.status],
+        ["content hash (sha256)", inst.content_hash],
+        ["fidelity version", str(p["fidelity_version"])],
+        ["scored at", str(result.provenance["scored_at"])],
+        ["report generated at", str(p["generated_at"])],
+        ["confidence level", str(p["confidence"])],
+        ["bootstrap", f"{p['n_bootstrap']} resamples, seed {p['seed']}"],
+    ]
+    caveats = [inst.description]
+    if inst.status == "draft":
+        caveats.append("This instrument version is a draft: its scores are provisional.")
+    caveats.append(
+        "The band cut-offs are the instrument's own; unless its citations report a "
+        "validation, treat them as descriptive, not as validated thresholds."
+    )
+    criteria = "".join(
+        f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in report.criteria.items()
+    )
+    return (
+        _table(["", ""], facts)
+        + "".join(f'<p class="note">{escape(c)}</p>' for c in caveats)
+        + f"<h3>Criteria behind the flags</h3><ul>{criteria}</ul>"
+        + '<p class="note">Every number comes from the sheets read, with the instrument '
+        "version and hash above; scores follow the instrument's scoring rules.</p>"
+    )
+
+
+def audit_report_html(
+    inst: Instrument,
+    result: ScoreResult,
+    report: ReliabilityReport,
+    *,
+    rounds: Any = None,
+) -> str:
+    """The audit report as one self-contained HTML document.
+
+    ``result`` and ``report`` come from the same sheets (:func:`~fidelity.scoring.score`,
+    :func:`~fidelity.report.reliability_report`); ``rounds`` orders the audit rounds (see
+    :func:`~fidelity.report.rounds.round_order`)."""
+    item_text = {it.id: it.text for it in inst.items}
+    bodies = {
+        "summary": _summary(inst, result, report),
+        "data-quality": _quality(result, item_text),
+        "sites": _sites(inst, result),
+        "rounds": _rounds(inst, result, report, rounds),
+        "reliability": _reliability(inst, result, report),
+        "consistency": _consistency(report),
+        "instrument": _instrument(inst, result, report),
+    }
+    nav = " · ".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in SECTIONS)
+    title = f"Fidelity audit report: {inst.title}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{escape(title)}</h1><p class="note">{escape(inst.spec)}</p><nav>{nav}</nav>'
+        + "".join(_section(a, bodies[a]) for a, _ in SECTIONS)
+        + "</body></html>\n"
+    )
+
+
+def report_charts(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> list[Chart]:
+    """The site scores, ICC forest and Bland–Altman charts, for a Markdown report's SVG
+    files."""
+    sites = result.site_scores()
+    dots = site_dots(
+        [str(s) for s in sites["site"]],
+        [float(v) for v in sites["overall"]],
+        _cutoffs(inst),
+        _scale(result),
+    )
+    rows = report.scores
+    icc = forest(
+        [r.target for r in rows],
+        [(r.icc.value, *(r.icc.ci or (math.nan, math.nan))) for r in rows],
+    )
+    return [dots, icc, bland_altman(*_pairs(result))]
