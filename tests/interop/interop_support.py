@@ -22,6 +22,9 @@ TEXT = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
 )
 """Free text for sheet fields and comments: commas, quotes, newlines, pipes, any script."""
+COMMENT_TEXT = TEXT.filter(lambda v: all(not c.isspace() or c in " \r\n\t" for c in v))
+"""Free text a comment may be in every exchange format: FHIR strings hold no whitespace but
+space, CR, LF and tab (the FHIR export refuses the rest, tested on its own)."""
 ID_TEXT = TEXT.filter(lambda v: id_flaw(v) is None)
 """Free text an id may be: no spaces around it, no invisible or control character."""
 
@@ -119,7 +122,7 @@ def sheets(draw: st.DrawFn, inst: Instrument) -> list[dict[str, Any]]:
             if value is not None:
                 ratings[it.id] = value
             if draw(st.integers(0, 3)) == 0:
-                comments[it.id] = draw(TEXT.filter(bool))
+                comments[it.id] = draw(COMMENT_TEXT.filter(bool))
         sheet["ratings"] = ratings
         if comments:
             sheet["comments"] = comments

@@ -136,6 +136,15 @@ def test_resources_validate_with_fhir_resources(data: st.DataObject) -> None:
     Bundle.model_validate(fhir.responses_bundle(found))
 
 
+@pytest.mark.parametrize("char", ["\x0c", "\x0b", "\u2028", "\x85"])
+def test_a_comment_a_fhir_string_cannot_hold_is_refused_by_name(char: str) -> None:
+    inst = mini()
+    item = inst.items[0].id
+    sheet = {"assessment": "a", "rater": "r", "ratings": {}, "comments": {item: f"x{char}y"}}
+    with pytest.raises(InteropError, match=rf"comment on item {item} holds U\+{ord(char):04X}"):
+        fhir.responses(inst, [sheet])
+
+
 def test_fhir_resources_refuses_what_is_not_fhir() -> None:
     pytest.importorskip("fhir.resources")
     from fhir.resources.R4B.questionnaire import Questionnaire

@@ -59,7 +59,9 @@ def responses(inst: Instrument, sheets: Any, *, base: str = DEFAULT_BASE) -> lis
                     answer = {"valueCoding": {"system": system, "code": code}}
                     answered.append({"linkId": it.id, "answer": [answer]})
                 if comments.get(it.id):
-                    comment = {"valueString": str(comments[it.id])}
+                    text = str(comments[it.id])
+                    _check_string(text, f"{where}: comment on item {it.id}", reasons)
+                    comment = {"valueString": text}
                     answered.append({"linkId": f"{it.id}.comment", "answer": [comment]})
             if answered:
                 groups.append({"linkId": f"domain.{dom.id}", "item": answered})
@@ -75,6 +77,19 @@ def responses(inst: Instrument, sheets: Any, *, base: str = DEFAULT_BASE) -> lis
     if reasons:
         raise InteropError(reasons)
     return out
+
+
+_FHIR_WHITESPACE = frozenset(" \r\n\t")
+"""The only whitespace a FHIR ``string`` may hold (its pattern is ``[ \\r\\n\\t\\S]+``)."""
+
+
+def _check_string(text: str, what: str, reasons: list[str]) -> None:
+    """Name a text that a FHIR ``string`` cannot hold (a form feed, a vertical tab, a Unicode
+    line separator), instead of writing a resource that FHIR servers refuse."""
+    bad = sorted({c for c in text if c.isspace() and c not in _FHIR_WHITESPACE})
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        reasons.append(f"{what} holds {shown}, which a FHIR string cannot hold; remove it")
 
 
 def _field_answer(inst: Instrument, f: str, value: Any, base: str) -> dict[str, Any]:
