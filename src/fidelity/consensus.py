@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fidelity._util.text import md_text, safe_cell
-from fidelity.errors import SheetsInvalidError
+from fidelity.errors import FidelityError, SheetsInvalidError
 from fidelity.ratings.batch import as_batch
 from fidelity.ratings.checks.run import CheckedSheets, check_sheets
 from fidelity.ratings.sheet import ANSWERED, COMMENT_SUFFIX, FIELDS, NA
@@ -49,10 +49,17 @@ __all__ = [
     "CONSENSUS_RATER",
     "DISCREPANCY_COLUMNS",
     "OPEN_FILL",
+    "ConsensusError",
     "ConsensusPrep",
     "find_discrepancies",
     "prepare_consensus",
 ]
+
+
+class ConsensusError(FidelityError, ValueError):
+    """Sheets that cannot be prepared for consensus meetings as given (sheets of several audit
+    rounds at once)."""
+
 
 CONSENSUS_RATER = "consensus"
 """The ``rater`` of a pre-filled consensus sheet."""
@@ -270,6 +277,19 @@ def _answer_table(checked: CheckedSheets) -> list[list[str]]:
     return table
 
 
+def _one_round(checked: CheckedSheets) -> str | None:
+    """The audit round all sheets belong to (``None`` when they name none). Sheets of several
+    rounds are refused: one assessment id in two rounds is two assessments, and a meeting
+    prepares one round's disagreements."""
+    rounds = sorted({str(r) for r in checked.round.tolist() if r is not None})
+    if len(rounds) > 1:
+        raise ConsensusError(
+            f"the sheets span the audit rounds {', '.join(rounds)}; consensus meetings are "
+            "prepared one round at a time: pass the sheets of one round"
+        )
+    return rounds[0] if rounds else None
+
+
 def _groups(checked: CheckedSheets) -> tuple[dict[str, list[int]], list[str]]:
     """Rater sheets of every double-rated assessment without a consensus sheet (in input
     order), and the assessments that already have one."""
@@ -417,6 +437,7 @@ def prepare_consensus(inst: Instrument, sheets: Any) -> ConsensusPrep:
 
     batch = as_batch(sheets)
     checked = _checked(inst, batch)
+    audit_round = _one_round(checked)
     groups, complete = _groups(checked)
     comments = _sheet_comments(batch)
     table = _answer_table(checked)
@@ -427,7 +448,10 @@ def prepare_consensus(inst: Instrument, sheets: Any) -> ConsensusPrep:
         found = _discrepancy_rows(inst, checked, table, a, members, comments)
         rows += found
         open_items[a] = [r["item"] for r in found]
-        out_sheets.append(_prefilled(inst, checked, table, a, members, open_items[a]))
+        sheet = _prefilled(inst, checked, table, a, members, open_items[a])
+        if audit_round is not None:
+            sheet["round"] = audit_round
+        out_sheets.append(sheet)
     frame = pd.DataFrame(rows, columns=list(DISCREPANCY_COLUMNS))
     if len(frame):
         first = {a: k for k, a in enumerate(open_items)}

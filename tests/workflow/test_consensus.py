@@ -229,3 +229,19 @@ def test_cli_refuses_invalid_input_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "FR1" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_sheets_of_one_round_give_consensus_sheets_of_that_round() -> None:
+    recs = [{**r, "round": "6m"} for r in _raw()]
+    prep = prepare_consensus(INST, recs)
+    assert prep.sheets and all(s["round"] == "6m" for s in prep.sheets)
+    assert not validate(INST, [*recs, *prep.sheets]).errors
+
+
+def test_sheets_of_several_rounds_are_refused_with_the_rounds_named() -> None:
+    from fidelity.consensus import ConsensusError
+
+    recs = _raw()
+    both = [{**r, "round": "baseline"} for r in recs] + [{**r, "round": "6m"} for r in recs]
+    with pytest.raises(ConsensusError, match="span the audit rounds 6m, baseline; .* one round"):
+        prepare_consensus(INST, both)
