@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -76,11 +77,12 @@ def estimate_summary(e: Estimate) -> dict[str, Any]:
     }
 
 
-class _Record:
+class _Record(ABC):
     """A frozen row whose JSON view is :meth:`to_dict`; ``row[key]`` reads that view."""
 
-    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every row overrides it
-        raise NotImplementedError
+    @abstractmethod
+    def to_dict(self) -> dict[str, Any]:
+        """The row as JSON-ready data."""
 
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]
