@@ -43,6 +43,8 @@ def id_flaw(v: str) -> str | None:
     ``None``."""
     if v != v.strip():
         return "has spaces around it"
+    if v.isprintable():  # no character of a C or Z category other than the plain space
+        return None
     for ch in v:
         if ch == " ":
             continue
@@ -55,7 +57,9 @@ def id_flaw(v: str) -> str | None:
 
 def id_key(v: str) -> str:
     """The form under which two spellings of an id are the same id: Unicode compatibility
-    normalisation (NFKC) and case folding."""
+    normalisation (NFKC) and case folding (for ASCII text both are lower-casing)."""
+    if v.isascii():
+        return v.lower()
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", v).casefold())
 
 
