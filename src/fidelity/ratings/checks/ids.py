@@ -99,6 +99,9 @@ def check_near_duplicates(
         codes, uniques = factorize(meta[f])
         if not uniques:
             continue
+        keys = [id_key(v) for v in uniques if isinstance(v, str)]
+        if len(set(keys)) == len(keys):  # no two spellings of one id: nothing to report
+            continue
         first_row = _first_rows(codes, len(uniques))
         by_key: dict[str, int] = {}
         later: dict[int, int] = {}  # unique -> unique of the first spelling
