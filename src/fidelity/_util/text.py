@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
+from fidelity._util.jsontext import float_texts
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -104,8 +106,6 @@ def _csv_columns(frame: pd.DataFrame) -> list[list[Any]] | None:
     (or the column index) is of a kind only pandas' own path handles."""
     import numpy as np
     import pandas as pd
-
-    from fidelity._util.jsontext import float_texts
 
     if frame.columns.nlevels != 1 or len(frame.columns) == 0:
         return None
