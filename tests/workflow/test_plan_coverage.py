@@ -129,3 +129,8 @@ def test_simulation_agrees_with_the_exact_closed_form() -> None:
         assert float(row.p_target) == pytest.approx(
             pl.icc_width_probability(36, rho, 2, 0.2), abs=0.07
         )
+
+
+def test_plan_replicates_refuses_no_replicates() -> None:
+    with pytest.raises(ValueError, match="n_reps must be at least 1"):
+        pl.plan_replicates(INST, 12, 0.5, n_reps=0)

@@ -135,3 +135,9 @@ def test_bonett_n_gives_the_width_exactly_where_the_approximation_holds() -> Non
                 n = pl.icc_n_precision(rho, k, w)
                 assert pl.icc_expected_width(n, rho, k) == pytest.approx(w, rel=0.035)
     assert pl.icc_expected_width(pl.icc_n_precision(0.9, 3, 0.3), 0.9, 3) > 0.33
+
+
+@pytest.mark.parametrize("n", [1, 2.5])
+def test_expected_width_needs_whole_subjects(n: float) -> None:
+    with pytest.raises(ValueError, match="whole number >= 2"):
+        pl.icc_expected_width(n, 0.7, 2)  # type: ignore[arg-type]
