@@ -145,7 +145,11 @@ def _ml(r: FloatArray, start: FloatArray) -> tuple[FloatArray, str | None, dict[
     info = {"objective": float(res.fun), "evaluations": int(res.nfev)}
     psi = np.asarray(res.x, dtype=np.float64)
     if not res.success:
-        return np.sqrt(np.maximum(1.0 - psi, 0.0)), f"the ML fit did not converge: {res.message}", info
+        return (
+            np.sqrt(np.maximum(1.0 - psi, 0.0)),
+            f"the ML fit did not converge: {res.message}",
+            info,
+        )
     sc = 1.0 / np.sqrt(psi)
     vals, vecs = np.linalg.eigh(r * np.outer(sc, sc))
     lam = np.sqrt(psi) * vecs[:, -1] * math.sqrt(max(vals[-1] - 1.0, 0.0))
