@@ -17,10 +17,8 @@ from fidelity.stats import omega as omega_impl
 DATA = Path(__file__).parents[1] / "data" / "omega_polychoric"
 REFERENCE = pd.read_csv(DATA / "reference.csv", comment="#")
 SETS = sorted(p.stem for p in DATA.glob("*.csv") if p.stem != "reference")
-PSYCH_SETS = [
-    s for s in SETS
-    if REFERENCE.query("dataset == @s and statistic == 'psych_polychoric_failed'").value.iloc[0] == 0
-]  # fmt: skip
+_FAILED = REFERENCE[REFERENCE.statistic == "psych_polychoric_failed"].set_index("dataset").value
+PSYCH_SETS = [s for s in SETS if _FAILED[s] == 0]
 
 
 def _load(name: str) -> pd.DataFrame:

@@ -16,11 +16,14 @@ OUT = Path("tests/data/omega_polychoric")
 
 def save(name: str, x: np.ndarray) -> None:
     cols = [f"i{j + 1}" for j in range(x.shape[1])]
-    pd.DataFrame(x, columns=cols).to_csv(OUT / f"{name}.csv", index=False, na_rep="NA",
-                                         float_format="%.0f")
+    pd.DataFrame(x, columns=cols).to_csv(
+        OUT / f"{name}.csv", index=False, na_rep="NA", float_format="%.0f"
+    )
 
 
-def likert(rng: np.random.Generator, n: int, loadings: list[float], cuts: list[float]) -> np.ndarray:
+def likert(
+    rng: np.random.Generator, n: int, loadings: list[float], cuts: list[float]
+) -> np.ndarray:
     lam = np.asarray(loadings)
     f = rng.normal(size=(n, 1))
     z = f * lam + rng.normal(size=(n, lam.size)) * np.sqrt(1.0 - lam**2)
