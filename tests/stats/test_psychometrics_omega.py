@@ -112,13 +112,13 @@ def test_exactly_identified_three_items() -> None:
 def test_non_convergence_is_undefined_with_the_optimiser_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = omega_impl.optimize.least_squares
+    real = omega_impl.optimize.leastsq
 
     def stalled(*args: object, **kwargs: object) -> object:
-        kwargs["max_nfev"] = 1
+        kwargs["maxfev"] = 2
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(omega_impl.optimize, "least_squares", stalled)
+    monkeypatch.setattr(omega_impl.optimize, "leastsq", stalled)
     est = psy.omega_total(_load("likert6_n300"), n_resamples=0)
     assert not est.defined and "did not converge" in (est.reason or "")
 

@@ -14,7 +14,7 @@ Estimators of the loadings, both with psych's conventions:
 * ``"minres"`` (psych's default): minimum residual (Harman & Jones 1966,
   doi:10.1007/BF02289468), the loadings that minimise the sum of squared off-diagonal
   residuals ``sum_{i<j} (r_ij - lambda_i lambda_j)**2``, solved by
-  :func:`scipy.optimize.least_squares` (Levenberg-Marquardt, analytic Jacobian) from the
+  :func:`scipy.optimize.leastsq` (MINPACK Levenberg-Marquardt, analytic Jacobian) from the
   principal-axis loadings with squared multiple correlations as communalities (psych's
   start). psych minimises the same criterion over the uniquenesses with L-BFGS-B, but hands
   the optimiser the *unweighted least squares* gradient (``diag(lambda lambda' + Psi - R)``),
@@ -66,27 +66,32 @@ HEYWOOD_BOUND = 0.005
 
 
 def correlation_matrix(x: FloatArray, missing: str = "pairwise") -> tuple[FloatArray, FloatArray]:
-    """Pearson correlations of the columns of ``x`` (NaN = missing) and the pair counts.
+    """Pearson correlations of the columns of ``x`` (..., subjects, items; NaN = missing) and
+    the pair counts, batched over leading axes.
 
     ``pairwise``: each correlation from the subjects who answered both items, with that
-    subset's own means and standard deviations (R ``cor(use = "pairwise")``); ``listwise``:
-    subjects with any missing answer dropped. A correlation with fewer than two subjects or
-    without variance in its subset is NaN.
+    subset's own means and standard deviations (R ``cor(use = "pairwise")``); ``listwise``
+    (2-D ``x`` only): subjects with any missing answer dropped. A correlation with fewer than
+    two subjects or without variance in its subset is NaN.
     """
     if missing == "listwise":
         x = x[~np.isnan(x).any(axis=1)]
     mask = (~np.isnan(x)).astype(np.float64)
     z = np.where(mask > 0, x, 0.0)
-    counts = mask.T @ mask
-    sums = z.T @ mask  # sums[i, j]: sum of item i over subjects who answered i and j
+    zt, mt = np.swapaxes(z, -1, -2), np.swapaxes(mask, -1, -2)
+    counts = mt @ mask
+    sums = zt @ mask  # sums[i, j]: sum of item i over subjects who answered i and j
+    sums_t = np.swapaxes(sums, -1, -2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cross = z.T @ z - sums * sums.T / counts
-        ss = (z * z).T @ mask - sums * sums / counts  # ss[i, j]: item i over the pair subset
-        scale = np.max(np.abs(z), axis=0, initial=0.0)
-        flat = negligible(ss, counts, scale[:, None])
-        r = cross / np.sqrt(ss * ss.T)
-    r = np.where((counts >= 2) & ~flat & ~flat.T, np.clip(r, -1.0, 1.0), np.nan)
-    np.fill_diagonal(r, np.where(np.diag(counts) >= 2, 1.0, np.nan))
+        cross = zt @ z - sums * sums_t / counts
+        ss = np.swapaxes(z * z, -1, -2) @ mask - sums * sums / counts  # item i over the pair
+        scale = np.max(np.abs(z), axis=-2, initial=0.0)
+        flat = negligible(ss, counts, scale[..., :, None])
+        r = cross / np.sqrt(ss * np.swapaxes(ss, -1, -2))
+    ok = (counts >= 2) & ~flat & ~np.swapaxes(flat, -1, -2)
+    r = np.where(ok, np.clip(r, -1.0, 1.0), np.nan)
+    d = np.arange(x.shape[-1])
+    r[..., d, d] = np.where(counts[..., d, d] >= 2, 1.0, np.nan)
     return r, counts
 
 
@@ -118,12 +123,14 @@ def _minres(r: FloatArray, start: FloatArray) -> tuple[FloatArray, str | None, d
         out[rows, ju] = lam[iu]
         return out
 
-    res = optimize.least_squares(resid, start, jac=jac, method="lm", xtol=1e-15, ftol=1e-15,
-                                 gtol=1e-15, max_nfev=2000)  # fmt: skip
-    info = {"objective": float(np.sum(res.fun**2)), "evaluations": int(res.nfev)}
-    if res.status <= 0 or not np.all(np.isfinite(res.x)):
-        return res.x, f"the minres fit did not converge: {res.message}", info
-    return np.asarray(res.x, dtype=np.float64), None, info
+    lam, _cov, info_dict, message, status = optimize.leastsq(
+        resid, start, Dfun=jac, full_output=True, ftol=1e-15, xtol=1e-15, gtol=0.0, maxfev=2000
+    )
+    lam = np.asarray(lam, dtype=np.float64)
+    info = {"objective": float(np.sum(resid(lam) ** 2)), "evaluations": int(info_dict["nfev"])}
+    if status not in (1, 2, 3, 4) or not np.all(np.isfinite(lam)):
+        return lam, f"the minres fit did not converge: {message}", info
+    return lam, None, info
 
 
 def _ml(r: FloatArray, start: FloatArray) -> tuple[FloatArray, str | None, dict[str, Any]]:
@@ -215,17 +222,19 @@ def _check(r: FloatArray, names: list[str], x: FloatArray) -> str | None:
 
 
 class _OmegaStatistic:
-    """omega on a (resampled) subjects × items matrix; NaN when undefined."""
+    """omega on a batch of (resampled) subjects × items matrices; NaN where undefined."""
 
     def __init__(self, estimator: Estimator, missing: str, start: FloatArray) -> None:
         self.estimator, self.missing, self.start = estimator, missing, start
 
-    def __call__(self, x: FloatArray) -> float:
-        r, _ = correlation_matrix(x, self.missing)
-        if np.isnan(r).any():
-            return math.nan
-        lam, why, _ = fit_one_factor(r, self.estimator, start=self.start)
-        return math.nan if why else _omega_from(r, lam)[0]
+    def __call__(self, xb: FloatArray) -> FloatArray:
+        rb, _ = correlation_matrix(xb, self.missing)
+        out = np.full(rb.shape[0], np.nan)
+        for b, r in enumerate(rb):
+            if not np.isnan(r).any():
+                lam, why, _ = fit_one_factor(r, self.estimator, start=self.start)
+                out[b] = math.nan if why else _omega_from(r, lam)[0]
+        return out
 
 
 def omega_total(
@@ -307,7 +316,9 @@ def _with_interval(
         return Estimate(value=omega, method=method, n_subjects=n_used, n_raters=None,
                         details=details, n_items=k, ci_reason=why, se_reason=why)  # fmt: skip
     fn = _OmegaStatistic(estimator, missing, lam)
-    bs = resample(x, lambda m: np.asarray(fn(m)), False, method, n_resamples=int(n_resamples),
+    batched = missing == "pairwise"  # listwise deletion differs between resamples
+    statistic = fn if batched else (lambda m: fn(m[None])[0])
+    bs = resample(x, statistic, batched, method, n_resamples=int(n_resamples),
                   confidence=conf, seed=seed, method="percentile", why=lambda: "")  # fmt: skip
     details["bootstrap"] = dict(bs.details)
     failed = None if bs.ci is not None else f"no bootstrap interval: {bs.reason}"
