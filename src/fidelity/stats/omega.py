@@ -198,7 +198,7 @@ def _omega_from(r: FloatArray, lam: FloatArray) -> tuple[float, float]:
     return 1.0 - float(psi.sum()) / total, s * s / (s * s + float(psi.sum()))
 
 
-def _check(r: FloatArray, names: list[str], x: FloatArray) -> str | None:
+def _check(r: FloatArray, names: list[str], x: FloatArray, magnitude: float) -> str | None:
     """Why no one-factor model can be fitted to ``r``, if it cannot."""
     k = r.shape[0]
     empty = [nm for nm, col in zip(names, np.isnan(x).all(axis=0), strict=True) if col]
@@ -207,8 +207,13 @@ def _check(r: FloatArray, names: list[str], x: FloatArray) -> str | None:
             f"item(s) {', '.join(empty)} have no answers; omega is a property of a fixed set "
             "of items, so remove the item(s) explicitly if they are not part of the scale"
         )
-    flat = [nm for j, nm in enumerate(names) if math.isnan(r[j, j]) or np.isnan(r[j]).all()]
-    if flat or np.isnan(np.diag(r)).any():
+    flat = []
+    for j, nm in enumerate(names):
+        col = x[~np.isnan(x[:, j]), j]
+        ss = float(((col - col.mean()) ** 2).sum()) if col.size else 0.0
+        if col.size < 2 or negligible(ss, col.size, magnitude):
+            flat.append(nm)
+    if flat:
         return f"item(s) {', '.join(flat)} have no variance (or fewer than two answers)"
     if np.isnan(r).any():
         i, j = (int(v) for v in np.argwhere(np.isnan(r))[0])
@@ -228,7 +233,10 @@ class _OmegaStatistic:
         self.estimator, self.missing, self.start = estimator, missing, start
 
     def __call__(self, xb: FloatArray) -> FloatArray:
-        rb, _ = correlation_matrix(xb, self.missing)
+        if self.missing == "listwise":  # each resample drops its own incomplete subjects
+            rb = np.stack([correlation_matrix(m, "listwise")[0] for m in xb])
+        else:
+            rb = correlation_matrix(xb, "pairwise")[0]
         out = np.full(rb.shape[0], np.nan)
         for b, r in enumerate(rb):
             if not np.isnan(r).any():
@@ -279,14 +287,14 @@ def omega_total(
     n, k = raw.shape
     label = "maximum likelihood" if estimator == "ml" else "minres"
     method = f"McDonald's omega (total), one-factor {label} ({missing} correlations)"
-    x = normalize(raw).z
+    x, magnitude, _ = normalize(raw)
     n_used = int((~np.isnan(x).any(axis=1)).sum()) if missing == "listwise" else n
     details: dict[str, Any] = {"estimator": estimator, "missing": missing, "items": names}
     if k == 0 or n == 0:
         return undefined(method, f"{n} subject(s) and {k} item(s): nothing to fit", n, None,
                          n_items=k, **details)  # fmt: skip
     r, _ = correlation_matrix(x, missing)
-    why = _check(r, names, x)
+    why = _check(r, names, x, magnitude)
     if why is not None:
         return undefined(method, why, n_used, None, n_items=k, **details)
     lam, why, info = fit_one_factor(r, estimator, names)

@@ -85,6 +85,9 @@ def _thresholds(codes: Any, q: int) -> FloatArray:
     for j in range(k):
         c = codes[:, j]
         counts = np.bincount(c[c >= 0], minlength=q).astype(np.float64)
+        if counts.sum() == 0:  # no answers: no thresholds (the reason is given later)
+            out[j] = np.nan
+            continue
         cum = np.cumsum(counts)[:-1] / counts.sum()
         out[j] = special.ndtri(np.clip(cum, 0.0, 1.0))
     return out
