@@ -92,3 +92,21 @@ def test_normal_interval_is_nested_in_the_t_interval_law(codes: np.ndarray[Any, 
         assert t_est.ci[0] <= z_est.ci[0] + 1e-12
         assert z_est.ci[1] <= t_est.ci[1] + 1e-12
         assert z_est.ci[1] <= 1.0
+
+
+def test_each_icc_form_names_its_interval_formula() -> None:
+    x = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9],
+                  [6, 2, 4, 7.0]])  # fmt: skip
+    by_form = {e.details["form"]: e for e in rel.icc_table(x)}
+    for form in ("ICC(1,1)", "ICC(1,k)"):
+        assert "case 1" in (by_form[form].ci_method or "")
+    for form in ("ICC(3,1)", "ICC(3,k)"):
+        assert "case 3" in (by_form[form].ci_method or "")
+    single, mean = by_form["ICC(2,1)"], by_form["ICC(2,k)"]
+    assert "Satterthwaite" in (single.ci_method or "")
+    assert "step-up" not in (single.ci_method or "")
+    assert "Spearman-Brown step-up" in (mean.ci_method or "")
+    k = 4
+    assert single.ci is not None and mean.ci is not None
+    stepped = [k * b / (1 + (k - 1) * b) for b in single.ci]
+    assert mean.ci == pytest.approx(stepped, rel=1e-12)
