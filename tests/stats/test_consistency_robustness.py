@@ -243,3 +243,26 @@ def test_older_coefficients_give_a_value_or_a_reason(name: str, case: str) -> No
             out = OLDER[name](CASES[case]())
     for est in out if isinstance(out, list) else [out]:
         _value_or_reason(est)
+
+
+@settings(max_examples=30, deadline=None)
+@given(likert, st.randoms(use_true_random=False))
+def test_older_gaps_permutation_and_relabelling_law(x: np.ndarray, rnd: Any) -> None:
+    """Laws the older tests did not state: Cronbach's alpha unchanged by permuting subjects
+    and items, nominal Krippendorff's alpha by relabelling the categories, and the normal
+    interval of the agreement family by permuting subjects."""
+    rows, cols = list(range(x.shape[0])), list(range(x.shape[1]))
+    rnd.shuffle(rows)
+    rnd.shuffle(cols)
+    y = x[np.ix_(rows, cols)]
+    _same((rel.cronbach_alpha(x).value,), (rel.cronbach_alpha(y).value,), 1e-9)
+    labels = np.array([-5.0, 40.0, 3.5, 0.0])  # a nominal relabelling, order not kept
+    relabelled = labels[(x - 1).astype(int)]
+    a = rel.krippendorff_alpha(x, "nominal").value
+    b = rel.krippendorff_alpha(relabelled, "nominal").value
+    _same((a,), (b,), 1e-12)
+    k1 = rel.fleiss_kappa(x, categories=[1, 2, 3, 4], ci_method="normal")
+    k2 = rel.fleiss_kappa(x[rows], categories=[1, 2, 3, 4], ci_method="normal")
+    _same((k1.value,), (k2.value,), 1e-12)
+    if k1.ci is not None and k2.ci is not None:
+        assert k2.ci == pytest.approx(k1.ci, abs=1e-12)
