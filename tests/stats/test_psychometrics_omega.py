@@ -4,6 +4,7 @@ defaults, the same estimators solved tightly in R, and lavaan's one-factor CFA
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -83,6 +84,8 @@ def test_omega_bootstrap_interval_is_seeded_and_brackets_the_value() -> None:
     assert a.details["bootstrap"]["seed"] == 3
     none = psy.omega_total(x, n_resamples=0)
     assert none.ci is None and "n_resamples=0" in (none.ci_reason or "")
+    for est in (a, none, psy.ordinal_alpha(x), psy.omega_total(x.iloc[:, :2])):
+        json.dumps(est.to_dict(), allow_nan=False)  # details are JSON-ready
 
 
 def _with_correlation(r: np.ndarray, n: int = 400, seed: int = 1) -> np.ndarray:
