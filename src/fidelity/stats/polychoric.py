@@ -52,7 +52,7 @@ _RHO_TOL = 1e-10
 _EDGE = 1.0 - 1e-9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Polychoric:
     """The polychoric correlation matrix of a set of items, with its thresholds.
 
