@@ -189,7 +189,10 @@ class ItemTotal(_Record):
 
 @dataclass(frozen=True)
 class ConsistencyRow(_Record):
-    """Internal consistency of one domain, with its items' item–total statistics."""
+    """Internal consistency of one domain, with its items' item–total statistics: Cronbach's
+    alpha, McDonald's omega (total, one-factor minres, bootstrap CI) and ordinal alpha (alpha
+    of the polychoric correlations); an undefined one carries its reason (e.g. a Heywood case
+    or a fit that did not converge)."""
 
     domain: str
     alpha: Estimate
@@ -197,6 +200,8 @@ class ConsistencyRow(_Record):
     missing: str
     items: tuple[ItemTotal, ...]
     flags: tuple[str, ...]
+    omega: Estimate
+    ordinal_alpha: Estimate
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN as None)."""
@@ -205,6 +210,8 @@ class ConsistencyRow(_Record):
                 "domain": self.domain,
                 "alpha": estimate_summary(self.alpha),
                 "standardized_alpha": self.standardized_alpha,
+                "omega": estimate_summary(self.omega),
+                "ordinal_alpha": estimate_summary(self.ordinal_alpha),
                 "missing": self.missing,
                 "items": [it.to_dict() for it in self.items],
                 "flags": list(self.flags),
