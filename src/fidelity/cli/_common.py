@@ -204,7 +204,7 @@ def read_batch(
     include_incomplete: bool = False,
 ) -> SheetBatch:
     """Read every file into one batch, one progress step per file; ``source`` chooses the
-    reader (REDCap exports and FHIR responses through :mod:`fidelity.interop`)."""
+    format (:func:`fidelity.ratings.read_sheets`, with REDCap's options for ``redcap``)."""
     from fidelity.ratings import SheetBatch, read_sheets
 
     if source is not SheetSource.redcap and (dictionary is not None or include_incomplete):
@@ -213,20 +213,15 @@ def read_batch(
     for f in files:
         progress.step(f"reading {f.name}")
         if source is SheetSource.redcap:
-            from fidelity.interop.redcap import read_redcap
-
-            batch = batch + read_redcap(
+            batch = batch + read_sheets(
                 f,
+                format="redcap",
                 instrument=instrument,
                 dictionary=dictionary,
                 include_incomplete=include_incomplete,
             )
-        elif source is SheetSource.fhir:
-            from fidelity.interop.fhir import read_fhir
-
-            batch = batch + read_fhir(f)
         else:
-            batch = batch + read_sheets(f)
+            batch = batch + read_sheets(f, format="fhir" if source is SheetSource.fhir else None)
     return batch
 
 
