@@ -117,3 +117,24 @@ def test_an_unreadable_export_is_a_problem_not_an_exception(
     broken = tmp_path / "broken.json"
     broken.write_text("[{", encoding="utf-8")
     assert [p.code for p in read_sheets(broken, format="fhir").problems] == ["FR010"]
+
+
+def test_an_export_read_as_fidelitys_own_file_says_how_to_read_it(tmp_path: Path) -> None:
+    inst = fidelity.load_instrument("enrich-peer-support@1.1.0")
+    export = tmp_path / "export.csv"
+    export.write_text(redcap.records_csv(inst, redcap.sheets_to_records(inst, EXAMPLE)))
+    (p,) = read_sheets(export).problems
+    assert p.code == "FR020" and p.message.endswith(
+        "this is a REDCap export: read it with --from redcap (format='redcap')"
+    )
+    responses = fhir.responses(inst, EXAMPLE)
+    bundle, ndjson = tmp_path / "bundle.json", tmp_path / "responses.ndjson"
+    bundle.write_text(json.dumps(fhir.responses_bundle(responses)), encoding="utf-8")
+    ndjson.write_text(fhir.responses_ndjson(responses), encoding="utf-8")
+    for path in (bundle, ndjson):
+        (p,) = read_sheets(path).problems
+        assert p.code == "FR011" and p.message.endswith(
+            "not FHIR resources: read FHIR QuestionnaireResponses with --from fhir (format='fhir')"
+        )
+    code, lines = _cli("validate", bundle)
+    assert code == 1 and any("--from fhir" in line for line in lines)
