@@ -124,7 +124,10 @@ def test_a_bad_value_names_the_row_and_item(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("score", "--from", "redcap", path, "-i", MINI, "-o", out)
     assert result.exit_code == 1
-    assert "export.csv row 4 (assessment A7, rater 2): FR101 item t-open" in result.output
+    assert "export.csv row 4, record A7--2 (assessment A7, rater 2): FR101 item t-open" in (
+        result.output
+    )
+    assert result.output.splitlines()[0].endswith("[t_open]")  # the variable
     assert not out.exists()
 
 

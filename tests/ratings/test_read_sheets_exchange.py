@@ -138,3 +138,19 @@ def test_an_export_read_as_fidelitys_own_file_says_how_to_read_it(tmp_path: Path
         )
     code, lines = _cli("validate", bundle)
     assert code == 1 and any("--from fhir" in line for line in lines)
+
+
+def test_a_problem_in_an_export_names_the_row_the_record_and_the_variable(
+    mini: fidelity.Instrument, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    before = "A7--2,mini@1.0.0,,,east,peer_worker,2024-03-01,,4"
+    path.write_text((REDCAP / "dde.csv").read_text().replace(before, before[:-1] + "7"))
+    (p,) = fidelity.validate(mini, read_sheets(path, format="redcap", instrument=mini))
+    assert str(p).startswith(f"{path} row 4, record A7--2 (assessment A7, rater 2): FR101")
+    assert p.path == "t_open" and p.item == "t-open"
+    assert p.to_dict()["sheet"]["record"] == "A7--2"
+    code, lines = _cli("validate", "--from", "redcap", path, "-i", MINI)
+    assert code == 1 and lines[0] == str(p)
+    scores = fidelity.score(mini, read_sheets(REDCAP / "dde.csv", format="redcap", instrument=mini))
+    assert scores.to_pandas()["source"].tolist()[0].endswith("row 2, record A7")

@@ -196,6 +196,7 @@ def _segment(
     dde = any(_DDE.match(r[rid]) for r in rows)
     records: list[dict[str, Any]] = []
     kept: list[int] = []
+    ids: list[str] = []
     problems = []
     for row, pos in zip(rows, positions, strict=True):
         if not any(row.get(v, "") for v in ours):
@@ -215,9 +216,16 @@ def _segment(
             continue
         records.append(_record(fm, row, rid, dde))
         kept.append(pos)
+        ids.append(row[rid])
     seg = records_segment(name, records, "index", kept)
     seg.locator = "row"
     seg.problems[:0] = problems
+    seg.records = ids
+    seg.columns = {
+        **fm.fields,
+        **{f"ratings.{i}": v for i, v in fm.items.items()},
+        **{f"comments.{i}": v for i, v in fm.comments.items()},
+    }
     return seg
 
 
