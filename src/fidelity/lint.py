@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fidelity.errors import InstrumentError
 from fidelity.instrument import Instrument, InstrumentProblem, read_instrument_file
+from fidelity.instrument.catalog import load_instrument
 from fidelity.instrument.problems import dotted
 from fidelity.instrument.redcap import derived_name_findings
 from fidelity.versions import release_problems
@@ -36,15 +37,27 @@ def check_instrument_file(path: str | Path) -> list[InstrumentProblem]:
 
 def redcap_name_warnings(inst: Instrument, path: str | Path) -> list[InstrumentProblem]:
     """FI301 and FI302: items whose REDCap name, derived from the id, had to be shortened or
-    is taken by another variable (``fidelity export redcap`` refuses the latter)."""
+    is taken by another variable (``fidelity export redcap`` refuses the latter). In a derived
+    instrument (``extends``) only what its own items add is reported, at their place in its
+    file: the base's warnings are the base's."""
     found = list(derived_name_findings(inst))
     if not found:
         return []
+    inherited: set[str] = set()
+    if inst.extends is not None:
+        base = load_instrument(inst.extends)
+        inherited = {it.id for it in base.items}
+        known = {(f.code, f.ref, f.message) for f in derived_name_findings(base)}
+        found = [f for f in found if (f.code, f.ref, f.message) not in known]
+    own = [it.id for it in inst.items if it.id not in inherited]
     line_of = line_finder(Path(path))
-    return [
-        InstrumentProblem(f.code, f.message, str(path), line_of(f.at), dotted(f.at), f.ref)
-        for f in found
-    ]
+    out = []
+    for f in found:
+        at = f.at
+        if at[:1] == ("items",) and f.ref in own:
+            at = ("items", own.index(f.ref), *at[2:])
+        out.append(InstrumentProblem(f.code, f.message, str(path), line_of(at), dotted(at), f.ref))
+    return out
 
 
 def iter_problems(paths: Iterable[str | Path]) -> Iterator[InstrumentProblem]:

@@ -178,3 +178,16 @@ def test_derived_names_of_the_bundled_instrument() -> None:
     assert {f.code for f in found} == {"FI301"}  # long ids, shortened; none taken twice
     assert all(len(it.id) > MAX_NAME for it in inst.items if any(f.ref == it.id for f in found))
     assert all(len(comment_var(it.id)) <= MAX_NAME for it in inst.items)
+
+
+def test_a_derived_instrument_is_warned_only_about_its_own_items(tmp_path: Path) -> None:
+    source = Path(__file__).parents[2] / "examples" / "extending" / "instruments"
+    text = (source / "riverside-peer-support" / "1.0.0.yaml").read_text(encoding="utf-8")
+    long_id = "rs-shared-meals-and-other-ordinary-activities"
+    path = tmp_path / "riverside-peer-support" / "1.0.0.yaml"
+    path.parent.mkdir()
+    path.write_text(text.replace("- id: rs-shared-meals", f"- id: {long_id}"), encoding="utf-8")
+    (p,) = check_instrument_file(path)  # not the base's six long ids: those are the base's
+    assert (p.code, p.ref, p.path) == ("FI301", long_id, "items[1].id")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert p.line is not None and long_id in lines[p.line - 1]
