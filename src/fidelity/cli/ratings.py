@@ -20,13 +20,10 @@ from fidelity._util.atomic import atomic_write
 from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
     OUTPUT_MANIFEST,
-    DictionaryOpt,
     Files,
-    FromOpt,
-    IncompleteOpt,
     InstrumentOpt,
     Progress,
-    SheetSource,
+    SheetInput,
     Strict,
     console,
     fail,
@@ -34,6 +31,7 @@ from fidelity.cli._common import (
     load_or_fail,
     print_json,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     summary_line,
     text,
@@ -77,14 +75,13 @@ class TemplateFormat(enum.StrEnum):
 
 
 @app.command("validate")
+@reads_sheets()
 def validate_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
     strict: Strict = False,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
     problems_file: Annotated[
         Path | None,
         typer.Option(
@@ -115,10 +112,8 @@ def validate_cmd(
     batch = read_batch(
         files,
         Progress(enabled=False, steps=0),
-        source,
+        sheets_from,
         instrument=instrument,
-        dictionary=dictionary,
-        include_incomplete=include_incomplete,
     )
     inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
@@ -204,8 +199,10 @@ def _xlsx_table(table: pd.DataFrame) -> bytes:
 
 
 @app.command("score")
+@reads_sheets()
 def score_cmd(
     files: Files,
+    sheets_from: SheetInput,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output directory.", file_okay=False)
     ] = Path("."),
@@ -218,9 +215,6 @@ def score_cmd(
     instrument: InstrumentOpt = None,
     strict: Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
     scores.
@@ -239,10 +233,8 @@ def score_cmd(
         batch = read_batch(
             files,
             progress,
-            source,
+            sheets_from,
             instrument=instrument,
-            dictionary=dictionary,
-            include_incomplete=include_incomplete,
         )
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)

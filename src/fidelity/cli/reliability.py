@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fidelity.cli._common import (
-    DictionaryOpt,
     Files,
-    FromOpt,
-    IncompleteOpt,
     InstrumentOpt,
-    SheetSource,
+    SheetInput,
     console,
     input_progress,
     print_json,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     write_outputs,
 )
@@ -48,17 +46,11 @@ _Confidence = Annotated[
 ]
 
 
-class _Reading(NamedTuple):
-    """How to read the sheets: ``--from``, ``--dictionary``, ``--include-incomplete``."""
-
-    source: SheetSource
-    dictionary: Path | None
-    include_incomplete: bool
-
-
 @app.command("reliability")
+@reads_sheets()
 def reliability_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     out: Annotated[
@@ -73,18 +65,14 @@ def reliability_cmd(
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Inter-rater reliability (double-rated assessments), internal consistency and item
     spread of an audit, with the criteria behind every flag.
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
-    reading = _Reading(source, dictionary, include_incomplete)
     _inst, _result, report = _analyse(
-        files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=reading
+        files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=sheets_from
     )
     if out is not None:
         from fidelity._util.text import csv_text
@@ -112,8 +100,10 @@ class ReportFormat(StrEnum):
 
 
 @app.command("report")
+@reads_sheets()
 def report_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     out: Annotated[
         Path,
@@ -141,9 +131,6 @@ def report_cmd(
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Write the audit report: a self-contained HTML page (the default) with a summary, data
     quality, site scores, rounds, reliability, consistency and provenance, and charts; or
@@ -155,9 +142,8 @@ def report_cmd(
     from fidelity.report.html_report import audit_report_html
     from fidelity.report.rounds import round_order
 
-    reading = _Reading(source, dictionary, include_incomplete)
     inst, result, report = _analyse(
-        files, instrument, confidence, n_bootstrap, seed, reading=reading
+        files, instrument, confidence, n_bootstrap, seed, reading=sheets_from
     )
     assert result is not None
     order = [r.strip() for r in rounds.split(",") if r.strip()] if rounds is not None else None
@@ -175,7 +161,7 @@ def report_cmd(
         target = out / "report.html"
         outputs[target] = audit_report_html(inst, result, report, rounds=order)
     if per_site:
-        outputs.update(_site_outputs(inst, result, report, files, reading, order, out))
+        outputs.update(_site_outputs(inst, result, report, files, sheets_from, order, out))
     write_outputs(outputs)
     typer.echo(
         f"wrote {target}" + (f" and site pages in {out / 'sites'}" if per_site else ""), err=True
@@ -187,7 +173,7 @@ def _site_outputs(
     result: ScoreResult,
     report: ReliabilityReport,
     files: list[Path],
-    reading: _Reading,
+    reading: SheetInput,
     order: list[str] | None,
     out: Path,
 ) -> dict[Path, str | bytes]:
@@ -199,10 +185,8 @@ def _site_outputs(
         batch = read_batch(
             files,
             progress,
-            reading.source,
+            reading,
             instrument=inst.spec,
-            dictionary=reading.dictionary,
-            include_incomplete=reading.include_incomplete,
         )
     checked = check_sheets(inst, batch)
     outputs: dict[Path, str | bytes] = {}
@@ -221,7 +205,7 @@ def _analyse(
     seed: int,
     *,
     with_scores: bool = True,
-    reading: _Reading | None = None,
+    reading: SheetInput | None = None,
 ) -> tuple[Instrument, ScoreResult | None, ReliabilityReport]:
     """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs.
 
@@ -232,14 +216,11 @@ def _analyse(
     from fidelity.scoring import score
 
     with input_progress(files, steps=len(files) + 1 + int(with_scores)) as progress:
-        how = reading or _Reading(SheetSource.file, None, False)
         batch = read_batch(
             files,
             progress,
-            how.source,
+            reading,
             instrument=instrument,
-            dictionary=how.dictionary,
-            include_incomplete=how.include_incomplete,
         )
         inst = resolve_instrument(batch, instrument)
         result = None

@@ -57,10 +57,15 @@ class SheetRef(NamedTuple):
     index: int | None = None  # type: ignore[assignment]  # shadows tuple.index on purpose
     assessment: str | None = None
     rater: str | None = None
+    record: str | None = None
+    """The record id of a sheet read from another system's export (a REDCap record)."""
 
     def where(self) -> str:
-        """The location without the sheet's identity: ``audit.csv row 5``."""
+        """The location without the sheet's identity: ``audit.csv row 5`` (``export.csv row
+        5, record A7--2`` for a REDCap record)."""
         base = self.file or "<sheets>"
+        if self.record is not None and self.row is not None:
+            return f"{base} row {self.row}, record {self.record}"
         if self.row is not None:
             return f"{base} row {self.row}"
         if self.line is not None:
@@ -86,7 +91,7 @@ class SheetRef(NamedTuple):
             "index": self.index,
             "assessment": self.assessment,
             "rater": self.rater,
-        }
+        } | ({"record": self.record} if self.record is not None else {})
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,10 @@ def _where_column(seg: Segment) -> NDArray[Any]:
     base = seg.source or "<sheets>"
     pos = seg.positions.tolist()
     out = np.empty(len(pos), dtype=object)
-    if seg.locator == "row":
+    if seg.locator == "row" and seg.records is not None:
+        recs = seg.records
+        out[:] = [f"{base} row {p}, record {r}" for p, r in zip(pos, recs, strict=True)]
+    elif seg.locator == "row":
         out[:] = [f"{base} row {p}" for p in pos]
     elif seg.locator == "line":
         out[:] = [f"{base} line {p}" for p in pos]
