@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
+from fidelity.columnar import to_arrow, to_polars
 from fidelity.instrument import Instrument
 from fidelity.ratings import (
     ANSWERED,
@@ -57,8 +58,14 @@ from fidelity.ratings import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
 
-__all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
+__all__ = ["DECIMALS", "SCORE_TABLES", "ScoreResult", "assign_bands", "score", "score_values"]
+
+SCORE_TABLES = ("scores", "scores_by_assessment", "scores_by_site", "site_scores")
+"""The tables of a :class:`ScoreResult` (:meth:`ScoreResult.to_arrow`), named as in
+:data:`fidelity.columnar.TABLES`."""
 
 DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
@@ -457,6 +464,18 @@ class ScoreResult:
         out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))
         out.attrs["provenance"] = self.provenance
         return out
+
+    def to_arrow(self, table: str = "scores") -> pa.Table:
+        """One of :data:`SCORE_TABLES` (per sheet, assessment, site and score, site) as a
+        typed Arrow table in its documented schema, the provenance in its metadata."""
+        if table not in SCORE_TABLES:
+            raise ValueError(f"unknown table {table!r}; use one of {', '.join(SCORE_TABLES)}")
+        views = (self.to_pandas, self.by_assessment, self.by_site, self.site_scores)
+        return to_arrow(dict(zip(SCORE_TABLES, views, strict=True))[table](), table)
+
+    def to_polars(self, table: str = "scores") -> pl.DataFrame:
+        """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""
+        return to_polars(self.to_arrow(table))
 
     def to_dict(self) -> dict[str, Any]:
         """Provenance, domains, bands and the per-sheet, per-assessment and per-site tables

@@ -44,6 +44,7 @@ API_MODULES: tuple[str, ...] = (
     "versions",
     "lint",
     "interop",
+    "columnar",
     "errors",
     "codes",
 )
