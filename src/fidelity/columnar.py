@@ -41,6 +41,7 @@ __all__ = [
     "TABLES",
     "TABLE_KEY",
     "Column",
+    "DType",
     "ParquetTable",
     "TableSchema",
     "arrow_schema",
@@ -60,6 +61,7 @@ TABLE_KEY = "fidelity.table"
 """Schema metadata key of a table's name in :data:`TABLES`."""
 
 DType = Literal["string", "float64", "int64", "bool"]
+"""The column types of the schemas (Arrow ``string``, ``double``, ``int64``, ``bool``)."""
 
 _READ_CHUNK = 1 << 20
 

@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
 from fidelity.columnar import to_arrow, to_polars
-from fidelity.instrument import Instrument
+from fidelity.instrument import Instrument, as_instrument
 from fidelity.ratings import (
     ANSWERED,
     MISSING,
@@ -71,8 +71,9 @@ DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
 
 
-def score(inst: Instrument, sheets: Any) -> ScoreResult:
-    """Validate and score rating sheets on ``inst``.
+def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
+    """Validate and score rating sheets on ``inst`` (an instrument or its spec, say
+    ``"enrich-peer-support@1.1.0"``).
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
     a list of them, a pandas DataFrame or a :class:`~fidelity.ratings.SheetBatch`.
@@ -80,6 +81,7 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
     sheets have errors; warnings (unanswered required items) do not stop scoring and stay
     available as ``result.problems``.
     """
+    inst = as_instrument(inst)
     batch = as_batch(sheets)
     checked = check_sheets(inst, batch)
     if not checked.problems.ok:
