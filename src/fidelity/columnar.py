@@ -320,8 +320,13 @@ def _pyarrow() -> Any:
 
 
 def _arrow_type(dtype: DType) -> pa.DataType:
-    pa = _pyarrow()
-    types = {"string": pa.string, "float64": pa.float64, "int64": pa.int64, "bool": pa.bool_}
+    arrow = _pyarrow()
+    types = {
+        "string": arrow.string,
+        "float64": arrow.float64,
+        "int64": arrow.int64,
+        "bool": arrow.bool_,
+    }
     found: pa.DataType = types[dtype]()
     return found
 
@@ -332,13 +337,13 @@ def arrow_schema(
     """The Arrow schema of ``table`` (a name in :data:`TABLES`), its repeated column expanded
     for ``repeated`` (domain ids or scale levels); each field's meaning is in its metadata.
     ``schema.empty_table()`` is an empty table of that shape (a Dask ``meta``)."""
-    pa = _pyarrow()
+    arrow = _pyarrow()
     spec = _schema_of(table)
     fields = []
     for c in spec.columns:
         for name in [c.prefix + r for r in repeated] if c.repeated else [c.name]:
-            fields.append(pa.field(name, _arrow_type(c.dtype), metadata={"description": c.doc}))
-    schema: pa.Schema = pa.schema(fields, metadata=_metadata(table, provenance or {}))
+            fields.append(arrow.field(name, _arrow_type(c.dtype), metadata={"description": c.doc}))
+    schema: pa.Schema = arrow.schema(fields, metadata=_metadata(table, provenance or {}))
     return schema
 
 
@@ -371,7 +376,7 @@ def to_arrow(
     """A pandas table of the library as an Arrow table in the schema of ``table``: columns in
     schema order, typed, missing values as nulls, absent columns empty. The provenance is
     ``provenance``, else ``frame.attrs["provenance"]``."""
-    pa = _pyarrow()
+    arrow = _pyarrow()
     spec = _schema_of(table)
     repeated = _repeated_names(frame, spec)
     prov = provenance if provenance is not None else frame.attrs.get("provenance", {})
@@ -381,21 +386,21 @@ def to_arrow(
         if f.name in frame.columns:
             arrays.append(_array(frame[f.name], f.type))
         else:
-            arrays.append(pa.nulls(len(frame), f.type))
-    out: pa.Table = pa.Table.from_arrays(arrays, schema=schema)
+            arrays.append(arrow.nulls(len(frame), f.type))
+    out: pa.Table = arrow.Table.from_arrays(arrays, schema=schema)
     return out
 
 
 def _array(col: pd.Series[Any], typ: pa.DataType) -> pa.Array:
     """One column as an Arrow array of ``typ``: NaN, ``None`` and ``pd.NA`` as null, other
     values as they are (text columns holding numbers as their text)."""
-    pa = _pyarrow()
+    arrow = _pyarrow()
     try:
-        found: pa.Array = pa.array(col, type=typ, from_pandas=True)
+        found: pa.Array = arrow.array(col, type=typ, from_pandas=True)
         return found
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (arrow.ArrowInvalid, arrow.ArrowTypeError):
         cells = [_cell(v, typ) for v in col.tolist()]
-        converted: pa.Array = pa.array(cells, type=typ, from_pandas=True)
+        converted: pa.Array = arrow.array(cells, type=typ, from_pandas=True)
         return converted
 
 
@@ -450,10 +455,10 @@ def to_polars(table: pa.Table) -> pl.DataFrame:
 def parquet_bytes(table: pa.Table) -> bytes:
     """``table`` as a Parquet file (zstd-compressed), its provenance in the key-value
     metadata, ready to be written atomically."""
-    pa = _pyarrow()
+    arrow = _pyarrow()
     import pyarrow.parquet as pq
 
-    sink = pa.BufferOutputStream()
+    sink = arrow.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     data: bytes = sink.getvalue().to_pybytes()
     return data
