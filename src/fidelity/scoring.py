@@ -76,8 +76,8 @@ def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
     ``"enrich-peer-support@1.1.0"``).
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
-    a list of them, a pandas DataFrame or a :class:`~fidelity.ratings.SheetBatch`.
-    Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
+    a list of them, a data frame (pandas, Polars, pyarrow) or a
+    :class:`~fidelity.ratings.SheetBatch`. Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
     sheets have errors; warnings (unanswered required items) do not stop scoring and stay
     available as ``result.problems``.
     """
