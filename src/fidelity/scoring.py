@@ -77,9 +77,9 @@ def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
     a list of them, a data frame (pandas, Polars, pyarrow) or a
-    :class:`~fidelity.ratings.SheetBatch`. Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
-    sheets have errors; warnings (unanswered required items) do not stop scoring and stay
-    available as ``result.problems``.
+    :class:`~fidelity.ratings.SheetBatch`. Raises :class:`~fidelity.ratings.SheetsInvalidError`
+    (listing every problem) when the sheets have errors; warnings (unanswered required items)
+    do not stop scoring and stay available as ``result.problems``.
     """
     inst = as_instrument(inst)
     batch = as_batch(sheets)
