@@ -42,7 +42,8 @@ from numpy.typing import NDArray
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
 from fidelity.columnar import to_arrow, to_polars
-from fidelity.instrument import Instrument, as_instrument
+from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
     ANSWERED,
     MISSING,

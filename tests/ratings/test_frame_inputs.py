@@ -13,7 +13,8 @@ import pyarrow as pa
 import pytest
 
 import fidelity
-from fidelity.instrument import Instrument, as_instrument
+from fidelity.catalog import as_instrument
+from fidelity.instrument import Instrument
 from fidelity.ratings import as_batch, check_sheets, read_sheets, validate
 from fidelity.report import reliability_report
 from fidelity.scoring import score

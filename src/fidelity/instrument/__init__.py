@@ -11,7 +11,7 @@ Whole-file checks that include the release rules are in :mod:`fidelity.lint`.
 """
 
 from fidelity.errors import InstrumentError
-from fidelity.instrument.catalog import as_instrument, instrument_from_yaml, read_instrument_file
+from fidelity.instrument.catalog import instrument_from_yaml, read_instrument_file
 from fidelity.instrument.model import (
     EXTENDS_PATTERN,
     SEMVER_PATTERN,
@@ -47,7 +47,6 @@ __all__ = [
     "Principle",
     "Scale",
     "Scoring",
-    "as_instrument",
     "instrument_from_yaml",
     "read_instrument_file",
 ]

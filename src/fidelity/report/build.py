@@ -37,7 +37,8 @@ from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
-from fidelity.instrument import Instrument, as_instrument
+from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
     ANSWERED,
     NA,

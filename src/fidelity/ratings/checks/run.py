@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity.instrument import Instrument, as_instrument
+from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
 from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
 from fidelity.ratings.checks.fields import (
