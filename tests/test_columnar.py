@@ -290,3 +290,16 @@ def test_parquet_round_trip_keeps_every_value(rows: list[tuple[Any, Any, int]]) 
         None if r[1] is None or r[1] != r[1] else float(r[1]) for r in rows
     ]
     assert to_polars(back).height == len(rows)
+
+
+def test_text_columns_holding_other_values_keep_them_as_text() -> None:
+    frame = pd.DataFrame(
+        {
+            "code": pd.Series(["FR101", 7, None, pd.NA, "<NA>", float("nan")], dtype=object),
+            "row": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+        }
+    )
+    table = to_arrow(frame, "problems")
+    assert table.column("code").to_pylist() == ["FR101", "7", None, None, "<NA>", None]
+    assert table.column("row").to_pylist() == [1, None, 3, 4, 5, 6]
+    assert table.column("message").null_count == 6

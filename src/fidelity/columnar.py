@@ -392,24 +392,23 @@ def to_arrow(
 
 
 def _array(col: pd.Series[Any], typ: pa.DataType) -> pa.Array:
-    """One column as an Arrow array of ``typ``: NaN, ``None`` and ``pd.NA`` as null, other
-    values as they are (text columns holding numbers as their text)."""
+    """One column as an Arrow array of ``typ``: NaN, ``None``, ``pd.NA`` and ``NaT`` as null,
+    other values as they are (in a text column, a value that is not text as its text)."""
+    import pandas as pd
+
     arrow = _pyarrow()
     try:
         found: pa.Array = arrow.array(col, type=typ, from_pandas=True)
         return found
     except (arrow.ArrowInvalid, arrow.ArrowTypeError):
-        cells = [_cell(v, typ) for v in col.tolist()]
-        converted: pa.Array = arrow.array(cells, type=typ, from_pandas=True)
+        missing = pd.isna(col).tolist()
+        text = typ == arrow.string()
+        cells = [
+            None if gone else (str(v) if text and not isinstance(v, str) else v)
+            for v, gone in zip(col.tolist(), missing, strict=True)
+        ]
+        converted: pa.Array = arrow.array(cells, type=typ)
         return converted
-
-
-def _cell(v: Any, typ: pa.DataType) -> Any:
-    if v is None or (isinstance(v, float) and v != v) or str(v) in ("<NA>", "NaT"):
-        return None
-    if typ == _pyarrow().string() and not isinstance(v, str):
-        return str(v)
-    return v
 
 
 def with_provenance(table: pa.Table, **extra: Any) -> pa.Table:
