@@ -36,8 +36,7 @@ def main() -> dict[str, Any]:
     import fidelity
     from fidelity._util.atomic import atomic_write
     from fidelity._util.text import csv_text
-    from fidelity.columnar import parquet_bytes
-    from fidelity.scoring import SCORE_TABLES
+    from fidelity.columnar import SCORE_TABLES, parquet_bytes
     from fidelity.simulate import simulate_audit
 
     inst = fidelity.load_instrument(INSTRUMENT)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import fidelity
 from fidelity.columnar import (
     PROVENANCE_KEY,
+    SCORE_TABLES,
     TABLE_KEY,
     TABLES,
     arrow_schema,
@@ -34,7 +35,7 @@ from fidelity.columnar import (
 )
 from fidelity.ratings import validate
 from fidelity.report import measurement_error, round_changes, site_round_scores
-from fidelity.scoring import SCORE_TABLES, ScoreResult
+from fidelity.scoring import ScoreResult
 from fidelity.simulate import simulate_audit
 
 ARROW_TYPES = {"string": pa.string(), "float64": pa.float64(), "int64": pa.int64()}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROVENANCE_KEY",
+    "SCORE_TABLES",
     "TABLES",
     "TABLE_KEY",
     "Column",
@@ -45,6 +46,7 @@ __all__ = [
     "ParquetTable",
     "TableSchema",
     "arrow_schema",
+    "arrow_view",
     "input_digests",
     "parquet_bytes",
     "read_parquet",
@@ -305,6 +307,10 @@ _SCHEMAS = (
 TABLES: Mapping[str, TableSchema] = {s.name: s for s in _SCHEMAS}
 """Every table the library returns, by name (the names of the CLI's output files)."""
 
+SCORE_TABLES = ("scores", "scores_by_assessment", "scores_by_site", "site_scores")
+"""The tables of a :class:`~fidelity.scoring.ScoreResult`: per sheet, per assessment, per site
+and score (the spread), per site."""
+
 
 def _schema_of(table: str) -> TableSchema:
     found = TABLES.get(table)
@@ -389,6 +395,15 @@ def to_arrow(
             arrays.append(arrow.nulls(len(frame), f.type))
     out: pa.Table = arrow.Table.from_arrays(arrays, schema=schema)
     return out
+
+
+def arrow_view(views: Mapping[str, Callable[[], pd.DataFrame]], table: str) -> pa.Table:
+    """The Arrow table ``table`` of an object whose pandas tables ``views`` builds (name →
+    function); an unknown name is a ``ValueError`` listing the known ones."""
+    view = views.get(table)
+    if view is None:
+        raise ValueError(f"unknown table {table!r}; use one of {', '.join(views)}")
+    return to_arrow(view(), table)
 
 
 def _array(col: pd.Series[Any], typ: pa.DataType) -> pa.Array:

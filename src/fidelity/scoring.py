@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
-from fidelity.columnar import to_arrow, to_polars
+from fidelity.columnar import SCORE_TABLES, arrow_view, to_polars
 from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
@@ -62,25 +62,20 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
-__all__ = ["DECIMALS", "SCORE_TABLES", "ScoreResult", "assign_bands", "score", "score_values"]
-
-SCORE_TABLES = ("scores", "scores_by_assessment", "scores_by_site", "site_scores")
-"""The tables of a :class:`ScoreResult` (:meth:`ScoreResult.to_arrow`), named as in
-:data:`fidelity.columnar.TABLES`."""
+__all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
 
 DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
 
 
 def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
-    """Validate and score rating sheets on ``inst`` (an instrument or its spec, say
-    ``"enrich-peer-support@1.1.0"``).
+    """Validate and score rating sheets on ``inst`` (an instrument or its spec).
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
-    a list of them, a data frame (pandas, Polars, pyarrow) or a
-    :class:`~fidelity.ratings.SheetBatch`. Raises :class:`~fidelity.ratings.SheetsInvalidError`
-    (listing every problem) when the sheets have errors; warnings (unanswered required items)
-    do not stop scoring and stay available as ``result.problems``.
+    a list of them, a pandas, Polars or pyarrow frame, or a :class:`~fidelity.ratings.SheetBatch`.
+    Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
+    sheets have errors; warnings (unanswered required items) do not stop scoring and stay
+    available as ``result.problems``.
     """
     inst = as_instrument(inst)
     batch = as_batch(sheets)
@@ -469,12 +464,10 @@ class ScoreResult:
         return out
 
     def to_arrow(self, table: str = "scores") -> pa.Table:
-        """One of :data:`SCORE_TABLES` (per sheet, assessment, site and score, site) as a
-        typed Arrow table in its documented schema, the provenance in its metadata."""
-        if table not in SCORE_TABLES:
-            raise ValueError(f"unknown table {table!r}; use one of {', '.join(SCORE_TABLES)}")
+        """One of :data:`~fidelity.columnar.SCORE_TABLES` as a typed Arrow table in its
+        documented schema, the provenance in its metadata."""
         views = (self.to_pandas, self.by_assessment, self.by_site, self.site_scores)
-        return to_arrow(dict(zip(SCORE_TABLES, views, strict=True))[table](), table)
+        return arrow_view(dict(zip(SCORE_TABLES, views, strict=True)), table)
 
     def to_polars(self, table: str = "scores") -> pl.DataFrame:
         """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""

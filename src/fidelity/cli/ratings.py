@@ -323,7 +323,7 @@ def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, s
 
 def _parquet_scores(result: ScoreResult, files: list[Path]) -> dict[str, bytes]:
     """The four score tables as Parquet files, each with the provenance and the inputs."""
-    from fidelity.scoring import SCORE_TABLES
+    from fidelity.columnar import SCORE_TABLES
 
     return {
         f"{name.replace('_', '-')}.parquet": _parquet(result.to_arrow(name), files)
