@@ -304,3 +304,18 @@ def test_text_columns_holding_other_values_keep_them_as_text() -> None:
     assert table.column("code").to_pylist() == ["FR101", "7", None, None, "<NA>", None]
     assert table.column("row").to_pylist() == [1, None, 3, 4, 5, 6]
     assert table.column("message").null_count == 6
+
+
+def test_the_command_line_and_the_library_load_no_columnar_library_until_asked() -> None:
+    """``fidelity --help`` stays fast: pyarrow, Polars, narwhals and Dask are imported when a
+    table is converted or a frame is read, never when fidelity is."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "import fidelity.cli, fidelity.columnar, fidelity.scoring, fidelity.report.build\n"
+        "heavy = {'pyarrow', 'polars', 'narwhals', 'dask', 'pandas'} & set(sys.modules)\n"
+        "assert not heavy, sorted(heavy)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
