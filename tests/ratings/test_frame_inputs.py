@@ -100,6 +100,11 @@ def test_read_sheets_and_as_batch_take_frames() -> None:
         assert len(as_batch(native)) == len(frame)
 
 
+def test_a_file_format_for_a_frame_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="format='csv' names a file format; a data frame has"):
+        read_sheets(pl.from_pandas(_bad_frame()), format="csv")
+
+
 def test_a_lazy_frame_is_refused_with_what_to_do() -> None:
     lazy = pl.from_pandas(_bad_frame()).lazy()
     with pytest.raises(TypeError, match=r"lazy frame \(polars\.LazyFrame\).*collect"):

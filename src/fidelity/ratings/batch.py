@@ -133,6 +133,8 @@ def read_sheets(
         sources = [sources]
     frame = _frame_segment(sources)
     if frame is not None:
+        if format is not None:
+            raise ValueError(f"format={format!r} names a file format; a data frame has none")
         return SheetBatch([frame])
     return SheetBatch(_read_file(Path(s), format) for s in sources)
 
