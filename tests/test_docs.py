@@ -19,12 +19,14 @@ import pytest
 
 import fidelity
 from fidelity.codes import REGISTRY
+from fidelity.columnar import TABLES
 from fidelity.instrument import instrument_from_yaml
 from fidelity.report._docs import (
     API_MODULES,
     api_modules,
     conditionally_required,
     expand_rule_markers,
+    expand_table_markers,
     schema_markdown,
     schema_objects,
 )
@@ -177,6 +179,19 @@ def test_rule_markers_expand_from_the_registry() -> None:
         expand_rule_markers("<!-- rule FI999 -->")
     with pytest.raises(ValueError, match="FR9"):
         expand_rule_markers("<!-- rules FR9 -->")
+
+
+def test_the_pipeline_guide_documents_every_table_from_its_schema() -> None:
+    page = (DOCS / "pipelines.md").read_text(encoding="utf-8")
+    markers = re.findall(r"^<!-- table-schema ([a-z_]+) -->$", page, flags=re.MULTILINE)
+    assert markers == list(TABLES)
+    out = expand_table_markers(page)
+    assert "<!-- table-schema" not in out
+    for name, spec in TABLES.items():
+        for column in spec.columns:
+            assert f"| `{column.name}` | {column.dtype} | {column.doc} |" in out, (name, column)
+    with pytest.raises(ValueError, match="unknown table 'nope'"):
+        expand_table_markers("<!-- table-schema nope -->")
 
 
 def test_readme_starts_with_make_demo_then_make_test() -> None:

@@ -21,6 +21,7 @@ from fidelity.cli._common import (
     resolve_instrument,
     write_outputs,
 )
+from fidelity.cli._exits import EXIT_USAGE, echo_err
 
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
@@ -46,6 +47,13 @@ _Confidence = Annotated[
 ]
 
 
+class TableFormat(StrEnum):
+    """Formats of the tables ``fidelity reliability --out`` writes."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
 @app.command("reliability")
 @reads_sheets()
 def reliability_cmd(
@@ -59,7 +67,16 @@ def reliability_cmd(
             "--out",
             "-o",
             file_okay=False,
-            help="Also write reliability.json and one CSV per table here.",
+            help="Also write reliability.json and one file per table here.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        list[TableFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Format of the tables in --out: csv or parquet (typed, with the provenance "
+            "and the inputs' SHA-256 in each file's metadata); repeat for both (default: csv).",
         ),
     ] = None,
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
@@ -71,15 +88,14 @@ def reliability_cmd(
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
+    if fmt and out is None:
+        echo_err("--format names the format of the tables in --out; give --out DIR too")
+        raise typer.Exit(EXIT_USAGE)
     _inst, _result, report = _analyse(
         files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=sheets_from
     )
     if out is not None:
-        from fidelity._util.text import csv_text
-
-        outputs = {"reliability.json": report.to_json() + "\n"}
-        for name, table in report.tables().items():
-            outputs[f"reliability-{name.replace('_', '-')}.csv"] = csv_text(table)
+        outputs = _table_outputs(report, set(fmt or [TableFormat.csv]), files)
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     if as_json:
         print_json(report.to_dict())
@@ -90,6 +106,26 @@ def reliability_cmd(
             typer.echo(f"  {key}: {text}", err=True)
     if out is not None:
         typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
+
+
+def _table_outputs(
+    report: ReliabilityReport, formats: set[TableFormat], files: list[Path]
+) -> dict[str, str | bytes]:
+    """reliability.json and every table of the report in each of ``formats``."""
+    from fidelity._util.text import csv_text
+    from fidelity.columnar import input_digests, parquet_bytes, to_arrow, with_provenance
+
+    outputs: dict[str, str | bytes] = {"reliability.json": report.to_json() + "\n"}
+    inputs = input_digests(files) if TableFormat.parquet in formats else []
+    for name, table in report.tables().items():
+        stem = f"reliability-{name.replace('_', '-')}"
+        if TableFormat.csv in formats:
+            outputs[f"{stem}.csv"] = csv_text(table)
+        if TableFormat.parquet in formats:
+            typed = to_arrow(table, f"reliability_{name}", report.provenance)
+            arrow = with_provenance(typed, inputs=inputs)
+            outputs[f"{stem}.parquet"] = parquet_bytes(arrow)
+    return outputs
 
 
 class ReportFormat(StrEnum):

@@ -123,14 +123,15 @@ def _record_value(v: Any, mode: Mode) -> Any:
 
 
 def read_sheets(
-    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | Any,
     *,
     format: SheetFormat | None = None,
     instrument: Instrument | str | None = None,
     dictionary: str | os.PathLike[str] | None = None,
     include_incomplete: bool = False,
 ) -> SheetBatch:
-    """Read rating sheets from files, by extension unless ``format`` is given.
+    """Read rating sheets from files, by extension unless ``format`` is given, or from a
+    data frame (pandas, Polars, pyarrow: see :func:`as_batch`).
 
     ``.json`` (one sheet or a list), ``.jsonl``/``.ndjson`` (one sheet per line), ``.csv``
     (wide or long, told apart by the header: a long file has ``item`` and ``value``
@@ -158,6 +159,11 @@ def read_sheets(
         raise ValueError("instrument, dictionary and include_incomplete go with format='redcap'")
     if isinstance(sources, str | os.PathLike):
         sources = [sources]
+    frame = _frame_segment(sources)
+    if frame is not None:
+        if format is not None:
+            raise ValueError(f"format={format!r} names a file format; a data frame has none")
+        return SheetBatch([frame])
     if format == "redcap":
         redcap = partial(
             read_redcap,
@@ -190,8 +196,10 @@ def as_batch(sheets: Any) -> SheetBatch:
     """Turn any accepted input into a :class:`SheetBatch`.
 
     Accepted: a :class:`SheetBatch`; a path (``str`` or ``os.PathLike``) or a list of paths;
-    one sheet (``dict`` or :class:`RatingSheet`) or a list of them; a pandas DataFrame (wide
-    or long layout).
+    one sheet (``dict`` or :class:`RatingSheet`) or a list of them; a data frame in the wide
+    or long layout: pandas, Polars, a pyarrow Table, or any other eager frame that narwhals
+    knows. A frame that is not pandas is converted to pandas first, so every library's frame
+    gets exactly the checks and messages of the DataFrame reader.
     """
     if isinstance(sheets, SheetBatch):
         return sheets
@@ -203,11 +211,40 @@ def as_batch(sheets: Any) -> SheetBatch:
         if sheets and all(isinstance(s, str | os.PathLike) for s in sheets):
             return read_sheets(sheets)
         return SheetBatch([records_segment(None, list(sheets), "index", list(range(len(sheets))))])
+    frame = _frame_segment(sheets)
+    if frame is not None:
+        return SheetBatch([frame])
+    raise TypeError(
+        "rating sheets must be a path, a list of paths, a dict or RatingSheet, a list of them, "
+        "a data frame (pandas, Polars, pyarrow Table) or a SheetBatch, not "
+        f"{_type_name(sheets)}"
+    )
+
+
+def _type_name(obj: Any) -> str:
+    kind = type(obj)
+    module = kind.__module__.split(".")[0]
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+
+
+def _frame_segment(sheets: Any) -> Segment | None:
+    """The sheets of a data frame, or ``None`` when ``sheets`` is no frame. pandas is read as
+    it is; any other eager frame goes through narwhals to pandas. A lazy frame (Polars
+    ``LazyFrame``, DuckDB relation) is a ``TypeError``: collect it first."""
     import pandas as pd
 
     if isinstance(sheets, pd.DataFrame):
-        return SheetBatch([dataframe_segment(sheets)])
-    raise TypeError(
-        "rating sheets must be a path, a list of paths, a dict or RatingSheet, a list of them, "
-        f"a pandas DataFrame or a SheetBatch, not {type(sheets).__name__}"
-    )
+        return dataframe_segment(sheets)
+    if isinstance(sheets, str | bytes | os.PathLike | dict | list | tuple | RatingSheet):
+        return None
+    import narwhals as nw
+
+    frame = nw.from_native(sheets, pass_through=True)
+    if isinstance(frame, nw.LazyFrame):
+        raise TypeError(
+            f"rating sheets given as a lazy frame ({_type_name(sheets)}): collect it into a "
+            "data frame first (for Polars, frame.collect())"
+        )
+    if isinstance(frame, nw.DataFrame):
+        return dataframe_segment(frame.to_pandas())
+    return None

@@ -34,13 +34,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
+from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
     ANSWERED,
     NA,
@@ -74,9 +76,6 @@ from fidelity.stats.icc import icc
 from fidelity.stats.krippendorff import krippendorff_alpha
 from fidelity.stats.omega import omega_total
 from fidelity.stats.polychoric import ordinal_alpha
-
-if TYPE_CHECKING:
-    from fidelity.instrument import Instrument
 
 __all__ = ["assessment_keys", "reliability_report"]
 
@@ -334,7 +333,7 @@ def spread_rows(a: _Audit, consistency: tuple[ConsistencyRow, ...]) -> tuple[Spr
 
 
 def reliability_report(
-    inst: Instrument,
+    inst: Instrument | str,
     sheets: Any,
     *,
     confidence: float = 0.95,
@@ -343,11 +342,13 @@ def reliability_report(
 ) -> ReliabilityReport:
     """Inter-rater reliability, internal consistency and item spread of an audit.
 
-    ``sheets`` is anything :func:`fidelity.validate` accepts. Invalid sheets raise
+    ``inst`` is an instrument or its spec (``"enrich-peer-support@1.1.0"``); ``sheets`` is
+    anything :func:`fidelity.validate` accepts. Invalid sheets raise
     :class:`~fidelity.ratings.SheetsInvalidError` listing every problem. Bootstrap intervals
     (Krippendorff's alpha) resample assessments, ``n_bootstrap`` times, seeded by ``seed``.
     See the module docstring for every convention.
     """
+    inst = as_instrument(inst)
     checked = check_sheets(inst, as_batch(sheets))
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
