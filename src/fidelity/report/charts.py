@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "NAMED_SITES",
     "OKABE_ITO",
     "Chart",
     "bland_altman",
@@ -38,6 +39,10 @@ OKABE_ITO = (
     "#000000",
 )
 """The Okabe–Ito palette, distinguishable with every common colour-vision deficiency."""
+
+
+NAMED_SITES = 60
+"""The site chart names each site up to this many sites."""
 
 
 @dataclass(frozen=True)
@@ -80,15 +85,29 @@ def site_dots(
     cutoffs: Sequence[tuple[str, float]],
     scale: tuple[float, float],
 ) -> Chart:
-    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn."""
+    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn.
+
+    Up to :data:`NAMED_SITES` sites each row is named; above, the dots are drawn by rank in a
+    chart of fixed height (a row per site would be a page per hundred sites, and slow to
+    draw), and the sites are named in the table beside it."""
     pairs = sorted(
         ((s, v) for s, v in zip(sites, overall, strict=True) if not math.isnan(v)),
         key=lambda p: p[1],
     )
-    fig = _figure(7.5, max(2.0, 0.28 * len(pairs) + 1.0))
+    named = len(pairs) <= NAMED_SITES
+    fig = _figure(7.5, max(2.0, 0.28 * len(pairs) + 1.0) if named else 5.0)
     ax = fig.add_subplot()
-    ax.scatter([v for _, v in pairs], range(len(pairs)), color=OKABE_ITO[0], zorder=3)
-    ax.set_yticks(range(len(pairs)), [s for s, _ in pairs], fontsize=8)
+    ax.scatter(
+        [v for _, v in pairs],
+        range(len(pairs)),
+        color=OKABE_ITO[0],
+        zorder=3,
+        s=None if named else 4,
+    )
+    if named:
+        ax.set_yticks(range(len(pairs)), [s for s, _ in pairs], fontsize=8)
+    else:
+        ax.set_ylabel(f"rank of {len(pairs)} sites")
     for k, (label, x) in enumerate(cutoffs):
         ax.axvline(x, color=OKABE_ITO[1 + k % 6], linestyle="--", linewidth=1)
         ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7, ha="left")
