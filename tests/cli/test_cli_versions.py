@@ -3,6 +3,7 @@ an instrument plugin installed into a temporary directory."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -158,26 +159,102 @@ def test_migrate_writes_migrated_sheets_that_score_the_same(tmp_path: Path) -> N
     assert scored.exit_code == 0, scored.output
 
 
-def test_migrate_csv_input_gives_json_and_json_report(tmp_path: Path) -> None:
-    inst = fidelity.load_instrument(V100)
-    ids = [it.id for it in inst.items]
-    rows = ["instrument,assessment,rater," + ",".join(ids)]
-    rows.append(f"{V100},a1,r1," + ",".join("3" for _ in ids))
+def _wide_rows(spec: str, assessments: list[str], value: str = "3") -> list[str]:
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    return [f"{spec},{a},r1," + ",".join(value for _ in ids) for a in assessments]
+
+
+def _wide_header() -> str:
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    return "instrument,assessment,rater," + ",".join(ids)
+
+
+def test_migrate_csv_input_gives_csv_and_json_report(tmp_path: Path) -> None:
     src = tmp_path / "wide.csv"
-    src.write_text("\n".join(rows) + "\n")
+    src.write_text("\n".join([_wide_header(), *_wide_rows(V100, ["a1"])]) + "\n")
     result = runner.invoke(
         app, ["migrate", str(src), "--to", V110, "-o", str(tmp_path / "o"), "--json"]
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["files"][0]["output"].endswith("wide.json")
+    assert report["files"][0]["output"].endswith("wide.csv")
+    assert report["files"][0]["sheets"] == 1 and report["files"][0]["unchanged"] == 0
     assert report["steps"][0]["added_missing"] == [
         "rel-dependable",
         "exp-wellbeing-in-role",
         "ctl-accessible-support",
     ]
-    (sheet,) = json.loads((tmp_path / "o" / "wide.json").read_text())
-    assert sheet["ratings"]["con-identity-communities"] == 3
+    out = tmp_path / "o" / "wide.csv"
+    with out.open(newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["con-identity-communities"] == "3" and row["rel-dependable"] == ""
+    (step,) = json.loads(row["migrations"])
+    assert (step["from"], step["to"]) == (V100, V110)
+    # read back, the CSV keeps its provenance and scores as a migrated sheet
+    scored = fidelity.score(fidelity.load_instrument(V110), out).to_pandas()
+    assert scored["migrated_from"].tolist() == [V100]
+
+
+def _mixed_csv(path: Path) -> None:
+    """Two sheets on 1.0.0 and one on 1.1.0 in one file, under the union of both headers."""
+    old = [it.id for it in fidelity.load_instrument(V100).items]
+    new = [it.id for it in fidelity.load_instrument(V110).items]
+    items = [*old, *(i for i in new if i not in old)]
+    lines = ["instrument,assessment,rater," + ",".join(items)]
+    for spec, a, ids, value in (
+        (V100, "a1", old, "3"),
+        (V100, "a2", old, "3"),
+        (V110, "a3", new, "2"),
+    ):
+        lines.append(f"{spec},{a},r1," + ",".join(value if i in ids else "" for i in items))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_migrate_moves_only_the_sheets_not_yet_on_the_target(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.csv"
+    _mixed_csv(src)
+    check = runner.invoke(app, ["validate", str(src)])
+    assert check.exit_code == 1
+    assert "checked against the newest, enrich-peer-support@1.1.0" in check.stderr
+    assert "enrich-peer-support@1.0.0 on rows 2–3, enrich-peer-support@1.1.0 on row 4" in (
+        check.stdout
+    )
+    assert [ln.split()[1] for ln in check.stdout.splitlines()] == ["FR204"]  # nothing else
+    result = runner.invoke(app, ["migrate", str(src), "--to", V110, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "2 sheet(s) migrated to enrich-peer-support@1.1.0, 1 already on it" in result.stdout
+    with (tmp_path / "o" / "mixed.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["instrument"] for r in rows] == [V110] * 3
+    assert [bool(r["migrations"]) for r in rows] == [True, True, False]
+    assert rows[2]["rel-shared-experience"] == "2"  # passed through unchanged
+    assert rows[0]["con-identity-communities"] == "3"
+    assert runner.invoke(app, ["validate", str(tmp_path / "o" / "mixed.csv")]).exit_code == 0
+
+
+def test_migrate_xlsx_input_gives_a_real_xlsx(tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "ratings"
+    sheet.append(_wide_header().split(","))
+    for row in _wide_rows(V100, ["a1", "=cmd"]):
+        cells = row.split(",")
+        sheet.append(cells[:3] + [int(v) for v in cells[3:]])
+    sheet.cell(3, 2).data_type = "s"  # the id "=cmd" typed as text
+    src = tmp_path / "audit.xlsx"
+    book.save(src)
+    result = runner.invoke(app, ["migrate", str(src), "--to", V110, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    out = load_workbook(tmp_path / "o" / "audit.xlsx")
+    ws = out["ratings"]
+    header = [c.value for c in ws[1]]
+    assert "con-identity-communities" in header and header[-1] == "migrations"
+    assert [c.data_type for c in ws[3]][:3] == ["s", "s", "s"]  # "=cmd" stays text
+    assert ws.cell(3, 2).value == "=cmd"
+    assert json.loads(ws.cell(2, len(header)).value)[0]["to"] == V110
+    assert runner.invoke(app, ["validate", str(tmp_path / "o" / "audit.xlsx")]).exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ fast; errors are left to the exit-code table in :mod:`fidelity.cli._exits`.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -167,6 +168,14 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
     named = batch.instruments()
     if len(named) == 1:
         return load_or_fail(named[0])
+    newest = _newest_version(named)
+    if newest is not None:
+        echo_err(
+            f"note: the sheets name {len(named)} versions of one instrument "
+            f"({', '.join(named[:5])}); checked against the newest, {newest}, the problems "
+            "say which rows are on which version (pass --instrument to choose another)"
+        )
+        return load_or_fail(newest)
     if len(named) > 1:
         fail(
             f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
@@ -178,6 +187,20 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
             f"{len(batch.problems)} problem(s) reading the input; no instrument could be determined"
         )
     fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
+
+
+def _newest_version(named: list[str]) -> str | None:
+    """The newest of several ``ID@VERSION`` pins of one instrument, or ``None`` when they
+    are not all pinned versions of one instrument."""
+    from fidelity.instrument import SEMVER_PATTERN
+    from fidelity.versions.semver import parse_version
+
+    parts = [spec.partition("@") for spec in named]
+    if len(named) < 2 or len({p[0] for p in parts}) != 1:
+        return None
+    if not all(re.match(SEMVER_PATTERN, p[2]) for p in parts):
+        return None
+    return max(named, key=lambda spec: parse_version(spec.partition("@")[2]))
 
 
 def summary_line(problems: Sequence[Problem], n_sheets: int, n_files: int, spec: str) -> str:

@@ -157,7 +157,9 @@ def migrate_cmd(
     """Rewrite rating sheets for another version of their instrument, using the declared item
     mappings. Items with no counterpart become missing (never invented); each migrated sheet
     records where it came from. Refuses, writing nothing, when the mapping cannot support the
-    migration. Output: one JSON (or JSON Lines) file per input, named after it."""
+    migration. Sheets already on the target version pass through unchanged. Output: one file
+    per input, named after it, in the input's format (JSON, JSON Lines, CSV or XLSX; a table
+    keeps the provenance in a migrations column)."""
     from fidelity.versions import migrate_files
 
     target = load_or_fail(to)
@@ -185,7 +187,10 @@ def migrate_cmd(
     for path, _ in written:
         typer.echo(f"wrote {path}")
     n = sum(o.n_sheets for o in result.outputs)
-    typer.echo(f"{n} sheet(s) migrated to {target.spec}")
+    kept = sum(o.n_unchanged for o in result.outputs)
+    typer.echo(
+        f"{n} sheet(s) migrated to {target.spec}" + (f", {kept} already on it" if kept else "")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -63,6 +63,25 @@ class Segment:
             return SheetRef(self.source, None, None, p, a, r)
         return SheetRef(self.source, None, None, None, a, r)
 
+    def take(self, rows: NDArray[np.intp]) -> Segment:
+        """The sheets ``rows`` of this input as a segment of their own (same source, layout
+        and positions; reading problems stay with the whole input)."""
+        idx = np.asarray(rows, dtype=np.intp)
+        where = {int(i): k for k, i in enumerate(idx.tolist())}
+        cells = self.cell_positions
+        return Segment(
+            self.source,
+            self.mode,
+            self.locator,
+            self.positions[idx],
+            {k: v[idx] for k, v in self.fields.items()},
+            {k: v[idx] for k, v in self.ratings.items()},
+            {k: v[idx] for k, v in self.comments.items()},
+            self.tabular,
+            None if cells is None else {k: v[idx] for k, v in cells.items()},
+            [(where[i], key) for i, key in self.extra if i in where],
+        )
+
     def header_ref(self) -> SheetRef:
         """Where a problem with the header (or a whole table) is: row 1 of a file."""
         return SheetRef(self.source, row=1) if self.locator == "row" else SheetRef(self.source)

@@ -71,6 +71,9 @@ class SegmentCheck:
     """The checked sheet fields, one array each (``None`` where empty or invalid)."""
     pins: NDArray[Any] | None = None
     """The ``instrument`` each sheet names (``None`` where empty)."""
+    foreign: NDArray[np.bool_] | None = None
+    """Sheets pinned to another instrument or version: reported once (FR204), their ratings
+    and informant are not judged against this version (that would only repeat the cause)."""
     inf_index: NDArray[np.intp] | None = None
     """The row of :attr:`CompiledInstrument.asked` for each sheet's informant."""
 

@@ -66,6 +66,26 @@ def check_ratings(ctx: SegmentCheck) -> None:
             _unknown_item(ctx, col_name, raw)
         else:
             _classify(ctx, j, raw)
+    if ctx.foreign is not None and ctx.foreign.any():
+        ctx.state[ctx.foreign] = INVALID  # not judged here: FR204 names the version
+        ctx.values[ctx.foreign] = np.nan
+
+
+def _own(ctx: SegmentCheck) -> NDArray[np.bool_]:
+    """The sheets judged against this version: those not pinned to another one."""
+    if ctx.foreign is None:
+        return np.ones(ctx.seg.n, dtype=bool)
+    return ~ctx.foreign
+
+
+def _used_by_own(ctx: SegmentCheck, raw: NDArray[Any]) -> bool:
+    """Whether a table column for an unknown item or comment matters here: always when no
+    sheet is pinned to another version, else only when a sheet on this version fills it (a
+    column of another version's items is that version's, and FR204 says so)."""
+    if ctx.foreign is None or not ctx.foreign.any():
+        return True
+    own = _own(ctx)
+    return any(not is_blank(v) for v in raw[own].tolist())
 
 
 def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
@@ -76,6 +96,8 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
         f" (did you mean {hint!r}?)" if hint else ""
     )
     if seg.tabular:
+        if not _used_by_own(ctx, raw):
+            return
         ctx.add(
             TABLE,
             Order.INPUT,
@@ -88,7 +110,7 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
             ),
         )
         return
-    for i in np.flatnonzero(raw != ABSENT).tolist():  # only the sheets that rate it
+    for i in np.flatnonzero((raw != ABSENT) & _own(ctx)).tolist():  # the sheets that rate it
         v = raw[i]
         ctx.add(
             i,
@@ -134,7 +156,7 @@ def _classify(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:
     if not bad:
         return
     item_id, label = c.item_ids[j], c.labels[j]
-    for i in np.flatnonzero(np.isin(codes, list(bad))).tolist():
+    for i in np.flatnonzero(np.isin(codes, list(bad)) & _own(ctx)).tolist():
         u = int(codes[i])
         code, reason = bad[u]
         ctx.add(
@@ -239,7 +261,7 @@ def _verdict_float(v: float, mode: Mode) -> Verdict:
 def check_missing_columns(ctx: SegmentCheck) -> None:
     """FR107: a table (with sheets) has no column for a required item; reported once."""
     c, seg = ctx.c, ctx.seg
-    if not (seg.tabular and seg.n):
+    if not (seg.tabular and _own(ctx).any()):
         return
     for j in np.flatnonzero(c.required).tolist():
         item_id = c.item_ids[j]
@@ -267,6 +289,8 @@ def check_comments(ctx: SegmentCheck) -> None:
     for key, raw in seg.comments.items():
         if key in ctx.c.index:
             _comment_cells(ctx, key, raw, known=True)
+        elif seg.tabular and not _used_by_own(ctx, raw):
+            continue
         elif seg.tabular:
             ctx.add(
                 TABLE,
@@ -285,8 +309,9 @@ def check_comments(ctx: SegmentCheck) -> None:
 
 def _comment_cells(ctx: SegmentCheck, key: str, raw: NDArray[Any], *, known: bool) -> None:
     seg = ctx.seg
+    own = _own(ctx)
     for i, v in enumerate(raw.tolist()):
-        if is_blank(v) or (known and isinstance(v, str)):
+        if is_blank(v) or (known and isinstance(v, str)) or not own[i]:
             continue
         message = (
             f"comment on {key} must be text, not {json_kind(v)}"

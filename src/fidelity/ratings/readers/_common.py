@@ -4,6 +4,7 @@ checking a table's header, and turning the columns of a wide table into a segmen
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 from fidelity._util.text import plain_list, short
 from fidelity.ratings.problems import Problem, SheetRef, make_problem
 from fidelity.ratings.segment import Segment, empty_segment, file_problem
-from fidelity.ratings.sheet import COMMENT_SUFFIX, FIELDS, Mode
+from fidelity.ratings.sheet import ABSENT, COMMENT_SUFFIX, FIELDS, Mode
 
 __all__ = [
     "LONG_COLUMNS",
@@ -175,11 +176,29 @@ def wide_segment(
     for h, col in zip(header, columns, strict=True):
         if h in FIELDS:
             seg.fields[h] = col
+        elif h == "migrations":
+            seg.fields[h] = _json_cells(col)
         elif h.endswith(COMMENT_SUFFIX):
             seg.comments[h[: -len(COMMENT_SUFFIX)]] = col
         else:
             seg.ratings[h] = col
     return seg
+
+
+def _json_cells(col: NDArray[Any]) -> NDArray[Any]:
+    """A table's ``migrations`` column (the provenance ``fidelity migrate`` writes as JSON
+    text): each cell parsed, empty cells absent, a cell that is not JSON kept as it is (and
+    reported by the field checks)."""
+    out = np.empty(len(col), dtype=object)
+    for i, v in enumerate(np.asarray(col, dtype=object).tolist()):
+        if v is None or v == "" or (isinstance(v, float) and v != v):
+            out[i] = ABSENT
+            continue
+        try:
+            out[i] = json.loads(v) if isinstance(v, str) else v
+        except (ValueError, RecursionError):
+            out[i] = v
+    return out
 
 
 def spreadsheet_value(v: Any) -> Any:

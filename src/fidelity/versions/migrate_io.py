@@ -1,0 +1,131 @@
+"""Migrated sheets written in the format they were read from: JSON and JSON Lines as records,
+CSV and XLSX as a wide table (one row per sheet, in the input's order).
+
+A table holds the migration's provenance in a ``migrations`` column: on each migrated row the
+list of steps as compact JSON text, the same list a JSON sheet holds in its ``migrations``
+field, so that reading the table back (and migrating it again) keeps the whole history. Sheets
+that were already on the target version pass through with their cells unchanged and an empty
+``migrations`` cell (or the history they already had). Cells are safe to open: a CSV text cell
+that a spreadsheet would evaluate gets a leading apostrophe (:func:`fidelity._util.text.csv_text`);
+an XLSX text cell is stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from fidelity._util.text import csv_text
+from fidelity.instrument import Instrument
+from fidelity.ratings import COMMENT_SUFFIX, FIELDS
+
+__all__ = ["TABLE_SUFFIXES", "migrated_output", "table_rows"]
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+"""Inputs written back as a wide table of their own format."""
+
+_JSONL = (".jsonl", ".ndjson")
+
+
+def migrated_output(
+    path: Path, single: bool, records: list[dict[str, Any]], target: Instrument
+) -> tuple[str, str | bytes]:
+    """The output file name for the input ``path`` and its content, in the input's format:
+    JSON Lines for JSON Lines, a JSON object for a single-sheet object, a JSON list for other
+    JSON, a wide CSV for CSV (wide or long) and a wide XLSX workbook for XLSX."""
+    suffix = path.suffix.lower()
+    if suffix in _JSONL:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        return path.stem + ".jsonl", text
+    if suffix == ".csv":
+        return path.stem + ".csv", _csv(records, target)
+    if suffix == ".xlsx":
+        return path.stem + ".xlsx", _xlsx(records, target)
+    if single and len(records) == 1:
+        return path.stem + ".json", json.dumps(records[0], indent=2, ensure_ascii=False) + "\n"
+    return path.stem + ".json", json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def table_rows(
+    records: list[dict[str, Any]], target: Instrument, keep: tuple[str, ...] = ()
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of the wide table of ``records``: the sheet fields some record
+    has, every item of ``target``, a comment column for each item with a comment, the kept
+    metadata columns ``keep``, then ``migrations`` (when a record has provenance). Cells keep
+    their types (levels as ints, ``NA``, ``None`` for empty); ``migrations`` is JSON text."""
+    fields = [f for f in FIELDS if f in ("assessment", "rater") or any(f in r for r in records)]
+    items = [it.id for it in target.items]
+    commented = [i for i in items if any(i in r.get("comments", {}) for r in records)]
+    history = any(r.get("migrations") for r in records)
+    header = [
+        *fields,
+        *items,
+        *(i + COMMENT_SUFFIX for i in commented),
+        *keep,
+        *(["migrations"] if history else []),
+    ]
+    rows: list[list[Any]] = []
+    for r in records:
+        ratings, comments = r.get("ratings", {}), r.get("comments", {})
+        row = [r.get(f) for f in fields]
+        row += [ratings.get(i) for i in items]
+        row += [comments.get(i) for i in commented]
+        row += [r.get("metadata", {}).get(k) for k in keep]
+        if history:
+            steps = r.get("migrations")
+            row.append(json.dumps(steps, ensure_ascii=False) if steps else None)
+        rows.append(row)
+    return header, rows
+
+
+def _csv(records: list[dict[str, Any]], target: Instrument) -> str:
+    """The records as a wide CSV, every cell text and formula-safe."""
+    import pandas as pd
+
+    header, rows = table_rows(records, target, _kept(records))
+    frame = pd.DataFrame([[_text(v) for v in row] for row in rows], columns=header, dtype=object)
+    return csv_text(frame)
+
+
+def _text(v: Any) -> str:
+    """A cell as CSV text: empty for none, ``true``/``false`` for a flag."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _xlsx(records: list[dict[str, Any]], target: Instrument) -> bytes:
+    """The records as a workbook with one worksheet ``ratings`` (bold header, frozen), levels
+    as numbers and every text cell stored as text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, rows = table_rows(records, target, _kept(records))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "ratings"
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.data_type = "s"
+    for row in rows:
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+    sheet.freeze_panes = "A2"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _kept(records: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The metadata columns the records carry, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for r in records:
+        seen.update(dict.fromkeys(r.get("metadata", {})))
+    return tuple(seen)
