@@ -32,7 +32,7 @@ counts once.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,17 +64,18 @@ DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
 
 
-def score(inst: Instrument, sheets: Any) -> ScoreResult:
+def score(inst: Instrument, sheets: Any, *, keep: Iterable[str] | str | None = None) -> ScoreResult:
     """Validate and score rating sheets on ``inst``.
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
     a list of them, a pandas DataFrame or a :class:`~fidelity.ratings.SheetBatch`.
     Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
     sheets have errors; warnings (unanswered required items) do not stop scoring and stay
-    available as ``result.problems``.
+    available as ``result.problems``. ``keep`` declares metadata columns (``"notes,arm"``)
+    carried unchanged to the per-sheet table (see :func:`~fidelity.ratings.validate`).
     """
     batch = as_batch(sheets)
-    checked = check_sheets(inst, batch)
+    checked = check_sheets(inst, batch, keep=keep)
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     c = compile_instrument(inst)
@@ -107,6 +108,7 @@ def score(inst: Instrument, sheets: Any) -> ScoreResult:
         migrated_from=migrated_from,
         comparability=comparability,
         round=checked.round if any(r is not None for r in checked.round.tolist()) else None,
+        metadata=checked.metadata or None,
     )
 
 
@@ -248,6 +250,8 @@ class ScoreResult:
     on this one, as the migration recorded it in the sheets (``domains``, ``overall``)."""
     round: NDArray[Any] | None = None
     """Per sheet, its audit round (``None`` where empty); ``None`` when no sheet names one."""
+    metadata: dict[str, NDArray[Any]] | None = None
+    """The declared metadata columns (``keep``), one value per sheet as read."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -297,7 +301,7 @@ class ScoreResult:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per sheet: assessment, rater, site, informant, date, (round, when any sheet
-        names one), consensus, one column
+        names one), consensus, the declared metadata columns as read, one column
         per domain id, overall, band, n_answered, n_na, n_missing, n_not_asked and source
         (file and row). ``df.attrs["provenance"]`` holds :attr:`provenance`."""
         import pandas as pd
@@ -312,6 +316,8 @@ class ScoreResult:
         }
         if self.round is not None:
             data["round"] = self.round
+        for name, col in (self.metadata or {}).items():
+            data.setdefault(name, col)
         for d, dom in enumerate(self.domain_ids):
             data[dom] = self.domains[:, d]
         data.update(

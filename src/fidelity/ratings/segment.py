@@ -43,6 +43,12 @@ class Segment:
     """Long CSV: the row of each item's cell, so problems point to the exact row."""
     extra: list[tuple[int, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    others: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """Fields of JSON sheets that are not part of a rating sheet (``notes``, ``arm``), and
+    extra columns of a long table (per sheet, from its first row), ``ABSENT`` where a sheet
+    lacks one: carried to the outputs when declared (``keep``), named in a warning otherwise.
+    A wide table's extra columns are among :attr:`ratings` until the instrument tells them
+    apart from items."""
 
     @property
     def n(self) -> int:
@@ -80,6 +86,7 @@ class Segment:
             self.tabular,
             None if cells is None else {k: v[idx] for k, v in cells.items()},
             [(where[i], key) for i, key in self.extra if i in where],
+            others={k: v[idx] for k, v in self.others.items()},
         )
 
     def header_ref(self) -> SheetRef:

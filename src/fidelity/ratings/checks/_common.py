@@ -77,6 +77,12 @@ class SegmentCheck:
     inf_index: NDArray[np.intp] | None = None
     """The row of :attr:`CompiledInstrument.asked` for each sheet's informant."""
 
+    keep: frozenset[str] = frozenset()
+    """The declared metadata columns (see :mod:`fidelity.ratings.checks.extras`)."""
+    kept: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """The declared metadata columns found in this input, one value per sheet."""
+    undeclared: dict[str, int] = field(default_factory=dict)
+    """Extra columns or fields neither declared nor like an item: name → cells filled."""
     blocks: list[tuple[int, int, ProblemBlock]] = field(default_factory=list)
     """The problem blocks found: ``(offset, len(found) when added, block)``."""
 

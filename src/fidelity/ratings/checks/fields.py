@@ -26,12 +26,11 @@ from fidelity.ratings.checks._common import (
 )
 from fidelity.ratings.problems import json_kind, jsonable, make_problem
 from fidelity.ratings.segment import Segment
-from fidelity.ratings.sheet import ABSENT, DATE_RE, FIELDS
+from fidelity.ratings.sheet import ABSENT, DATE_RE
 
 __all__ = [
     "check_consensus",
     "check_date",
-    "check_extra_fields",
     "check_identity",
     "check_informant",
     "check_migrations",
@@ -249,23 +248,6 @@ def places(seg: Segment, rows: NDArray[np.intp]) -> str:
         )
     more = f" and {len(runs) - _PLACES_SHOWN} more" if len(runs) > _PLACES_SHOWN else ""
     return f"{unit} {', '.join(shown[:_PLACES_SHOWN])}{more}"
-
-
-def check_extra_fields(ctx: SegmentCheck) -> None:
-    """A JSON sheet has no field that is not part of a rating sheet (FR203)."""
-    seg = ctx.seg
-    allowed = ", ".join((*FIELDS, "ratings", "comments"))
-    for i, key in seg.extra:
-        ctx.add(
-            i,
-            Order.EXTRA_FIELD,
-            make_problem(
-                "FR203",
-                fields={"field": key, "allowed": allowed},
-                sheet=seg.ref(i),
-                path=seg.path(i, key),
-            ),
-        )
 
 
 _SPEC = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*@\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")

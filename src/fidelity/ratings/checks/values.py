@@ -10,7 +10,6 @@ answer are warnings. Each check is one step of :func:`fidelity.ratings.checks.ch
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from fidelity.ratings.checks._common import (
     factorize_cells,
     is_blank,
 )
+from fidelity.ratings.checks.extras import kept_column
 from fidelity.ratings.compiled import CompiledInstrument
 from fidelity.ratings.problems import ProblemBlock, SheetRef, json_kind, jsonable, make_problem
 from fidelity.ratings.sheet import (
@@ -41,6 +41,7 @@ from fidelity.ratings.sheet import (
     NOT_ASKED,
     Mode,
 )
+from fidelity.ratings.similar import field_like, resembles
 
 __all__ = [
     "check_asked",
@@ -91,12 +92,26 @@ def _used_by_own(ctx: SegmentCheck, raw: NDArray[Any]) -> bool:
 def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
     """FR104: once for a table's column, else for every sheet that rates the item."""
     c, seg = ctx.c, ctx.seg
-    hint = _nearest(name, c.item_ids)
+    hint = resembles(name, c.item_ids)
     msg = f"unknown item {name!r}: not an item of {c.spec}" + (
         f" (did you mean {hint!r}?)" if hint else ""
     )
     if seg.tabular:
-        if not _used_by_own(ctx, raw):
+        if not _used_by_own(ctx, raw) or kept_column(ctx, name, raw):
+            return
+        like = field_like(name) if hint is None else None
+        if like is not None:
+            ctx.add(
+                TABLE,
+                Order.INPUT,
+                make_problem(
+                    "FR020",
+                    message=f"wrong header: column {name!r} is not a sheet field "
+                    f"(did you mean {like!r}?)",
+                    sheet=seg.header_ref(),
+                    path=name,
+                ),
+            )
             return
         ctx.add(
             TABLE,
@@ -124,13 +139,6 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
                 value=jsonable(v),
             ),
         )
-
-
-def _nearest(name: str, options: Sequence[str]) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
-    return close[0] if close else None
 
 
 def _classify(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:

@@ -154,6 +154,10 @@ def records_segment(
     seg.extra.extend(
         (i, str(key)) for i, rec in enumerate(keep) for key in rec if key not in RECORD_KEYS
     )
+    for key in dict.fromkeys(key for _, key in seg.extra):
+        col = np.empty(len(keep), dtype=object)
+        col[:] = [rec.get(key, ABSENT) for rec in keep]
+        seg.others[key] = col
     _key_columns(seg.ratings, ratings, len(keep))
     _key_columns(seg.comments, comments, len(keep))
     return seg
