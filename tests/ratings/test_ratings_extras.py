@@ -150,3 +150,25 @@ def test_resembles() -> None:
     assert resembles("q7", ids) == "q1"  # an item id's shape with other digits
     assert resembles("choice_voice", ids) == "choice-voice"
     assert resembles("notes", ids) is None and resembles("wave", ids) is None
+
+
+def test_declared_columns_reach_consensus_sheets(hand: Instrument, good_sheet: GoodSheet) -> None:
+    from fidelity.consensus import prepare_consensus
+
+    sheets = [
+        good_sheet(rater="r1", interviewer="kim", wave="1"),
+        good_sheet(rater="r2", interviewer="lee", wave="1", ratings={"a1": 2, "a2": 1}),
+    ]
+    prep = prepare_consensus(hand, sheets, keep="interviewer,wave")
+    (sheet,) = prep.sheets
+    assert (sheet["wave"], sheet["interviewer"]) == ("1", "kim | lee")
+    header = prep.sheets_csv().splitlines()[0].split(",")
+    assert header.index("interviewer") > header.index("b2")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(BytesIO(prep.sheets_xlsx()))["ratings"]
+    cells = {c.value: ws.cell(2, c.column).value for c in ws[1]}
+    assert cells["wave"] == "1"  # text stays text
+    assert cells["interviewer"] == "kim | lee"

@@ -33,12 +33,14 @@ __all__ = [
     "FromOpt",
     "IncompleteOpt",
     "InstrumentOpt",
+    "KeepOpt",
     "Progress",
     "SheetSource",
     "Strict",
     "console",
     "fail",
     "input_progress",
+    "keep_columns",
     "load_or_fail",
     "plain",
     "print_json",
@@ -105,6 +107,15 @@ IncompleteOpt = Annotated[
         help="With --from redcap: also read forms not marked Complete.",
     ),
 ]
+KeepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keep-columns",
+        metavar="COLUMNS",
+        help="Extra columns to carry unchanged to every per-sheet output, comma-separated "
+        "(e.g. notes,arm,interviewer); other extra columns are named in one warning.",
+    ),
+]
 Strict = Annotated[
     bool, typer.Option("--strict", help="Treat warnings (unanswered required items) as errors.")
 ]
@@ -151,6 +162,16 @@ def write_outputs(files: Mapping[Path, str | bytes], *, manifest: bool = False) 
         write_all(files, manifest=OUTPUT_MANIFEST if manifest else None)
     except OutputError as exc:
         raise exit_for(exc) from None
+
+
+def keep_columns(value: str | None) -> list[str]:
+    """The ``--keep-columns`` names; a sheet field among them is a usage error (exit 2)."""
+    from fidelity.ratings.checks.extras import declared
+
+    try:
+        return sorted(declared(value))
+    except ValueError as exc:
+        fail(f"error: --keep-columns: {exc}", EXIT_USAGE)
 
 
 def load_or_fail(spec: str) -> Instrument:

@@ -15,8 +15,10 @@ from fidelity.cli._common import (
     FromOpt,
     IncompleteOpt,
     InstrumentOpt,
+    KeepOpt,
     SheetSource,
     input_progress,
+    keep_columns,
     read_batch,
     resolve_instrument,
     write_outputs,
@@ -54,6 +56,7 @@ def consensus_cmd(
     source: FromOpt = SheetSource.file,
     dictionary: DictionaryOpt = None,
     include_incomplete: IncompleteOpt = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Prepare consensus meetings: for every assessment rated by two or more raters that has
     no consensus sheet yet, write the discrepancies (discrepancies.csv, .xlsx and .md,
@@ -75,7 +78,7 @@ def consensus_cmd(
         )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing raters")
-        prep = prepare_consensus(inst, batch)
+        prep = prepare_consensus(inst, batch, keep=keep_columns(keep))
     kind = fmt.value if fmt is not None else _BY_SUFFIX.get(files[0].suffix.lower(), "csv")
     sheets: str | bytes = (
         prep.sheets_xlsx()

@@ -25,12 +25,14 @@ from fidelity.cli._common import (
     FromOpt,
     IncompleteOpt,
     InstrumentOpt,
+    KeepOpt,
     Progress,
     SheetSource,
     Strict,
     console,
     fail,
     input_progress,
+    keep_columns,
     load_or_fail,
     print_json,
     read_batch,
@@ -97,6 +99,7 @@ def validate_cmd(
     each: Annotated[
         bool, typer.Option("--each", help="One line per problem, repeated ones not grouped.")
     ] = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Check rating sheets against their instrument and list the problems.
 
@@ -121,7 +124,7 @@ def validate_cmd(
         include_incomplete=include_incomplete,
     )
     inst = resolve_instrument(batch, instrument)
-    problems = validate(inst, batch)
+    problems = validate(inst, batch, keep=keep_columns(keep))
     failing = not problems.ok or (strict and len(problems) > 0)
     n_errors = len(problems.errors)
     if problems_file is not None:
@@ -221,6 +224,7 @@ def score_cmd(
     source: FromOpt = SheetSource.file,
     dictionary: DictionaryOpt = None,
     include_incomplete: IncompleteOpt = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
     scores.
@@ -235,6 +239,7 @@ def score_cmd(
     from fidelity.scoring import score
 
     formats = set(fmt or [OutFormat.csv, OutFormat.json])
+    kept = keep_columns(keep)
     with input_progress(files, steps=len(files) + 3) as progress:
         batch = read_batch(
             files,
@@ -246,7 +251,7 @@ def score_cmd(
         )
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)
-        problems = validate(inst, batch)
+        problems = validate(inst, batch, keep=kept)
         if failing := (problems if strict else problems.errors):
             progress.stop()
             write_lines(map(str, failing))
@@ -255,7 +260,7 @@ def score_cmd(
                 + "; nothing was scored or written"
             )
         progress.step("scoring")
-        result = score(inst, batch)
+        result = score(inst, batch, keep=kept)
         progress.step("writing")
         outputs = _render_outputs(result, formats)
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
+from fidelity.cli._common import (
+    KeepOpt,
+    console,
+    fail,
+    keep_columns,
+    load_or_fail,
+    print_json,
+    write_outputs,
+)
 from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -153,6 +161,7 @@ def migrate_cmd(
         typer.Option("--out", "-o", help="Directory for the migrated files."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Rewrite rating sheets for another version of their instrument, using the declared item
     mappings. Items with no counterpart become missing (never invented); each migrated sheet
@@ -167,7 +176,7 @@ def migrate_cmd(
     out = out_dir if out_dir is not None else Path(".")
     if out.exists() and not out.is_dir():
         fail(f"error: output path {out} is not a directory", EXIT_USAGE)
-    result = migrate_files(files, target, source=pinned_source)
+    result = migrate_files(files, target, source=pinned_source, keep=keep_columns(keep))
     written = []
     for output in result.outputs:
         path = out / output.name

@@ -25,7 +25,7 @@ from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import load_instrument
 from fidelity.ratings import ANSWERED, NA, SheetBatch, as_batch, check_sheets, read_sheets
 from fidelity.ratings.segment import Segment
-from fidelity.ratings.sheet import ABSENT
+from fidelity.ratings.sheet import ABSENT, RECORD_KEYS
 from fidelity.versions.diff import diff
 from fidelity.versions.mapping import Loader
 from fidelity.versions.migrate_io import migrated_output
@@ -355,7 +355,8 @@ class MigrationResult:
 
 
 def _record(inst: Instrument, checked: Any, i: int, rec: dict[str, Any]) -> dict[str, Any]:
-    """Sheet ``i`` of a checked batch as a normalised record (``rec`` is its raw record)."""
+    """Sheet ``i`` of a checked batch as a normalised record (``rec`` is its raw record);
+    declared metadata columns become top-level keys, after the ratings."""
     sheet: dict[str, Any] = {
         "instrument": inst.spec,
         "assessment": checked.assessment[i],
@@ -379,16 +380,21 @@ def _record(inst: Instrument, checked: Any, i: int, rec: dict[str, Any]) -> dict
     sheet["ratings"] = ratings
     if rec.get("comments"):
         sheet["comments"] = dict(rec["comments"])
+    for name, col in checked.metadata.items():
+        if col[i] is not None:
+            sheet[name] = col[i]
     if isinstance(rec.get("migrations"), list):
         sheet["migrations"] = rec["migrations"]
     return sheet
 
 
-def _checked_records(inst: Instrument, sheets: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def _checked_records(
+    inst: Instrument, sheets: Any, keep: Iterable[str] | str | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The sheets of a one-input batch as normalised records, after validating them on
-    ``inst`` (errors become refusal reasons)."""
+    ``inst`` (errors become refusal reasons; ``keep``: the declared metadata columns)."""
     batch = as_batch(sheets)
-    checked = check_sheets(inst, batch)
+    checked = check_sheets(inst, batch, keep=keep)
     if not checked.problems.ok:
         return [], [str(p) for p in checked.problems.errors]
     return [_record(inst, checked, i, rec) for i, rec in enumerate(batch.records())], []
@@ -400,12 +406,13 @@ def migrate(
     new: Instrument,
     *,
     loader: Loader | None = load_instrument,
+    keep: Iterable[str] | str | None = None,
 ) -> list[dict[str, Any]]:
     """Migrate in-memory sheets (dicts) from ``old`` to ``new``; raise
     :class:`MigrationRefused` when the sheets are invalid on ``old`` or cannot be carried
-    over."""
+    over. ``keep`` names metadata fields carried over unchanged."""
     step = plan_migration(old, new, loader=loader)
-    records, problems = _checked_records(old, sheets)
+    records, problems = _checked_records(old, sheets, keep)
     if problems:
         raise MigrationRefused(problems)
     migrated, problems = migrate_records(records, step, loader=loader)
@@ -479,6 +486,11 @@ def _part(seg: Segment, rows: NDArray[np.intp], inst: Instrument) -> Segment:
     return part
 
 
+def _names(records: list[dict[str, Any]]) -> list[str]:
+    """The metadata keys of migrated records (beyond a rating sheet's)."""
+    return list(dict.fromkeys(k for r in records for k in r if k not in RECORD_KEYS))
+
+
 @dataclass
 class _FileMigration:
     """What :func:`migrate_files` gathers across its inputs."""
@@ -486,6 +498,7 @@ class _FileMigration:
     target: Instrument
     source: Instrument | None
     loader: Loader | None
+    keep: Iterable[str] | str | None = None
     steps: dict[str, MigrationStep] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -507,7 +520,7 @@ class _FileMigration:
         moved = 0
         for inst, rows in _version_groups(path, seg, self.source, self.target, self.loader):
             part = _part(seg, rows, inst)
-            checked, problems = _checked_records(inst, SheetBatch([part]))
+            checked, problems = _checked_records(inst, SheetBatch([part]), self.keep)
             if problems:
                 raise _Refused(problems)
             if inst.spec != self.target.spec:
@@ -519,7 +532,7 @@ class _FileMigration:
                 moved += part.n
             for i, rec in zip(rows.tolist(), checked, strict=True):
                 records[i] = rec
-        after = check_sheets(self.target, records)
+        after = check_sheets(self.target, records, keep=_names(records))
         if not after.problems.ok:
             raise _Refused([f"{path}: after migration: {p}" for p in after.problems.errors])
         name, text = migrated_output(path, seg.locator == "single", records, self.target)
@@ -535,6 +548,7 @@ def migrate_files(
     *,
     source: Instrument | None = None,
     loader: Loader | None = load_instrument,
+    keep: Iterable[str] | str | None = None,
 ) -> MigrationResult:
     """Read, check and migrate rating-sheet files to ``target``; raise
     :class:`MigrationRefused` (listing every reason) when anything cannot be migrated.
@@ -545,14 +559,15 @@ def migrate_files(
     several versions: each sheet moves from the version it is pinned to (``source`` for
     unpinned ones); sheets already on ``target`` pass through unchanged and are counted as
     such. All sheets are validated on ``target`` before anything is returned; when none of
-    them needed moving, the migration is refused as having nothing to do.
+    them needed moving, the migration is refused as having nothing to do. ``keep`` names
+    metadata columns carried over unchanged (other extra columns are left out).
     """
     paths = [Path(f) for f in files]
     batch = read_sheets(paths)
     reasons = [str(p) for p in batch.problems]
     if reasons:
         raise MigrationRefused(reasons)
-    run = _FileMigration(target, source, loader)
+    run = _FileMigration(target, source, loader, keep)
     outputs: list[MigratedFile] = []
     for path, seg in zip(paths, batch.segments, strict=True):
         try:

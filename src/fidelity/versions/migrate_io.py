@@ -20,6 +20,7 @@ from typing import Any
 from fidelity._util.text import csv_text
 from fidelity.instrument import Instrument
 from fidelity.ratings import COMMENT_SUFFIX, FIELDS
+from fidelity.ratings.sheet import RECORD_KEYS
 
 __all__ = ["TABLE_SUFFIXES", "migrated_output", "table_rows"]
 
@@ -53,8 +54,9 @@ def table_rows(
 ) -> tuple[list[str], list[list[Any]]]:
     """The header and rows of the wide table of ``records``: the sheet fields some record
     has, every item of ``target``, a comment column for each item with a comment, the kept
-    metadata columns ``keep``, then ``migrations`` (when a record has provenance). Cells keep
-    their types (levels as ints, ``NA``, ``None`` for empty); ``migrations`` is JSON text."""
+    metadata columns ``keep`` (top-level keys of the records), then ``migrations`` (when a
+    record has provenance). Cells keep their types (levels as ints, ``NA``, ``None`` for
+    empty); ``migrations`` is JSON text."""
     fields = [f for f in FIELDS if f in ("assessment", "rater") or any(f in r for r in records)]
     items = [it.id for it in target.items]
     commented = [i for i in items if any(i in r.get("comments", {}) for r in records)]
@@ -72,7 +74,7 @@ def table_rows(
         row = [r.get(f) for f in fields]
         row += [ratings.get(i) for i in items]
         row += [comments.get(i) for i in commented]
-        row += [r.get("metadata", {}).get(k) for k in keep]
+        row += [r.get(k) for k in keep]
         if history:
             steps = r.get("migrations")
             row.append(json.dumps(steps, ensure_ascii=False) if steps else None)
@@ -124,8 +126,9 @@ def _xlsx(records: list[dict[str, Any]], target: Instrument) -> bytes:
 
 
 def _kept(records: list[dict[str, Any]]) -> tuple[str, ...]:
-    """The metadata columns the records carry, in order of first appearance."""
+    """The metadata columns the records carry (keys beyond a rating sheet's), in order of
+    first appearance."""
     seen: dict[str, None] = {}
     for r in records:
-        seen.update(dict.fromkeys(r.get("metadata", {})))
+        seen.update(dict.fromkeys(k for k in r if k not in RECORD_KEYS))
     return tuple(seen)
