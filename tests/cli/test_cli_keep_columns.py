@@ -102,3 +102,22 @@ def test_migrate_carries_declared_columns_in_csv_and_xlsx(tmp_path: Path) -> Non
     header = [c.value for c in ws[1]]
     assert ws.cell(3, header.index("notes") + 1).value == "=HYPERLINK(x)"
     assert ws.cell(3, header.index("notes") + 1).data_type == "s"
+
+
+def test_the_problem_report_names_the_declared_columns(tmp_path: Path) -> None:
+    src = _audit(tmp_path / "audit.csv")
+    src.write_text(src.read_text().replace(",3,=HYPERLINK(x)", ",9,=HYPERLINK(x)"))
+    report = tmp_path / "problems.csv"
+    result = runner.invoke(
+        app, ["validate", str(src), "--problems", str(report), "--keep-columns", "arm,notes"]
+    )
+    assert result.exit_code == 1
+    (row,) = _rows(report)
+    assert (row["code"], row["row"], row["arm"], row["notes"]) == (
+        "FR101",
+        "3",
+        "arm-1",
+        "'=HYPERLINK(x)",
+    )
+    assert list(row)[:4] == ["file", "row", "assessment", "rater"]
+    assert set(list(row)[4:6]) == {"arm", "notes"}

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from fidelity.ratings import Problem
+    from fidelity.ratings.checks.run import CheckedSheets
     from fidelity.scoring import ScoreResult
 
 app = typer.Typer()
@@ -108,7 +109,7 @@ def validate_cmd(
     sheets are valid (warnings are listed but allowed unless --strict), 1 when there are
     errors, 2 on a usage error.
     """
-    from fidelity.ratings import validate
+    from fidelity.ratings import check_sheets, validate
     from fidelity.ratings.problem_report import grouped_lines
 
     if problems_file is not None and problems_file.suffix.lower() not in (".csv", ".xlsx"):
@@ -124,11 +125,12 @@ def validate_cmd(
         include_incomplete=include_incomplete,
     )
     inst = resolve_instrument(batch, instrument)
-    problems = validate(inst, batch, keep=keep_columns(keep))
+    kept = keep_columns(keep)
+    problems = validate(inst, batch, keep=kept)
     failing = not problems.ok or (strict and len(problems) > 0)
     n_errors = len(problems.errors)
     if problems_file is not None:
-        _write_problems(problems_file, problems)
+        _write_problems(problems_file, problems, check_sheets(inst, batch, keep=kept))
     if as_json:
         print_json(
             {
@@ -159,13 +161,16 @@ def validate_cmd(
         raise typer.Exit(EXIT_INVALID)
 
 
-def _write_problems(target: Path, problems: Sequence[Problem]) -> None:
+def _write_problems(
+    target: Path, problems: Sequence[Problem], checked: CheckedSheets | None = None
+) -> None:
     """The problems as a table for whoever fixes the sheets: CSV (cells that a spreadsheet
-    would evaluate are neutralised) or XLSX (every text cell stored as text)."""
+    would evaluate are neutralised) or XLSX (every text cell stored as text); with the
+    sheets' declared metadata columns when ``checked`` has them."""
     from fidelity._util.text import csv_text
     from fidelity.ratings.problem_report import problem_table
 
-    table = problem_table(problems)
+    table = problem_table(problems, checked)
     if target.suffix.lower() == ".csv":
         data: str | bytes = csv_text(table)
     else:
