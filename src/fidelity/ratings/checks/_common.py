@@ -77,6 +77,9 @@ class SegmentCheck:
     inf_index: NDArray[np.intp] | None = None
     """The row of :attr:`CompiledInstrument.asked` for each sheet's informant."""
 
+    misspelt: NDArray[np.bool_] | None = None
+    """Sheets x items: the item is given under a misspelt id (reported once, FR104), so its
+    cell is not also reported as missing (FR105, FR107)."""
     keep: frozenset[str] = frozenset()
     """The declared metadata columns (see :mod:`fidelity.ratings.checks.extras`)."""
     kept: dict[str, NDArray[Any]] = field(default_factory=dict)

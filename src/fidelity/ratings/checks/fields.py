@@ -170,6 +170,8 @@ def check_informant(ctx: SegmentCheck) -> None:
                 ),
             )
     ctx.meta["informant"] = informant
+    named = np.asarray([v is not None for v in informant.tolist()], dtype=bool)
+    ctx.meta["bad_informant"] = named & (inf_index == len(c.informant_ids))
     ctx.inf_index = inf_index
 
 

@@ -126,7 +126,9 @@ def _disagreements(
 
     a = pd.Series(meta["key"])
     for f in ("site", "informant"):
-        groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[keyed]
+        bad = meta.get(f"bad_{f}")  # already reported (FR206, FR205): not compared
+        judged = keyed & ~bad.astype(bool) if bad is not None else keyed
+        groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[judged]
         counts = groups.groupby("a", sort=False)["v"].nunique()
         split = counts[counts > 1].index
         if len(split) == 0:

@@ -79,6 +79,13 @@ def _own(ctx: SegmentCheck) -> NDArray[np.bool_]:
     return ~ctx.foreign
 
 
+def _stands_in(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:
+    """Note that the sheets rating ``raw`` (a misspelt id of item ``j``) gave item ``j``."""
+    if ctx.misspelt is None:
+        ctx.misspelt = np.zeros(ctx.state.shape, dtype=bool)
+    ctx.misspelt[:, j] |= True if ctx.seg.tabular else np.asarray(raw != ABSENT, dtype=bool)
+
+
 def _used_by_own(ctx: SegmentCheck, raw: NDArray[Any]) -> bool:
     """Whether a table column for an unknown item or comment matters here: always when no
     sheet is pinned to another version, else only when a sheet on this version fills it (a
@@ -92,7 +99,10 @@ def _used_by_own(ctx: SegmentCheck, raw: NDArray[Any]) -> bool:
 def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
     """FR104: once for a table's column, else for every sheet that rates the item."""
     c, seg = ctx.c, ctx.seg
-    hint = resembles(name, c.item_ids)
+    absent = [k for k in c.item_ids if k not in seg.ratings]  # what a misspelling stands for
+    hint = resembles(name, absent) or resembles(name, c.item_ids)
+    if hint is not None:
+        _stands_in(ctx, c.index[hint], raw)
     msg = f"unknown item {name!r}: not an item of {c.spec}" + (
         f" (did you mean {hint!r}?)" if hint else ""
     )
@@ -273,8 +283,8 @@ def check_missing_columns(ctx: SegmentCheck) -> None:
         return
     for j in np.flatnonzero(c.required).tolist():
         item_id = c.item_ids[j]
-        if item_id in seg.ratings:
-            continue
+        if item_id in seg.ratings or (ctx.misspelt is not None and ctx.misspelt[:, j].any()):
+            continue  # FR104 named the misspelt column
         ctx.add(
             TABLE,
             j,
@@ -380,6 +390,8 @@ def check_unanswered(ctx: SegmentCheck) -> None:
     without the item's column was reported once (FR107) instead."""
     c, seg = ctx.c, ctx.seg
     unanswered = (ctx.state == MISSING) & c.required[None, :]
+    if ctx.misspelt is not None:
+        unanswered &= ~ctx.misspelt  # given under a misspelt id: FR104 says so
     if seg.tabular:
         unanswered[:, [j for j, k in enumerate(c.item_ids) if k not in seg.ratings]] = False
     rows, cols = np.nonzero(unanswered)
