@@ -427,3 +427,23 @@ def test_a_single_output_file_on_a_full_disk_leaves_the_old_file(small_disk: Pat
     assert result.exit_code == 2 and "No space left on device" in result.stderr
     assert target.read_bytes() == before
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "template.xlsx"]
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_score_runs_into_one_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "fidelity", "score", str(EXAMPLE), "-o", str(out), "-q"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(20)
+    ]
+    errors = [p.communicate(timeout=600)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 20, errors
+    found = read_output_set(out, "fidelity-outputs.json")  # one whole set, checksums match
+    assert {"scores.csv", "scores.json", "provenance.json"} <= set(found)
+    assert _hidden(out) == [] and not (out / JOURNAL).exists()

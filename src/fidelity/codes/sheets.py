@@ -270,7 +270,11 @@ RULES: tuple[Rule, ...] = (
         "sheet pinned to another instrument version",
         (
             "The sheet is pinned to another instrument or version, or names the instrument "
-            "without a version."
+            "without a version. Its ratings are then not judged against the version checked "
+            "(that would only repeat the cause). When the sheets of one file are on several "
+            "versions of the instrument, the message says which rows are on which version; "
+            "`fidelity validate` without `--instrument` checks them against the newest one, "
+            "and `fidelity migrate --to` moves the others to it."
         ),
     ),
     _rule(
