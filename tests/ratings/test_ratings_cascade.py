@@ -86,6 +86,11 @@ def _dup(sheets: list[dict[str, Any]]) -> None:
     sheets[1]["rater"] = "r1"
 
 
+def _consensus_twice(sheets: list[dict[str, Any]]) -> None:
+    for k in (0, 1):
+        sheets[k].update(rater="consensus", consensus=True)
+
+
 def _mixed(lines: list[str]) -> list[str]:
     return [*lines[:3], *(ln.replace("hand@1.0.0", "hand@2.0.0") for ln in lines[3:])]
 
@@ -137,6 +142,9 @@ JSON_MISTAKES: dict[str, tuple[Callable[[list[dict[str, Any]]], None], list[str]
         ["FR207"],
     ),
     "date not a date": (_set(0, date="2024-02-30"), ["FR202"]),
+    "ratings not an object": (_set(0, ratings=[4, 2, 1]), ["FR202"]),
+    "comment not text": (_set(0, comments={"a1": 3}), ["FR109"]),
+    "second consensus sheet": (_consensus_twice, ["FR302"]),
 }
 
 

@@ -43,6 +43,9 @@ class Segment:
     """Long CSV: the row of each item's cell, so problems point to the exact row."""
     extra: list[tuple[int, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)
+    """Sheets whose ``ratings`` could not be read (not an object, FR202): their items are not
+    reported again as unanswered."""
     others: dict[str, NDArray[Any]] = field(default_factory=dict)
     """Fields of JSON sheets that are not part of a rating sheet (``notes``, ``arm``), and
     extra columns of a long table (per sheet, from its first row), ``ABSENT`` where a sheet
@@ -86,6 +89,7 @@ class Segment:
             self.tabular,
             None if cells is None else {k: v[idx] for k, v in cells.items()},
             [(where[i], key) for i, key in self.extra if i in where],
+            unread=[where[i] for i in self.unread if i in where],
             others={k: v[idx] for k, v in self.others.items()},
         )
 

@@ -73,8 +73,11 @@ def _duplicates(
     first_pos = {
         (a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"], strict=True)
     }
+    cons = meta["consensus"].astype(bool)
     for i in np.flatnonzero(dup).tolist():
         a, r = meta["key"][i], meta["rater"][i]
+        if cons[i] and cons[first_pos[(a, r)]]:
+            continue  # a second consensus sheet: FR302 says so
         first_ref = refs(first_pos[(a, r)]).where()
         found.append(
             (

@@ -392,6 +392,8 @@ def check_unanswered(ctx: SegmentCheck) -> None:
     unanswered = (ctx.state == MISSING) & c.required[None, :]
     if ctx.misspelt is not None:
         unanswered &= ~ctx.misspelt  # given under a misspelt id: FR104 says so
+    if seg.unread:
+        unanswered[seg.unread, :] = False  # ratings that are not an object: FR202 says so
     if seg.tabular:
         unanswered[:, [j for j, k in enumerate(c.item_ids) if k not in seg.ratings]] = False
     rows, cols = np.nonzero(unanswered)

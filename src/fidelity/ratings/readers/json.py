@@ -215,6 +215,8 @@ def _nested(seg: Segment, i: int, rec: dict[str, Any], key: str) -> dict[str, An
     value = rec.get(key, {})
     if isinstance(value, dict):
         return value
+    if key == "ratings":
+        seg.unread.append(i)
     seg.problems.append(
         make_problem(
             "FR202",
