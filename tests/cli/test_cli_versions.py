@@ -476,3 +476,34 @@ def test_plugin_package_installs_and_provides_its_instrument(tmp_path: Path) -> 
         check=False,
     )
     assert lint.returncode == 0 and "example-plugin-index" in lint.stdout
+
+
+def test_migrate_long_csv_stays_long(tmp_path: Path) -> None:
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    lines = ["instrument,assessment,rater,item,value,comment,wave"]
+    lines += [f"{V100},a1,r1,{i},3,{'seen' if k == 0 else ''},w1" for k, i in enumerate(ids)]
+    src = tmp_path / "long.csv"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app, ["migrate", str(src), "--to", V110, "-o", str(out), "--keep-columns", "wave"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "long.csv").open(newline="")))
+    assert list(rows[0]) == [
+        "instrument",
+        "assessment",
+        "rater",
+        "wave",
+        "item",
+        "value",
+        "comment",
+        "migrations",
+    ]
+    n_items = len(fidelity.load_instrument(V110).items)
+    assert len(rows) == n_items and {r["wave"] for r in rows} == {"w1"}
+    assert rows[0]["comment"] == "seen"
+    assert len({r["migrations"] for r in rows}) == 1 and rows[0]["migrations"]
+    scored = fidelity.score(fidelity.load_instrument(V110), out / "long.csv", keep="wave")
+    assert scored.to_pandas()["migrated_from"].tolist() == [V100]
+    assert scored.to_pandas()["wave"].tolist() == ["w1"]

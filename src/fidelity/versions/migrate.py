@@ -535,7 +535,8 @@ class _FileMigration:
         after = check_sheets(self.target, records, keep=_names(records))
         if not after.problems.ok:
             raise _Refused([f"{path}: after migration: {p}" for p in after.problems.errors])
-        name, text = migrated_output(path, seg.locator == "single", records, self.target)
+        long = seg.cell_positions is not None
+        name, text = migrated_output(path, seg.locator == "single", records, self.target, long=long)
         if name in self.names:
             raise _Refused([f"{path} and {self.names[name]} would both be written to {name}"])
         self.names[name] = str(path)

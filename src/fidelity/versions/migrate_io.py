@@ -1,8 +1,9 @@
 """Migrated sheets written in the format they were read from: JSON and JSON Lines as records,
-CSV and XLSX as a wide table (one row per sheet, in the input's order).
+CSV and XLSX as a table in the input's order (wide, one row per sheet; a long CSV stays long,
+one row per rating).
 
-A table holds the migration's provenance in a ``migrations`` column: on each migrated row the
-list of steps as compact JSON text, the same list a JSON sheet holds in its ``migrations``
+A table holds the migration's provenance in a ``migrations`` column: on each migrated row (in
+the long layout, on every row of a migrated sheet) the list of steps as compact JSON text, the same list a JSON sheet holds in its ``migrations``
 field, so that reading the table back (and migrating it again) keeps the whole history. Sheets
 that were already on the target version pass through with their cells unchanged and an empty
 ``migrations`` cell (or the history they already had). Cells are safe to open: a CSV text cell
@@ -31,15 +32,23 @@ _JSONL = (".jsonl", ".ndjson")
 
 
 def migrated_output(
-    path: Path, single: bool, records: list[dict[str, Any]], target: Instrument
+    path: Path,
+    single: bool,
+    records: list[dict[str, Any]],
+    target: Instrument,
+    *,
+    long: bool = False,
 ) -> tuple[str, str | bytes]:
     """The output file name for the input ``path`` and its content, in the input's format:
     JSON Lines for JSON Lines, a JSON object for a single-sheet object, a JSON list for other
-    JSON, a wide CSV for CSV (wide or long) and a wide XLSX workbook for XLSX."""
+    JSON, a CSV in the input's layout (``long``: one row per rating) and a wide XLSX workbook
+    for XLSX."""
     suffix = path.suffix.lower()
     if suffix in _JSONL:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         return path.stem + ".jsonl", text
+    if suffix == ".csv" and long:
+        return path.stem + ".csv", _long_csv(records, target)
     if suffix == ".csv":
         return path.stem + ".csv", _csv(records, target)
     if suffix == ".xlsx":
@@ -89,6 +98,40 @@ def _csv(records: list[dict[str, Any]], target: Instrument) -> str:
     header, rows = table_rows(records, target, _kept(records))
     frame = pd.DataFrame([[_text(v) for v in row] for row in rows], columns=header, dtype=object)
     return csv_text(frame)
+
+
+def _long_csv(records: list[dict[str, Any]], target: Instrument) -> str:
+    """The records in the long layout: one row per rating (items in the target's order),
+    the sheet fields, kept columns and ``migrations`` repeated on each row of a sheet."""
+    import pandas as pd
+
+    header, rows = table_rows(records, target, _kept(records))
+    items = {it.id for it in target.items}
+    fields = [h for h in header if h not in items and not h.endswith(COMMENT_SUFFIX)]
+    has_comments = any(r.get("comments") for r in records)
+    out: list[list[str]] = []
+    for r, row in zip(records, rows, strict=True):
+        cells = dict(zip(header, row, strict=True))
+        for item in (it.id for it in target.items):
+            if item not in r.get("ratings", {}):
+                continue
+            line = [_text(cells[f]) for f in fields if f != "migrations"]
+            line += [item, _text(r["ratings"][item])]
+            if has_comments:
+                line.append(_text(r.get("comments", {}).get(item)))
+            if "migrations" in fields:
+                line.append(_text(cells["migrations"]))
+            out.append(line)
+    frame = pd.DataFrame(out, columns=_long_header(fields, has_comments), dtype=object)
+    return csv_text(frame)
+
+
+def _long_header(fields: list[str], comments: bool) -> list[str]:
+    """The columns of the long layout: sheet fields and kept columns, ``item``, ``value``,
+    ``comment`` (when any), ``migrations`` (when any)."""
+    plain = [f for f in fields if f != "migrations"]
+    tail = ["migrations"] if "migrations" in fields else []
+    return [*plain, "item", "value", *(["comment"] if comments else []), *tail]
 
 
 def _text(v: Any) -> str:

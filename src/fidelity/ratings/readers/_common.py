@@ -28,6 +28,7 @@ __all__ = [
     "duplicate_columns",
     "header_problem",
     "is_long",
+    "json_cells",
     "read_input",
     "spreadsheet_value",
     "strip_bom",
@@ -177,7 +178,7 @@ def wide_segment(
         if h in FIELDS:
             seg.fields[h] = col
         elif h == "migrations":
-            seg.fields[h] = _json_cells(col)
+            seg.fields[h] = json_cells(col)
         elif h.endswith(COMMENT_SUFFIX):
             seg.comments[h[: -len(COMMENT_SUFFIX)]] = col
         else:
@@ -185,7 +186,7 @@ def wide_segment(
     return seg
 
 
-def _json_cells(col: NDArray[Any]) -> NDArray[Any]:
+def json_cells(col: NDArray[Any]) -> NDArray[Any]:
     """A table's ``migrations`` column (the provenance ``fidelity migrate`` writes as JSON
     text): each cell parsed, empty cells absent, a cell that is not JSON kept as it is (and
     reported by the field checks)."""

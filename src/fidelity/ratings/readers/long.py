@@ -16,14 +16,14 @@ from numpy.typing import NDArray
 
 from fidelity._util.text import plain_list
 from fidelity.ratings.problems import Problem, SheetRef, jsonable, make_problem
-from fidelity.ratings.readers._common import too_many_items
+from fidelity.ratings.readers._common import json_cells, too_many_items
 from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import ABSENT, FIELDS, Mode
 from fidelity.ratings.similar import field_like
 
 __all__ = ["long_segment"]
 
-_ALLOWED = frozenset((*FIELDS, "item", "value", "comment"))
+_ALLOWED = frozenset((*FIELDS, "item", "value", "comment", "migrations"))
 
 
 @dataclass
@@ -92,6 +92,8 @@ def long_segment(
     )
     _sheet_fields(seg, cols, rows)
     _cells(seg, cols, rows, items)
+    if "migrations" in cols and rows.n_sheets:  # the provenance, from each sheet's first row
+        seg.fields["migrations"] = json_cells(cols["migrations"][rows.keep][rows.first])
     for h in extra:  # per sheet, from its first row
         out = np.empty(rows.n_sheets, dtype=object)
         out[:] = cols[h][rows.keep][rows.first] if rows.n_sheets else []
