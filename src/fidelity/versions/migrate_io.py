@@ -3,12 +3,13 @@ CSV and XLSX as a table in the input's order (wide, one row per sheet; a long CS
 one row per rating).
 
 A table holds the migration's provenance in a ``migrations`` column: on each migrated row (in
-the long layout, on every row of a migrated sheet) the list of steps as compact JSON text, the same list a JSON sheet holds in its ``migrations``
-field, so that reading the table back (and migrating it again) keeps the whole history. Sheets
-that were already on the target version pass through with their cells unchanged and an empty
-``migrations`` cell (or the history they already had). Cells are safe to open: a CSV text cell
-that a spreadsheet would evaluate gets a leading apostrophe (:func:`fidelity._util.text.csv_text`);
-an XLSX text cell is stored as text, never as a formula.
+the long layout, on every row of a migrated sheet) the list of steps as compact JSON text, the
+same list a JSON sheet holds in its ``migrations`` field, so that reading the table back (and
+migrating it again) keeps the whole history. Sheets that were already on the target version
+pass through with their cells unchanged and an empty ``migrations`` cell (or the history they
+already had). Cells are safe to open: a CSV text cell that a spreadsheet would evaluate gets a
+leading apostrophe (:func:`fidelity._util.text.csv_text`); an XLSX text cell is stored as
+text, never as a formula.
 """
 
 from __future__ import annotations
