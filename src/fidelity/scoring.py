@@ -60,6 +60,18 @@ if TYPE_CHECKING:
 
 __all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
 
+_SCORE_COLUMNS = (
+    "overall",
+    "band",
+    "n_answered",
+    "n_na",
+    "n_missing",
+    "n_not_asked",
+    "source",
+    "migrated_from",
+)
+"""Columns of the per-sheet table besides the sheet fields and domains."""
+
 DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
 
@@ -79,6 +91,9 @@ def score(inst: Instrument, sheets: Any, *, keep: Iterable[str] | str | None = N
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     c = compile_instrument(inst)
+    clash = [k for k in checked.metadata if k in (*c.domain_ids, *_SCORE_COLUMNS)]
+    if clash:
+        raise ValueError(f"keep: {', '.join(clash)} would overwrite a column of the scores")
     domains, overall = score_values(c, checked.values)
     band = assign_bands(c, overall)
     state = checked.state

@@ -121,3 +121,13 @@ def test_the_problem_report_names_the_declared_columns(tmp_path: Path) -> None:
     )
     assert list(row)[:4] == ["file", "row", "assessment", "rater"]
     assert set(list(row)[4:6]) == {"arm", "notes"}
+
+
+def test_a_kept_column_named_like_a_score_is_a_usage_error(tmp_path: Path) -> None:
+    src = _audit(tmp_path / "audit.csv")
+    src.write_text(src.read_text().replace(",notes,", ",band,", 1))
+    result = runner.invoke(
+        app, ["score", str(src), "-o", str(tmp_path / "o"), "--keep-columns", "band"]
+    )
+    assert result.exit_code == 2 and "band would overwrite" in result.stderr
+    assert not (tmp_path / "o").exists()

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from fidelity.instrument import Instrument
@@ -172,3 +174,33 @@ def test_declared_columns_reach_consensus_sheets(hand: Instrument, good_sheet: G
     cells = {c.value: ws.cell(2, c.column).value for c in ws[1]}
     assert cells["wave"] == "1"  # text stays text
     assert cells["interviewer"] == "kim | lee"
+
+
+_CELL = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=12
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELL, min_size=1, max_size=6))
+def test_declared_csv_cells_reach_the_scores_exactly_as_written(
+    hand: Instrument, tmp_path_factory: pytest.TempPathFactory, notes: list[str]
+) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["assessment", "rater", "informant", "a1", "a2", "a3", "b1", "notes"])
+    for k, note in enumerate(notes):
+        writer.writerow([f"A{k}", "r1", "supervisor", 4, 2, 1, 3, note])
+    path = tmp_path_factory.mktemp("notes") / "s.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    assert [p.code for p in validate(hand, path, keep="notes").errors] == []
+    table = score(hand, path, keep="notes").to_pandas()
+    assert table["notes"].tolist() == [n or None for n in notes]
+
+
+def test_a_kept_column_never_overwrites_a_score(hand: Instrument, good_sheet: GoodSheet) -> None:
+    with pytest.raises(ValueError, match="overwrite a column of the scores"):
+        score(hand, [good_sheet(overall="high")], keep="overall")

@@ -265,7 +265,11 @@ def score_cmd(
                 + "; nothing was scored or written"
             )
         progress.step("scoring")
-        result = score(inst, batch, keep=kept)
+        try:
+            result = score(inst, batch, keep=kept)
+        except ValueError as exc:  # a kept column named like a score column
+            progress.stop()
+            fail(f"error: --keep-columns: {exc}", EXIT_USAGE)
         progress.step("writing")
         outputs = _render_outputs(result, formats)
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
