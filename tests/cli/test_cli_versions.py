@@ -216,6 +216,9 @@ def test_migrate_moves_only_the_sheets_not_yet_on_the_target(tmp_path: Path) -> 
     check = runner.invoke(app, ["validate", str(src)])
     assert check.exit_code == 1
     assert "checked against the newest, enrich-peer-support@1.1.0" in check.stderr
+    assert "enrich-peer-support@1.0.0 (2 sheet(s)), enrich-peer-support@1.1.0 (1 sheet(s))" in (
+        check.stderr
+    )
     assert "enrich-peer-support@1.0.0 on rows 2–3, enrich-peer-support@1.1.0 on row 4" in (
         check.stdout
     )
@@ -507,3 +510,21 @@ def test_migrate_long_csv_stays_long(tmp_path: Path) -> None:
     scored = fidelity.score(fidelity.load_instrument(V110), out / "long.csv", keep="wave")
     assert scored.to_pandas()["migrated_from"].tolist() == [V100]
     assert scored.to_pandas()["wave"].tolist() == ["w1"]
+
+
+def test_validate_two_files_on_two_versions_names_the_older_rows(tmp_path: Path) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text("\n".join([_wide_header(), *_wide_rows(V100, ["a1", "a2"])]) + "\n")
+    new = tmp_path / "new.json"
+    ratings = {it.id: 3 for it in fidelity.load_instrument(V110).items}
+    sheet = {"instrument": V110, "assessment": "b1", "rater": "r1", "ratings": ratings}
+    new.write_text(json.dumps([sheet]))
+    migrated = runner.invoke(
+        app, ["migrate", str(new), "--to", V110, "--from", V100, "-o", str(tmp_path / "m")]
+    )
+    assert migrated.exit_code == 1  # sheets pinned to 1.1.0 already: nothing to do
+    result = runner.invoke(app, ["validate", str(old), str(new)])
+    assert result.exit_code == 1
+    (line,) = result.stdout.splitlines()  # one grouped line: the rows of old.csv on 1.0.0
+    assert line.startswith(f"{old}: FR204 the sheet is pinned to {V100}, but is being checked")
+    assert line.endswith("2 sheets: rows 2, 3")

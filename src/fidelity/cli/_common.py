@@ -191,10 +191,12 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
         return load_or_fail(named[0])
     newest = _newest_version(named)
     if newest is not None:
+        counts = _sheets_per_pin(batch)
+        shown = ", ".join(f"{spec} ({counts.get(spec, 0)} sheet(s))" for spec in named[:5])
         echo_err(
-            f"note: the sheets name {len(named)} versions of one instrument "
-            f"({', '.join(named[:5])}); checked against the newest, {newest}, the problems "
-            "say which rows are on which version (pass --instrument to choose another)"
+            f"note: the sheets name {len(named)} versions of one instrument: {shown}; "
+            f"checked against the newest, {newest}; the problems say which rows are on which "
+            "version (pass --instrument to choose another)"
         )
         return load_or_fail(newest)
     if len(named) > 1:
@@ -208,6 +210,18 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
             f"{len(batch.problems)} problem(s) reading the input; no instrument could be determined"
         )
     fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
+
+
+def _sheets_per_pin(batch: SheetBatch) -> dict[str, int]:
+    """How many sheets name each ``instrument`` value."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for seg in batch.segments:
+        col = seg.fields.get("instrument")
+        if col is not None:
+            counts.update(v for v in col.tolist() if isinstance(v, str) and v)
+    return dict(counts)
 
 
 def _newest_version(named: list[str]) -> str | None:
