@@ -83,7 +83,8 @@ def _stands_in(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:
     """Note that the sheets rating ``raw`` (a misspelt id of item ``j``) gave item ``j``."""
     if ctx.misspelt is None:
         ctx.misspelt = np.zeros(ctx.state.shape, dtype=bool)
-    ctx.misspelt[:, j] |= True if ctx.seg.tabular else np.asarray(raw != ABSENT, dtype=bool)
+    given = np.asarray(raw != ABSENT, dtype=bool) & _own(ctx)
+    ctx.misspelt[:, j] |= True if ctx.seg.tabular else given
 
 
 def _used_by_own(ctx: SegmentCheck, raw: NDArray[Any]) -> bool:
@@ -101,8 +102,6 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
     c, seg = ctx.c, ctx.seg
     absent = [k for k in c.item_ids if k not in seg.ratings]  # what a misspelling stands for
     hint = resembles(name, absent) or resembles(name, c.item_ids)
-    if hint is not None:
-        _stands_in(ctx, c.index[hint], raw)
     msg = f"unknown item {name!r}: not an item of {c.spec}" + (
         f" (did you mean {hint!r}?)" if hint else ""
     )
@@ -123,6 +122,8 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
                 ),
             )
             return
+        if hint is not None:
+            _stands_in(ctx, c.index[hint], raw)
         ctx.add(
             TABLE,
             Order.INPUT,
@@ -135,6 +136,8 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
             ),
         )
         return
+    if hint is not None:
+        _stands_in(ctx, c.index[hint], raw)
     for i in np.flatnonzero((raw != ABSENT) & _own(ctx)).tolist():  # the sheets that rate it
         v = raw[i]
         ctx.add(
