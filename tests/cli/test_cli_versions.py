@@ -528,3 +528,15 @@ def test_validate_two_files_on_two_versions_names_the_older_rows(tmp_path: Path)
     (line,) = result.stdout.splitlines()  # one grouped line: the rows of old.csv on 1.0.0
     assert line.startswith(f"{old}: FR204 the sheet is pinned to {V100}, but is being checked")
     assert line.endswith("2 sheets: rows 2, 3")
+
+
+def test_validate_mixed_versions_skips_a_version_not_installed(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.csv"
+    rows = _wide_rows(V100, ["a1"]) + _wide_rows("enrich-peer-support@9.0.0", ["a2"])
+    src.write_text("\n".join([_wide_header(), *rows]) + "\n")
+    result = runner.invoke(app, ["validate", str(src)])
+    assert result.exit_code == 1
+    assert f"checked against the newest, {V100}" in result.stderr
+    (line,) = result.stdout.splitlines()
+    assert "FR204 the sheet is pinned to enrich-peer-support@9.0.0" in line
+    assert "enrich-peer-support@1.0.0 on row 2, enrich-peer-support@9.0.0 on row 3" in line

@@ -189,16 +189,16 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
     named = batch.instruments()
     if len(named) == 1:
         return load_or_fail(named[0])
-    newest = _newest_version(named)
+    newest = _newest_loadable(named)
     if newest is not None:
         counts = _sheets_per_pin(batch)
         shown = ", ".join(f"{spec} ({counts.get(spec, 0)} sheet(s))" for spec in named[:5])
         echo_err(
             f"note: the sheets name {len(named)} versions of one instrument: {shown}; "
-            f"checked against the newest, {newest}; the problems say which rows are on which "
+            f"checked against the newest, {newest[0]}; the problems say which rows are on which "
             "version (pass --instrument to choose another)"
         )
-        return load_or_fail(newest)
+        return newest[1]
     if len(named) > 1:
         fail(
             f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
@@ -224,10 +224,13 @@ def _sheets_per_pin(batch: SheetBatch) -> dict[str, int]:
     return dict(counts)
 
 
-def _newest_version(named: list[str]) -> str | None:
-    """The newest of several ``ID@VERSION`` pins of one instrument, or ``None`` when they
-    are not all pinned versions of one instrument."""
+def _newest_loadable(named: list[str]) -> tuple[str, Instrument] | None:
+    """The newest of several ``ID@VERSION`` pins of one instrument that can be loaded, and
+    the instrument; ``None`` when they are not all pinned versions of one instrument or none
+    loads."""
+    from fidelity.errors import CatalogError
     from fidelity.instrument import SEMVER_PATTERN
+    from fidelity.instrument.catalog import load_instrument
     from fidelity.versions.semver import parse_version
 
     parts = [spec.partition("@") for spec in named]
@@ -235,7 +238,14 @@ def _newest_version(named: list[str]) -> str | None:
         return None
     if not all(re.match(SEMVER_PATTERN, p[2]) for p in parts):
         return None
-    return max(named, key=lambda spec: parse_version(spec.partition("@")[2]))
+    for spec in sorted(named, key=lambda s: parse_version(s.partition("@")[2]), reverse=True):
+        try:
+            return spec, load_instrument(spec)
+        except CatalogError as exc:
+            if not str(exc).startswith("no "):
+                raise  # a version defined twice: never passed over
+            continue  # a version this installation does not have: try the next
+    return None
 
 
 def summary_line(problems: Sequence[Problem], n_sheets: int, n_files: int, spec: str) -> str:
