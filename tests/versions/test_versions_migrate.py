@@ -242,3 +242,23 @@ def test_a_json_file_on_two_versions_moves_only_the_older_sheets(tmp_path: Path)
     done.write_text(out.text)
     with pytest.raises(MigrationRefused, match=r"done.json: the sheets are already on"):
         migrate_files([done], new)
+
+
+def test_migrate_files_takes_sheets_read_from_a_redcap_export(tmp_path: Path) -> None:
+    from fidelity.interop import redcap
+    from fidelity.versions import migrate_files
+
+    old = fidelity.load_instrument("enrich-peer-support@1.1.0")
+    new = fidelity.load_instrument("enrich-peer-support@1.0.0")
+    example = Path(__file__).parents[2] / "examples" / "enrich-audit.csv"
+    export = tmp_path / "export.csv"
+    records = redcap.sheets_to_records(old, example)
+    records[0][redcap.field_map(old).complete_var] = "1"  # Unverified: a warning, left out
+    export.write_text(redcap.records_csv(old, records), encoding="utf-8")
+    sheets = fidelity.read_sheets(export, format="redcap")
+    assert [p.code for p in sheets.problems] == ["FR702"]
+    result = migrate_files([export], new, sheets=sheets)
+    (output,) = result.outputs
+    assert output.name == "export.json" and output.n_sheets == len(sheets) == 107
+    migrated = json.loads(output.text)
+    assert {s["instrument"] for s in migrated} == {new.spec}

@@ -4,86 +4,15 @@ a data manager as CSV or XLSX) and terminal lines that group repeated problems."
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fidelity.ratings.problems import Problem
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from fidelity.ratings.checks.run import CheckedSheets
+from fidelity.ratings.problems import PROBLEM_COLUMNS, Problem, problem_table
+from fidelity.ratings.problems import problem_row as _place
 
 __all__ = ["PROBLEM_COLUMNS", "ROWS_SHOWN", "grouped_lines", "problem_table"]
 
-PROBLEM_COLUMNS = (
-    "file",
-    "row",
-    "assessment",
-    "rater",
-    "item",
-    "value",
-    "allowed",
-    "code",
-    "severity",
-    "message",
-)
-"""The columns of :func:`problem_table`; ``row`` is the spreadsheet row, the JSON Lines line
-or the list index of the sheet, whichever its input has."""
-
 ROWS_SHOWN = 20
 """How many rows a grouped line names before ``and N more``."""
-
-
-def _place(p: Problem) -> int | None:
-    s = p.sheet
-    if s is None:
-        return None
-    for v in (s.row, s.line, s.index):
-        if v is not None:
-            return int(v)
-    return None
-
-
-def problem_table(
-    problems: Iterable[Problem], checked: CheckedSheets | None = None
-) -> pd.DataFrame:
-    """One row per problem with :data:`PROBLEM_COLUMNS`; the value as text, as it was read.
-
-    With ``checked`` (the sheets the problems were found in, checked with ``keep``), the
-    declared metadata columns follow ``rater``, so that whoever fixes a sheet sees its
-    ``interviewer`` or ``notes``; a problem with no sheet of its own leaves them empty."""
-    import pandas as pd
-
-    kept = checked.metadata if checked is not None else {}
-    at = (
-        {str(w): i for i, w in enumerate(checked.source.tolist())}
-        if checked is not None and kept
-        else {}
-    )
-    rows = []
-    for p in problems:
-        s = p.sheet
-        i = at.get(s.where()) if s is not None and at else None
-        rows.append(
-            {
-                "file": s.file if s is not None else None,
-                "row": _place(p),
-                "assessment": s.assessment if s is not None else None,
-                "rater": s.rater if s is not None else None,
-                "item": p.item,
-                "value": None if p.value is None else str(p.value),
-                "allowed": p.allowed,
-                "code": p.code,
-                "severity": p.severity,
-                "message": p.message,
-                **{k: None if i is None else col[i] for k, col in kept.items()},
-            }
-        )
-    columns = list(PROBLEM_COLUMNS)
-    columns[4:4] = [k for k in kept if k not in PROBLEM_COLUMNS]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["row"] = frame["row"].astype("Int64")
-    return frame
 
 
 def _key(p: Problem) -> tuple[Any, ...] | None:

@@ -52,6 +52,11 @@ class Segment:
     lacks one: carried to the outputs when declared (``keep``), named in a warning otherwise.
     A wide table's extra columns are among :attr:`ratings` until the instrument tells them
     apart from items."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """The column of the source that holds a field, rating or comment, where it is not named
+    after it (a REDCap variable): ``"ratings.t-open"`` → ``"t_open"``."""
+    records: list[str] | None = None
+    """The record id of each sheet, when the source has its own (a REDCap export)."""
 
     @property
     def n(self) -> int:
@@ -65,7 +70,8 @@ class Segment:
         r = ident(self.fields.get("rater"), i)
         loc = self.locator
         if loc == "row":
-            return SheetRef(self.source, p, None, None, a, r)
+            rec = self.records[i] if self.records is not None else None
+            return SheetRef(self.source, p, None, None, a, r, rec)
         if loc == "line":
             return SheetRef(self.source, None, p, None, a, r)
         if loc == "index":
@@ -91,6 +97,8 @@ class Segment:
             [(where[i], key) for i, key in self.extra if i in where],
             unread=[where[i] for i in self.unread if i in where],
             others={k: v[idx] for k, v in self.others.items()},
+            columns=dict(self.columns),
+            records=None if self.records is None else [self.records[i] for i in idx.tolist()],
         )
 
     def header_ref(self) -> SheetRef:
@@ -100,7 +108,7 @@ class Segment:
     def path(self, i: int, *parts: str) -> str:
         """JSON path (records) or column name (tabular) of a value in local sheet ``i``."""
         if self.tabular or self.locator == "row":
-            return parts[-1]
+            return self.columns.get(".".join(parts), parts[-1])
         base = f"$[{int(self.positions[i])}]" if self.locator == "index" else "$"
         out = base
         for k, part in enumerate(parts):

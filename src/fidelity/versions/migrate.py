@@ -28,7 +28,7 @@ from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import ABSENT, RECORD_KEYS
 from fidelity.versions.diff import diff
 from fidelity.versions.mapping import Loader
-from fidelity.versions.migrate_io import migrated_output
+from fidelity.versions.migrate_io import TABLE_SUFFIXES, migrated_output
 
 __all__ = [
     "MigratedFile",
@@ -448,11 +448,14 @@ def _version_groups(
     if source is not None:
         other = [p for p in named if p not in (source.spec, target.spec)]
         if other:
+            pinned = ", ".join(other)
             raise _Refused(
-                [f"{path}: sheets are pinned to {', '.join(other)}, not to --from {source.spec}"]
+                [f"{path}: sheets are pinned to {pinned}, not to --from-version {source.spec}"]
             )
     elif any(p is None for p in pins):
-        raise _Refused([f"{path}: some sheets name no instrument version; give it with --from"])
+        raise _Refused(
+            [f"{path}: some sheets name no instrument version; give it with --from-version"]
+        )
     versions: dict[str, Instrument] = {target.spec: target}
     if source is not None:
         versions[source.spec] = source
@@ -499,6 +502,8 @@ class _FileMigration:
     source: Instrument | None
     loader: Loader | None
     keep: Iterable[str] | str | None = None
+    native: bool = True
+    """Inputs read as fidelity's own files; others (REDCap, FHIR) are written as JSON."""
     steps: dict[str, MigrationStep] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -536,7 +541,12 @@ class _FileMigration:
         if not after.problems.ok:
             raise _Refused([f"{path}: after migration: {p}" for p in after.problems.errors])
         long = seg.cell_positions is not None
-        name, text = migrated_output(path, seg.locator == "single", records, self.target, long=long)
+        like = (
+            path
+            if self.native or path.suffix.lower() not in TABLE_SUFFIXES
+            else path.with_suffix(".json")
+        )
+        name, text = migrated_output(like, seg.locator == "single", records, self.target, long=long)
         if name in self.names:
             raise _Refused([f"{path} and {self.names[name]} would both be written to {name}"])
         self.names[name] = str(path)
@@ -550,25 +560,30 @@ def migrate_files(
     source: Instrument | None = None,
     loader: Loader | None = load_instrument,
     keep: Iterable[str] | str | None = None,
+    sheets: SheetBatch | None = None,
 ) -> MigrationResult:
     """Read, check and migrate rating-sheet files to ``target``; raise
     :class:`MigrationRefused` (listing every reason) when anything cannot be migrated.
 
     Each input gives one output named after it, in its own format
-    (:func:`~fidelity.versions.migrate_io.migrated_output`: JSON, JSON Lines, a wide CSV or
-    XLSX with the provenance in a ``migrations`` column). The sheets of one input may be on
-    several versions: each sheet moves from the version it is pinned to (``source`` for
-    unpinned ones); sheets already on ``target`` pass through unchanged and are counted as
-    such. All sheets are validated on ``target`` before anything is returned; when none of
-    them needed moving, the migration is refused as having nothing to do. ``keep`` names
-    metadata columns carried over unchanged (other extra columns are left out).
+    (:func:`~fidelity.versions.migrate_io.migrated_output`: JSON, JSON Lines, CSV or XLSX with
+    the provenance in a ``migrations`` column). The sheets of one input may be on several
+    versions: each sheet moves from the version it is pinned to (``source`` for unpinned
+    ones); sheets already on ``target`` pass through unchanged and are counted as such. All
+    sheets are validated on ``target`` before anything is returned; when none of them needed
+    moving, the migration is refused as having nothing to do. ``keep`` names metadata columns
+    carried over unchanged (other extra columns are left out). ``sheets`` are the files
+    already read, one segment per file (for example a REDCap export through
+    ``read_sheets(files, format="redcap")``); their outputs are JSON (or JSON Lines), since
+    the exchange format is not fidelity's table; reading warnings in them (FR702, a form not
+    marked Complete and left out) are the caller's to report.
     """
     paths = [Path(f) for f in files]
-    batch = read_sheets(paths)
-    reasons = [str(p) for p in batch.problems]
+    batch = read_sheets(paths) if sheets is None else sheets
+    reasons = [str(p) for p in batch.problems if p.severity == "error"]
     if reasons:
         raise MigrationRefused(reasons)
-    run = _FileMigration(target, source, loader, keep)
+    run = _FileMigration(target, source, loader, keep, native=sheets is None)
     outputs: list[MigratedFile] = []
     for path, seg in zip(paths, batch.segments, strict=True):
         try:

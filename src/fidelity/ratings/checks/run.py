@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
 from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
 from fidelity.ratings.checks.extras import check_extra_fields, check_undeclared, declared
@@ -90,10 +91,12 @@ informant of each sheet, the state of each cell)."""
 
 
 def validate(
-    inst: Instrument, sheets: Any, *, keep: Iterable[str] | str | None = None
+    inst: Instrument | str, sheets: Any, *, keep: Iterable[str] | str | None = None
 ) -> ProblemList:
     """Check rating sheets against ``inst`` and return every problem found.
 
+    ``inst`` is an :class:`~fidelity.instrument.Instrument` or a spec that
+    :func:`~fidelity.catalog.load_instrument` loads (``"enrich-peer-support@1.1.0"``).
     ``sheets`` is anything :func:`~fidelity.ratings.batch.as_batch` accepts. The result is a
     list (empty when all is well) of :class:`~fidelity.ratings.problems.Problem`, ordered by
     input, sheet and item; ``.errors``/``.warnings`` split it and ``.ok`` says whether the
@@ -112,10 +115,11 @@ def validate(
 
 
 def check_sheets(
-    inst: Instrument, sheets: Any, *, keep: Iterable[str] | str | None = None
+    inst: Instrument | str, sheets: Any, *, keep: Iterable[str] | str | None = None
 ) -> CheckedSheets:
     """Validate and keep the arrays for scoring (cached on the batch per instrument and
     ``keep``)."""
+    inst = as_instrument(inst)
     compiled = compile_instrument(inst)
     batch = as_batch(sheets)
     kept = declared(keep)
@@ -238,7 +242,10 @@ def _where_column(seg: Segment) -> NDArray[Any]:
     base = seg.source or "<sheets>"
     pos = seg.positions.tolist()
     out = np.empty(len(pos), dtype=object)
-    if seg.locator == "row":
+    if seg.locator == "row" and seg.records is not None:
+        recs = seg.records
+        out[:] = [f"{base} row {p}, record {r}" for p, r in zip(pos, recs, strict=True)]
+    elif seg.locator == "row":
         out[:] = [f"{base} row {p}" for p in pos]
     elif seg.locator == "line":
         out[:] = [f"{base} line {p}" for p in pos]
