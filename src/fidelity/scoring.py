@@ -56,6 +56,7 @@ from fidelity.ratings import (
     check_sheets,
     compile_instrument,
 )
+from fidelity.ratings.checks.extras import refuse_clash
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
 __all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
 
 _SCORE_COLUMNS = ("overall", "band", "n_answered", "n_na", "n_missing", "n_not_asked", "source")
-"""Columns of the per-sheet table besides the sheet fields, domains and ``migrated_from``."""
 
 DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
@@ -89,9 +89,7 @@ def score(
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     c = compile_instrument(inst)
-    clash = [k for k in checked.metadata if k in (*c.domain_ids, *_SCORE_COLUMNS, "migrated_from")]
-    if clash:
-        raise ValueError(f"keep: {', '.join(clash)} would overwrite a column of the scores")
+    refuse_clash(checked.metadata, (*c.domain_ids, *_SCORE_COLUMNS, "migrated_from"))
     domains, overall = score_values(c, checked.values)
     band = assign_bands(c, overall)
     state = checked.state
@@ -478,10 +476,18 @@ class ScoreResult:
         return out
 
     def to_arrow(self, table: str = "scores") -> pa.Table:
-        """One of :data:`~fidelity.columnar.SCORE_TABLES` as a typed Arrow table in its
-        documented schema, the provenance in its metadata."""
-        views = (self.to_pandas, self.by_assessment, self.by_site, self.site_scores)
-        return arrow_view(dict(zip(SCORE_TABLES, views, strict=True)), table)
+        """One of :data:`~fidelity.columnar.SCORE_TABLES` as a typed Arrow table in its schema,
+        the provenance in its metadata; kept metadata columns follow ``scores`` as text."""
+        import pyarrow as pa
+
+        kept = list(self.metadata or {}) if table == "scores" else []
+        views = [self.to_pandas, self.by_assessment, self.by_site, self.site_scores]
+        views[0] = lambda: self.to_pandas().drop(columns=kept)
+        out = arrow_view(dict(zip(SCORE_TABLES, views, strict=True)), table)
+        for k in kept:
+            cells = [None if v is None else str(v) for v in (self.metadata or {})[k].tolist()]
+            out = out.append_column(k, pa.array(cells, type=pa.string()))
+        return out
 
     def to_polars(self, table: str = "scores") -> pl.DataFrame:
         """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""

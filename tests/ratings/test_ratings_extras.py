@@ -204,3 +204,15 @@ def test_declared_csv_cells_reach_the_scores_exactly_as_written(
 def test_a_kept_column_never_overwrites_a_score(hand: Instrument, good_sheet: GoodSheet) -> None:
     with pytest.raises(ValueError, match="overwrite a column of the scores"):
         score(hand, [good_sheet(overall="high")], keep="overall")
+
+
+def test_declared_columns_follow_the_arrow_scores_as_text(hand: Instrument, sheets: Any) -> None:
+    table = score(hand, sheets, keep="notes,arm").to_arrow()
+    assert table.column_names[-2:] == ["notes", "arm"] or table.column_names[-2:] == [
+        "arm",
+        "notes",
+    ]
+    assert table.column("notes").to_pylist() == ["first visit", None]
+    assert str(table.schema.field("arm").type) == "string"
+    by_assessment = score(hand, sheets, keep="notes").to_arrow("scores_by_assessment")
+    assert "notes" not in by_assessment.column_names

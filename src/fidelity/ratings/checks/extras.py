@@ -35,6 +35,7 @@ __all__ = [
     "check_undeclared",
     "declared",
     "kept_column",
+    "refuse_clash",
 ]
 
 
@@ -122,3 +123,10 @@ def declared(keep: Iterable[str] | str | None) -> frozenset[str]:
             "sheet field(s), not metadata columns"
         )
     return frozenset(names)
+
+
+def refuse_clash(kept: Iterable[str], columns: Iterable[str]) -> None:
+    """``ValueError`` when a declared metadata column is named like an output column."""
+    clash = sorted(set(kept) & set(columns))
+    if clash:
+        raise ValueError(f"keep: {', '.join(clash)} would overwrite a column of the scores")
