@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +111,8 @@ class ConsensusPrep:
     open_items: dict[str, list[str]]
     complete: list[str] = field(default_factory=list)
     _inst: Instrument | None = field(default=None, repr=False)
+    metadata: tuple[str, ...] = ()
+    """The declared metadata columns (``keep``) the consensus sheets carry, after the items."""
 
     def discrepancies_csv(self) -> str:
         """The discrepancy list as CSV (cells that a spreadsheet would run are quoted with
@@ -191,14 +193,18 @@ class ConsensusPrep:
         book = load_workbook(io.BytesIO(template_xlsx(self._inst)))
         sheet = book["ratings"]
         columns, comment_items = self._columns()
-        for k, item in enumerate(comment_items, start=len(columns) + 1):
-            cell = sheet.cell(row=1, column=k, value=f"{item}{COMMENT_SUFFIX}")
+        extra = [*self.metadata, *(f"{item}{COMMENT_SUFFIX}" for item in comment_items)]
+        for k, name in enumerate(extra, start=len(columns) - len(self.metadata) + 1):
+            cell = sheet.cell(row=1, column=k, value=name)
             cell.font = Font(bold=True)
+            cell.data_type = "s"
         fill = PatternFill("solid", fgColor=OPEN_FILL)
         where = {c: k for k, c in enumerate(columns, start=1)}
+        kept = range(len(columns) - len(self.metadata) + 1, len(columns) + 1)
         for r, rec in enumerate(self.sheets, start=2):
             for k, value in enumerate(_wide_row(rec, columns, comment_items), start=1):
-                cell = sheet.cell(row=r, column=k, value=_xlsx_value(value) if value else None)
+                shown = (value if k in kept else _xlsx_value(value)) if value else None
+                cell = sheet.cell(row=r, column=k, value=shown)
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
             for item in self.open_items.get(rec["assessment"], []):
@@ -214,7 +220,7 @@ class ConsensusPrep:
             ids = list(self.sheets[0]["ratings"]) if self.sheets else []
             columns = [*FIELDS, *ids]
         open_any = {i for items in self.open_items.values() for i in items}
-        return columns, [c for c in columns if c in open_any]
+        return [*columns, *self.metadata], [c for c in columns if c in open_any]
 
 
 def _wide_row(
@@ -229,7 +235,8 @@ def _wide_row(
         elif col == "consensus":
             row.append("true")
         else:
-            row.append(str(rec.get(col, "")))
+            value = rec.get(col)
+            row.append("" if value is None else str(value))
     comments = rec.get("comments", {})
     return [*row, *(comments.get(i, "") for i in comment_items)]
 
@@ -261,8 +268,8 @@ def _md(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else md_text(v)
 
 
-def _checked(inst: Instrument, sheets: Any) -> CheckedSheets:
-    checked = check_sheets(inst, as_batch(sheets))
+def _checked(inst: Instrument, sheets: Any, keep: Iterable[str] | str | None) -> CheckedSheets:
+    checked = check_sheets(inst, as_batch(sheets), keep=keep)
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     return checked
@@ -408,7 +415,18 @@ def _prefilled(
     rec["ratings"] = ratings
     if comments:
         rec["comments"] = comments
+    for name, col in checked.metadata.items():
+        rec[name] = _agreed([col[s] for s in rows])
     return rec
+
+
+def _agreed(values: list[Any]) -> Any:
+    """A metadata column on the consensus sheet: the raters' value when their sheets agree,
+    else their distinct values joined with `` | `` (in sheet order), so nothing is lost."""
+    found = list(dict.fromkeys(v for v in values if v is not None and v != ""))
+    if len(found) <= 1:
+        return found[0] if found else None
+    return " | ".join(str(v) for v in found)
 
 
 def find_discrepancies(inst: Instrument, sheets: Any) -> pd.DataFrame:
@@ -417,13 +435,17 @@ def find_discrepancies(inst: Instrument, sheets: Any) -> pd.DataFrame:
     return prepare_consensus(inst, sheets).discrepancies
 
 
-def prepare_consensus(inst: Instrument, sheets: Any) -> ConsensusPrep:
+def prepare_consensus(
+    inst: Instrument, sheets: Any, *, keep: Iterable[str] | str | None = None
+) -> ConsensusPrep:
     """Discrepancy list and pre-filled consensus sheets for every assessment that has two or
     more rater sheets and no consensus sheet yet.
 
     ``sheets`` is anything :func:`fidelity.score` accepts. Invalid sheets raise
     :class:`~fidelity.errors.SheetsInvalidError` listing every problem (a consensus meeting on
-    unchecked data would decide the wrong questions).
+    unchecked data would decide the wrong questions). ``keep`` declares metadata columns
+    (``"interviewer,wave"``): each consensus sheet carries the raters' value, or their
+    distinct values joined with `` | `` when the sheets disagree.
 
     Example:
         >>> import fidelity
@@ -436,7 +458,7 @@ def prepare_consensus(inst: Instrument, sheets: Any) -> ConsensusPrep:
     import pandas as pd
 
     batch = as_batch(sheets)
-    checked = _checked(inst, batch)
+    checked = _checked(inst, batch, keep)
     audit_round = _one_round(checked)
     groups, complete = _groups(checked)
     comments = _sheet_comments(batch)
@@ -467,4 +489,6 @@ def prepare_consensus(inst: Instrument, sheets: Any) -> ConsensusPrep:
             .drop(columns=["_a", "_kind", "_order"])
             .reset_index(drop=True)
         )
-    return ConsensusPrep(inst.spec, frame, out_sheets, open_items, complete, inst)
+    return ConsensusPrep(
+        inst.spec, frame, out_sheets, open_items, complete, inst, tuple(checked.metadata)
+    )

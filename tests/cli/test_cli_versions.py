@@ -3,6 +3,7 @@ an instrument plugin installed into a temporary directory."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -158,26 +159,105 @@ def test_migrate_writes_migrated_sheets_that_score_the_same(tmp_path: Path) -> N
     assert scored.exit_code == 0, scored.output
 
 
-def test_migrate_csv_input_gives_json_and_json_report(tmp_path: Path) -> None:
-    inst = fidelity.load_instrument(V100)
-    ids = [it.id for it in inst.items]
-    rows = ["instrument,assessment,rater," + ",".join(ids)]
-    rows.append(f"{V100},a1,r1," + ",".join("3" for _ in ids))
+def _wide_rows(spec: str, assessments: list[str], value: str = "3") -> list[str]:
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    return [f"{spec},{a},r1," + ",".join(value for _ in ids) for a in assessments]
+
+
+def _wide_header() -> str:
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    return "instrument,assessment,rater," + ",".join(ids)
+
+
+def test_migrate_csv_input_gives_csv_and_json_report(tmp_path: Path) -> None:
     src = tmp_path / "wide.csv"
-    src.write_text("\n".join(rows) + "\n")
+    src.write_text("\n".join([_wide_header(), *_wide_rows(V100, ["a1"])]) + "\n")
     result = runner.invoke(
         app, ["migrate", str(src), "--to", V110, "-o", str(tmp_path / "o"), "--json"]
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["files"][0]["output"].endswith("wide.json")
+    assert report["files"][0]["output"].endswith("wide.csv")
+    assert report["files"][0]["sheets"] == 1 and report["files"][0]["unchanged"] == 0
     assert report["steps"][0]["added_missing"] == [
         "rel-dependable",
         "exp-wellbeing-in-role",
         "ctl-accessible-support",
     ]
-    (sheet,) = json.loads((tmp_path / "o" / "wide.json").read_text())
-    assert sheet["ratings"]["con-identity-communities"] == 3
+    out = tmp_path / "o" / "wide.csv"
+    with out.open(newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["con-identity-communities"] == "3" and row["rel-dependable"] == ""
+    (step,) = json.loads(row["migrations"])
+    assert (step["from"], step["to"]) == (V100, V110)
+    # read back, the CSV keeps its provenance and scores as a migrated sheet
+    scored = fidelity.score(fidelity.load_instrument(V110), out).to_pandas()
+    assert scored["migrated_from"].tolist() == [V100]
+
+
+def _mixed_csv(path: Path) -> None:
+    """Two sheets on 1.0.0 and one on 1.1.0 in one file, under the union of both headers."""
+    old = [it.id for it in fidelity.load_instrument(V100).items]
+    new = [it.id for it in fidelity.load_instrument(V110).items]
+    items = [*old, *(i for i in new if i not in old)]
+    lines = ["instrument,assessment,rater," + ",".join(items)]
+    for spec, a, ids, value in (
+        (V100, "a1", old, "3"),
+        (V100, "a2", old, "3"),
+        (V110, "a3", new, "2"),
+    ):
+        lines.append(f"{spec},{a},r1," + ",".join(value if i in ids else "" for i in items))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_migrate_moves_only_the_sheets_not_yet_on_the_target(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.csv"
+    _mixed_csv(src)
+    check = runner.invoke(app, ["validate", str(src)])
+    assert check.exit_code == 1
+    assert "checked against the newest, enrich-peer-support@1.1.0" in check.stderr
+    assert "enrich-peer-support@1.0.0 (2 sheet(s)), enrich-peer-support@1.1.0 (1 sheet(s))" in (
+        check.stderr
+    )
+    assert "enrich-peer-support@1.0.0 on rows 2–3, enrich-peer-support@1.1.0 on row 4" in (
+        check.stdout
+    )
+    assert [ln.split()[1] for ln in check.stdout.splitlines()] == ["FR204"]  # nothing else
+    result = runner.invoke(app, ["migrate", str(src), "--to", V110, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "2 sheet(s) migrated to enrich-peer-support@1.1.0, 1 already on it" in result.stdout
+    with (tmp_path / "o" / "mixed.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["instrument"] for r in rows] == [V110] * 3
+    assert [bool(r["migrations"]) for r in rows] == [True, True, False]
+    assert rows[2]["rel-shared-experience"] == "2"  # passed through unchanged
+    assert rows[0]["con-identity-communities"] == "3"
+    assert runner.invoke(app, ["validate", str(tmp_path / "o" / "mixed.csv")]).exit_code == 0
+
+
+def test_migrate_xlsx_input_gives_a_real_xlsx(tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "ratings"
+    sheet.append(_wide_header().split(","))
+    for row in _wide_rows(V100, ["a1", "=cmd"]):
+        cells = row.split(",")
+        sheet.append(cells[:3] + [int(v) for v in cells[3:]])
+    sheet.cell(3, 2).data_type = "s"  # the id "=cmd" typed as text
+    src = tmp_path / "audit.xlsx"
+    book.save(src)
+    result = runner.invoke(app, ["migrate", str(src), "--to", V110, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    out = load_workbook(tmp_path / "o" / "audit.xlsx")
+    ws = out["ratings"]
+    header = [c.value for c in ws[1]]
+    assert "con-identity-communities" in header and header[-1] == "migrations"
+    assert [c.data_type for c in ws[3]][:3] == ["s", "s", "s"]  # "=cmd" stays text
+    assert ws.cell(3, 2).value == "=cmd"
+    assert json.loads(ws.cell(2, len(header)).value)[0]["to"] == V110
+    assert runner.invoke(app, ["validate", str(tmp_path / "o" / "audit.xlsx")]).exit_code == 0
 
 
 @pytest.mark.parametrize(
@@ -403,6 +483,67 @@ def test_plugin_package_installs_and_provides_its_instrument(tmp_path: Path) -> 
         check=False,
     )
     assert lint.returncode == 0 and "example-plugin-index" in lint.stdout
+
+
+def test_migrate_long_csv_stays_long(tmp_path: Path) -> None:
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    lines = ["instrument,assessment,rater,item,value,comment,wave"]
+    lines += [f"{V100},a1,r1,{i},3,{'seen' if k == 0 else ''},w1" for k, i in enumerate(ids)]
+    src = tmp_path / "long.csv"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app, ["migrate", str(src), "--to", V110, "-o", str(out), "--keep-columns", "wave"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "long.csv").open(newline="")))
+    assert list(rows[0]) == [
+        "instrument",
+        "assessment",
+        "rater",
+        "wave",
+        "item",
+        "value",
+        "comment",
+        "migrations",
+    ]
+    n_items = len(fidelity.load_instrument(V110).items)
+    assert len(rows) == n_items and {r["wave"] for r in rows} == {"w1"}
+    assert rows[0]["comment"] == "seen"
+    assert len({r["migrations"] for r in rows}) == 1 and rows[0]["migrations"]
+    scored = fidelity.score(fidelity.load_instrument(V110), out / "long.csv", keep="wave")
+    assert scored.to_pandas()["migrated_from"].tolist() == [V100]
+    assert scored.to_pandas()["wave"].tolist() == ["w1"]
+
+
+def test_validate_two_files_on_two_versions_names_the_older_rows(tmp_path: Path) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text("\n".join([_wide_header(), *_wide_rows(V100, ["a1", "a2"])]) + "\n")
+    new = tmp_path / "new.json"
+    ratings = {it.id: 3 for it in fidelity.load_instrument(V110).items}
+    sheet = {"instrument": V110, "assessment": "b1", "rater": "r1", "ratings": ratings}
+    new.write_text(json.dumps([sheet]))
+    migrated = runner.invoke(
+        app, ["migrate", str(new), "--to", V110, "--from-version", V100, "-o", str(tmp_path / "m")]
+    )
+    assert migrated.exit_code == 1  # sheets pinned to 1.1.0 already: nothing to do
+    result = runner.invoke(app, ["validate", str(old), str(new)])
+    assert result.exit_code == 1
+    (line,) = result.stdout.splitlines()  # one grouped line: the rows of old.csv on 1.0.0
+    assert line.startswith(f"{old}: FR204 the sheet is pinned to {V100}, but is being checked")
+    assert line.endswith("2 sheets: rows 2, 3")
+
+
+def test_validate_mixed_versions_skips_a_version_not_installed(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.csv"
+    rows = _wide_rows(V100, ["a1"]) + _wide_rows("enrich-peer-support@9.0.0", ["a2"])
+    src.write_text("\n".join([_wide_header(), *rows]) + "\n")
+    result = runner.invoke(app, ["validate", str(src)])
+    assert result.exit_code == 1
+    assert f"checked against the newest, {V100}" in result.stderr
+    (line,) = result.stdout.splitlines()
+    assert "FR204 the sheet is pinned to enrich-peer-support@9.0.0" in line
+    assert "enrich-peer-support@1.0.0 on row 2, enrich-peer-support@9.0.0 on row 3" in line
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ another run's files, and no temporary file outlives the next run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -360,3 +361,89 @@ def test_out_into_a_read_only_directory_keeps_the_previous_set(tmp_path: Path) -
         out.chmod(0o755)
     assert result.exit_code == 2 and "cannot write" in result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+# -- a real full disk: a tmpfs of 2 MiB ----------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MiB tmpfs mounted for the test (skipped where mounting is not permitted)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on a POSIX system")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs is not permitted here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def _fill(disk: Path, leave: int) -> None:
+    """Fill ``disk`` until about ``leave`` bytes are free."""
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    with (disk / "filler").open("wb") as fh, contextlib.suppress(OSError):
+        fh.write(b"\0" * max(free - leave, 0))
+
+
+def test_a_full_disk_keeps_the_previous_set_and_exits_non_zero(small_disk: Path) -> None:
+    out = small_disk / "out"
+    first = _score(out)
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _fill(small_disk, leave=8 * 1024)  # room for a file or two of the set, not for all of it
+    result = _score(out)
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.stderr and "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no partial file
+    assert sorted(read_output_set(out, "fidelity-outputs.json")) == sorted(
+        n for n in before if n != "fidelity-outputs.json"
+    )
+    (small_disk / "filler").unlink()
+    assert _score(out).exit_code == 0  # and the next run with room publishes its set
+
+
+def test_a_single_output_file_on_a_full_disk_leaves_the_old_file(small_disk: Path) -> None:
+    target = small_disk / "template.xlsx"
+    assert (
+        CliRunner()
+        .invoke(app, ["template", "enrich-peer-support", "-f", "xlsx", "-o", str(target)])
+        .exit_code
+        == 0
+    )
+    before = target.read_bytes()
+    _fill(small_disk, leave=1024)
+    result = CliRunner().invoke(
+        app, ["template", "enrich-peer-support", "-f", "xlsx", "-o", str(target)]
+    )
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "template.xlsx"]
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_score_runs_into_one_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "fidelity", "score", str(EXAMPLE), "-o", str(out), "-q"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(20)
+    ]
+    errors = [p.communicate(timeout=600)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 20, errors
+    found = read_output_set(out, "fidelity-outputs.json")  # one whole set, checksums match
+    assert {"scores.csv", "scores.json", "provenance.json"} <= set(found)
+    assert _hidden(out) == [] and not (out / JOURNAL).exists()

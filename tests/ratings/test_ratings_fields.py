@@ -24,7 +24,7 @@ def test_sheet_fields(hand: Instrument, good_sheet: GoodSheet) -> None:
         good_sheet(rater="r3", date="2024-02-30"),
         good_sheet(rater="r4", consensus="yes"),
         good_sheet(rater="r5", informant="nurse"),
-        good_sheet(rater="r6", colour="blue"),
+        good_sheet(rater="r6", Site="north"),
         good_sheet(rater="r7", instrument="hand@2.0.0"),
         good_sheet(rater="r8", instrument="other@1.0.0"),
         good_sheet(rater="r9", instrument="hand"),
@@ -39,7 +39,7 @@ def test_sheet_fields(hand: Instrument, good_sheet: GoodSheet) -> None:
     assert ("FR202", "$[2].date") in pairs
     assert ("FR202", "$[3].consensus") in pairs
     assert ("FR205", "$[4].informant") in pairs
-    assert ("FR203", "$[5].colour") in pairs
+    assert ("FR203", "$[5]['Site']") in pairs  # like the field site
     assert ("FR204", "$[6].instrument") in pairs and ("FR204", "$[7].instrument") in pairs
     assert ("FR204", "$[8].instrument") in pairs and ("FR202", "$[9].ratings") in pairs
     messages = " | ".join(p.message for p in found)

@@ -145,11 +145,14 @@ def test_unknown_items_in_json_and_in_a_csv_header(
     assert p.code == "FR104" and "did you mean 'a1'" in p.message and p.value == 2
     path = write(
         "s.csv",
-        f"{header},extra\nhand@1.0.0,A,r,,,,,1,1,1,1,,x\nhand@1.0.0,B,r,,,,,1,1,1,1,,y\n",
+        f"{header},a9\nhand@1.0.0,A,r,,,,,1,1,1,1,,x\nhand@1.0.0,B,r,,,,,1,1,1,1,,y\n",
     )
     problems = validate(hand, path)
-    assert codes(problems) == ["FR104"]  # once, for the header
+    assert codes(problems) == ["FR104"]  # once, for the header: a9 has an item's shape
     assert problems[0].sheet == SheetRef(str(path), row=1)
+    extra = write("e.csv", path.read_text().replace(",a9\n", ",extra\n", 1))
+    (p,) = validate(hand, extra)  # an extra column like no item: one warning, not an error
+    assert (p.code, p.severity, p.sheet) == ("FR207", "warning", SheetRef(str(extra), row=1))
 
 
 def test_dataframe_cells_may_be_numbers_or_text(hand: Instrument) -> None:

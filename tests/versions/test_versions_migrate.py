@@ -221,6 +221,29 @@ def test_an_origin_that_cannot_be_loaded_is_recorded_as_such() -> None:
     }
 
 
+def test_a_json_file_on_two_versions_moves_only_the_older_sheets(tmp_path: Path) -> None:
+    from fidelity.versions import migrate_files
+
+    old, new = _bundled("1.0.0"), _bundled("1.1.0")
+    on_old = [_sheet(old, 3, assessment=f"a{k}") for k in range(2)]
+    on_new = _sheet(new, 2, assessment="a9", round="6m")
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps([on_old[0], on_new, on_old[1]]))
+    result = migrate_files([path], new)
+    (out,) = result.outputs
+    assert (out.n_sheets, out.n_unchanged) == (2, 1)
+    assert isinstance(out.text, str)
+    written = json.loads(out.text)
+    assert [s["instrument"] for s in written] == [new.spec] * 3
+    assert written[1] == on_new  # passed through unchanged, round and all
+    assert [("migrations" in s) for s in written] == [True, False, True]
+    assert result.report(["o.json"])["files"][0]["unchanged"] == 1
+    done = tmp_path / "done.json"
+    done.write_text(out.text)
+    with pytest.raises(MigrationRefused, match=r"done.json: the sheets are already on"):
+        migrate_files([done], new)
+
+
 def test_migrate_files_takes_sheets_read_from_a_redcap_export(tmp_path: Path) -> None:
     from fidelity.interop import redcap
     from fidelity.versions import migrate_files

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ __all__ = [
     "OUTPUT_MANIFEST",
     "Files",
     "InstrumentOpt",
+    "KeepOpt",
     "Progress",
     "SheetInput",
     "SheetSource",
@@ -39,6 +41,7 @@ __all__ = [
     "console",
     "fail",
     "input_progress",
+    "keep_columns",
     "load_or_fail",
     "plain",
     "print_json",
@@ -123,6 +126,15 @@ IncompleteOpt = Annotated[
     typer.Option(
         "--include-incomplete",
         help="With --from redcap: also read forms not marked Complete.",
+    ),
+]
+KeepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keep-columns",
+        metavar="COLUMNS",
+        help="Extra columns to carry unchanged to every per-sheet output, comma-separated "
+        "(e.g. notes,arm,interviewer); other extra columns are named in one warning.",
     ),
 ]
 
@@ -221,6 +233,16 @@ def write_outputs(files: Mapping[Path, str | bytes], *, manifest: bool = False) 
         raise exit_for(exc) from None
 
 
+def keep_columns(value: str | None) -> list[str]:
+    """The ``--keep-columns`` names; a sheet field among them is a usage error (exit 2)."""
+    from fidelity.ratings.checks.extras import declared
+
+    try:
+        return sorted(declared(value))
+    except ValueError as exc:
+        fail(f"error: --keep-columns: {exc}", EXIT_USAGE)
+
+
 def load_or_fail(spec: str) -> Instrument:
     """Load an instrument; a bad spec or file ends the run with exit code 1 (see the table in
     :mod:`fidelity.cli._exits`)."""
@@ -236,6 +258,16 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
     named = batch.instruments()
     if len(named) == 1:
         return load_or_fail(named[0])
+    newest = _newest_loadable(named)
+    if newest is not None:
+        counts = _sheets_per_pin(batch)
+        shown = ", ".join(f"{spec} ({counts.get(spec, 0)} sheet(s))" for spec in named[:5])
+        echo_err(
+            f"note: the sheets name {len(named)} versions of one instrument: {shown}; "
+            f"checked against the newest, {newest[0]}; the problems say which rows are on which "
+            "version (pass --instrument to choose another)"
+        )
+        return newest[1]
     if len(named) > 1:
         fail(
             f"error: the sheets name {len(named)} instruments ({', '.join(named[:5])}); "
@@ -247,6 +279,42 @@ def resolve_instrument(batch: SheetBatch, spec: str | None) -> Instrument:
             f"{len(batch.problems)} problem(s) reading the input; no instrument could be determined"
         )
     fail("error: the sheets do not name their instrument; pass --instrument ID@VERSION", EXIT_USAGE)
+
+
+def _sheets_per_pin(batch: SheetBatch) -> dict[str, int]:
+    """How many sheets name each ``instrument`` value."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for seg in batch.segments:
+        col = seg.fields.get("instrument")
+        if col is not None:
+            counts.update(v for v in col.tolist() if isinstance(v, str) and v)
+    return dict(counts)
+
+
+def _newest_loadable(named: list[str]) -> tuple[str, Instrument] | None:
+    """The newest of several ``ID@VERSION`` pins of one instrument that can be loaded, and
+    the instrument; ``None`` when they are not all pinned versions of one instrument or none
+    loads."""
+    from fidelity.errors import CatalogError
+    from fidelity.instrument import SEMVER_PATTERN
+    from fidelity.instrument.catalog import load_instrument
+    from fidelity.versions.semver import parse_version
+
+    parts = [spec.partition("@") for spec in named]
+    if len(named) < 2 or len({p[0] for p in parts}) != 1:
+        return None
+    if not all(re.match(SEMVER_PATTERN, p[2]) for p in parts):
+        return None
+    for spec in sorted(named, key=lambda s: parse_version(s.partition("@")[2]), reverse=True):
+        try:
+            return spec, load_instrument(spec)
+        except CatalogError as exc:
+            if not str(exc).startswith("no "):
+                raise  # a version defined twice: never passed over
+            continue  # a version this installation does not have: try the next
+    return None
 
 
 def summary_line(problems: Sequence[Problem], n_sheets: int, n_files: int, spec: str) -> str:

@@ -12,8 +12,10 @@ import typer
 from fidelity.cli._common import (
     Files,
     InstrumentOpt,
+    KeepOpt,
     SheetInput,
     input_progress,
+    keep_columns,
     read_batch,
     reads_sheets,
     resolve_instrument,
@@ -51,6 +53,7 @@ def consensus_cmd(
             "--format", "-f", help="Format of the consensus sheets (default: that of the input)."
         ),
     ] = None,
+    keep: KeepOpt = None,
 ) -> None:
     """Prepare consensus meetings: for every assessment rated by two or more raters that has
     no consensus sheet yet, write the discrepancies (discrepancies.csv, .xlsx and .md,
@@ -70,7 +73,7 @@ def consensus_cmd(
         )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing raters")
-        prep = prepare_consensus(inst, batch)
+        prep = prepare_consensus(inst, batch, keep=keep_columns(keep))
     kind = fmt.value if fmt is not None else _BY_SUFFIX.get(files[0].suffix.lower(), "csv")
     sheets: str | bytes = (
         prep.sheets_xlsx()

@@ -22,12 +22,14 @@ from fidelity.cli._common import (
     OUTPUT_MANIFEST,
     Files,
     InstrumentOpt,
+    KeepOpt,
     Progress,
     SheetInput,
     Strict,
     console,
     fail,
     input_progress,
+    keep_columns,
     load_or_fail,
     print_json,
     read_batch,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from fidelity.ratings import Problem, ProblemList
+    from fidelity.ratings.checks.run import CheckedSheets
     from fidelity.scoring import ScoreResult
 
 app = typer.Typer()
@@ -101,6 +104,7 @@ def validate_cmd(
     each: Annotated[
         bool, typer.Option("--each", help="One line per problem, repeated ones not grouped.")
     ] = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Check rating sheets against their instrument and list the problems.
 
@@ -109,7 +113,7 @@ def validate_cmd(
     sheets are valid (warnings are listed but allowed unless --strict), 1 when there are
     errors, 2 on a usage error.
     """
-    from fidelity.ratings import validate
+    from fidelity.ratings import check_sheets, validate
     from fidelity.ratings.problem_report import grouped_lines
 
     if problems_file is not None and problems_file.suffix.lower() not in PROBLEM_SUFFIXES:
@@ -123,7 +127,8 @@ def validate_cmd(
         instrument=instrument,
     )
     inst = resolve_instrument(batch, instrument)
-    problems = validate(inst, batch)
+    kept = keep_columns(keep)
+    problems = validate(inst, batch, keep=kept)
     failing = not problems.ok or (strict and len(problems) > 0)
     n_errors = len(problems.errors)
     if problems_file is not None:
@@ -132,7 +137,8 @@ def validate_cmd(
             "content_hash": inst.content_hash,
             "n_sheets": len(batch),
         }
-        _write_problems(problems_file, problems, provenance, files)
+        checked = check_sheets(inst, batch, keep=kept)
+        _write_problems(problems_file, problems, provenance, files, checked)
     if as_json:
         print_json(
             {
@@ -164,11 +170,16 @@ def validate_cmd(
 
 
 def _write_problems(
-    target: Path, problems: ProblemList, provenance: dict[str, object], files: list[Path]
+    target: Path,
+    problems: ProblemList,
+    provenance: dict[str, object],
+    files: list[Path],
+    checked: CheckedSheets | None = None,
 ) -> None:
     """The problems as a table for whoever fixes the sheets: CSV (cells that a spreadsheet
     would evaluate are neutralised), XLSX (every text cell stored as text) or Parquet (typed,
-    with ``provenance`` and the inputs in its metadata)."""
+    with ``provenance`` and the inputs in its metadata); CSV and XLSX with the sheets'
+    declared metadata columns when ``checked`` has them."""
     from fidelity._util.text import csv_text
     from fidelity.ratings.problem_report import problem_table
 
@@ -176,9 +187,9 @@ def _write_problems(
     if suffix == ".parquet":
         data: str | bytes = _parquet(problems.to_arrow(_stamped(provenance, "validated_at")), files)
     elif suffix == ".csv":
-        data = csv_text(problem_table(problems))
+        data = csv_text(problem_table(problems, checked))
     else:
-        data = _xlsx_table(problem_table(problems))
+        data = _xlsx_table(problem_table(problems, checked))
     try:
         atomic_write(target, data)
     except OSError as exc:
@@ -235,6 +246,7 @@ def score_cmd(
     instrument: InstrumentOpt = None,
     strict: Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
     scores.
@@ -249,6 +261,7 @@ def score_cmd(
     from fidelity.scoring import score
 
     formats = set(fmt or [OutFormat.csv, OutFormat.json])
+    kept = keep_columns(keep)
     with input_progress(files, steps=len(files) + 3) as progress:
         batch = read_batch(
             files,
@@ -258,7 +271,7 @@ def score_cmd(
         )
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)
-        problems = validate(inst, batch)
+        problems = validate(inst, batch, keep=kept)
         if failing := (problems if strict else problems.errors):
             progress.stop()
             write_lines(map(str, failing))
@@ -267,7 +280,11 @@ def score_cmd(
                 + "; nothing was scored or written"
             )
         progress.step("scoring")
-        result = score(inst, batch)
+        try:
+            result = score(inst, batch, keep=kept)
+        except ValueError as exc:  # a kept column named like a score column
+            progress.stop()
+            fail(f"error: --keep-columns: {exc}", EXIT_USAGE)
         progress.step("writing")
         outputs: dict[str, str | bytes] = {**_render_outputs(result, formats)}
         if OutFormat.parquet in formats:

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fidelity.cli._common import (
+    KeepOpt,
     Progress,
     SheetInput,
     console,
     fail,
+    keep_columns,
     load_or_fail,
     print_json,
     read_batch,
@@ -167,11 +169,14 @@ def migrate_cmd(
         typer.Option("--out", "-o", help="Directory for the migrated files."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    keep: KeepOpt = None,
 ) -> None:
     """Rewrite rating sheets for another version of their instrument, using the declared item
     mappings. Items with no counterpart become missing (never invented); each migrated sheet
     records where it came from. Refuses, writing nothing, when the mapping cannot support the
-    migration. Output: one JSON (or JSON Lines) file per input, named after it."""
+    migration. Sheets already on the target version pass through unchanged. Output: one file
+    per input, named after it, in the input's format (JSON, JSON Lines, CSV or XLSX; a table
+    keeps the provenance in a migrations column)."""
     from fidelity.versions import migrate_files
 
     target = load_or_fail(to)
@@ -180,7 +185,11 @@ def migrate_cmd(
     if out.exists() and not out.is_dir():
         fail(f"error: output path {out} is not a directory", EXIT_USAGE)
     result = migrate_files(
-        files, target, source=pinned_source, sheets=_read_other(files, sheets_from, from_version)
+        files,
+        target,
+        source=pinned_source,
+        keep=keep_columns(keep),
+        sheets=_read_other(files, sheets_from, from_version),
     )
     written = []
     for output in result.outputs:
@@ -201,7 +210,10 @@ def migrate_cmd(
     for path, _ in written:
         typer.echo(f"wrote {path}")
     n = sum(o.n_sheets for o in result.outputs)
-    typer.echo(f"{n} sheet(s) migrated to {target.spec}")
+    kept = sum(o.n_unchanged for o in result.outputs)
+    typer.echo(
+        f"{n} sheet(s) migrated to {target.spec}" + (f", {kept} already on it" if kept else "")
+    )
 
 
 def _read_other(files: list[Path], how: SheetInput, pinned: str | None) -> SheetBatch | None:

@@ -184,7 +184,8 @@ RULES: tuple[Rule, ...] = (
         (
             "Unknown item id (a JSON key, a long-layout row, or a CSV/XLSX column: reported "
             "once,"
-            " on the header), with the nearest known id when there is one."
+            " on the header), with the nearest known id when there is one. A table column "
+            "that resembles no item and no sheet field is not an error but extra (FR207)."
         ),
     ),
     _rule(
@@ -256,7 +257,11 @@ RULES: tuple[Rule, ...] = (
         "FR203",
         "error",
         "unknown sheet field",
-        "A JSON sheet has a field that is not part of a rating sheet.",
+        (
+            "A JSON sheet has a field that looks like a mistyped sheet field (`Rater`, "
+            "`asessment`); the message names the field it resembles. Other fields are "
+            "extra: declared metadata or one warning (FR207)."
+        ),
         template="unknown field {field!r} in a rating sheet; allowed: {allowed}",
     ),
     _rule(
@@ -265,7 +270,11 @@ RULES: tuple[Rule, ...] = (
         "sheet pinned to another instrument version",
         (
             "The sheet is pinned to another instrument or version, or names the instrument "
-            "without a version."
+            "without a version. Its ratings are then not judged against the version checked "
+            "(that would only repeat the cause). When the sheets of one file are on several "
+            "versions of the instrument, the message says which rows are on which version; "
+            "`fidelity validate` without `--instrument` checks them against the newest one, "
+            "and `fidelity migrate --to` moves the others to it."
         ),
     ),
     _rule(
@@ -287,6 +296,21 @@ RULES: tuple[Rule, ...] = (
             "Retype the id; the sheet is not scored until it is fixed."
         ),
         template="{field} {value!r} {why}; retype it as the other sheets spell it",
+    ),
+    _rule(
+        "FR207",
+        "warning",
+        "extra columns left out",
+        (
+            "A table has columns, or JSON sheets have fields, that are neither sheet fields nor "
+            "items of the instrument nor declared metadata (`notes`, `arm`, `interviewer`): "
+            "all of them are named in one warning per file and left out of the outputs. "
+            "Declare them with `--keep-columns notes,arm` (`keep=` in Python) to carry them "
+            "unchanged to every per-sheet output. A column that looks like a mistyped item "
+            "(the same id but for case or separators, a close spelling, or an item id's shape "
+            "with other digits) is never left out quietly: it is an error (FR104, or FR020 "
+            "and FR203 for one like a sheet field) that names the id it resembles."
+        ),
     ),
     _rule(
         "FR301",

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
+    from fidelity.ratings.checks.run import CheckedSheets
+
 __all__ = [
     "PROBLEM_COLUMNS",
     "Problem",
@@ -212,13 +214,26 @@ def problem_row(p: Problem) -> int | None:
     return None
 
 
-def problem_table(problems: Iterable[Problem]) -> pd.DataFrame:
-    """One row per problem with :data:`PROBLEM_COLUMNS`; the value as text, as it was read."""
+def problem_table(
+    problems: Iterable[Problem], checked: CheckedSheets | None = None
+) -> pd.DataFrame:
+    """One row per problem with :data:`PROBLEM_COLUMNS`; the value as text, as it was read.
+
+    With ``checked`` (the sheets the problems were found in, checked with ``keep``), the
+    declared metadata columns follow ``rater``, so that whoever fixes a sheet sees its
+    ``interviewer`` or ``notes``; a problem with no sheet of its own leaves them empty."""
     import pandas as pd
 
+    kept = checked.metadata if checked is not None else {}
+    at = (
+        {str(w): i for i, w in enumerate(checked.source.tolist())}
+        if checked is not None and kept
+        else {}
+    )
     rows = []
     for p in problems:
         s = p.sheet
+        i = at.get(s.where()) if s is not None and at else None
         rows.append(
             {
                 "file": s.file if s is not None else None,
@@ -231,9 +246,12 @@ def problem_table(problems: Iterable[Problem]) -> pd.DataFrame:
                 "code": p.code,
                 "severity": p.severity,
                 "message": p.message,
+                **{k: None if i is None else col[i] for k, col in kept.items()},
             }
         )
-    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    columns = list(PROBLEM_COLUMNS)
+    columns[4:4] = [k for k in kept if k not in PROBLEM_COLUMNS]
+    frame = pd.DataFrame(rows, columns=columns)
     frame["row"] = frame["row"].astype("Int64")
     return frame
 

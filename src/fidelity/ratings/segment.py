@@ -43,6 +43,15 @@ class Segment:
     """Long CSV: the row of each item's cell, so problems point to the exact row."""
     extra: list[tuple[int, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)
+    """Sheets whose ``ratings`` could not be read (not an object, FR202): their items are not
+    reported again as unanswered."""
+    others: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """Fields of JSON sheets that are not part of a rating sheet (``notes``, ``arm``), and
+    extra columns of a long table (per sheet, from its first row), ``ABSENT`` where a sheet
+    lacks one: carried to the outputs when declared (``keep``), named in a warning otherwise.
+    A wide table's extra columns are among :attr:`ratings` until the instrument tells them
+    apart from items."""
     columns: dict[str, str] = field(default_factory=dict)
     """The column of the source that holds a field, rating or comment, where it is not named
     after it (a REDCap variable): ``"ratings.t-open"`` → ``"t_open"``."""
@@ -68,6 +77,29 @@ class Segment:
         if loc == "index":
             return SheetRef(self.source, None, None, p, a, r)
         return SheetRef(self.source, None, None, None, a, r)
+
+    def take(self, rows: NDArray[np.intp]) -> Segment:
+        """The sheets ``rows`` of this input as a segment of their own (same source, layout
+        and positions; reading problems stay with the whole input)."""
+        idx = np.asarray(rows, dtype=np.intp)
+        where = {int(i): k for k, i in enumerate(idx.tolist())}
+        cells = self.cell_positions
+        return Segment(
+            self.source,
+            self.mode,
+            self.locator,
+            self.positions[idx],
+            {k: v[idx] for k, v in self.fields.items()},
+            {k: v[idx] for k, v in self.ratings.items()},
+            {k: v[idx] for k, v in self.comments.items()},
+            self.tabular,
+            None if cells is None else {k: v[idx] for k, v in cells.items()},
+            [(where[i], key) for i, key in self.extra if i in where],
+            unread=[where[i] for i in self.unread if i in where],
+            others={k: v[idx] for k, v in self.others.items()},
+            columns=dict(self.columns),
+            records=None if self.records is None else [self.records[i] for i in idx.tolist()],
+        )
 
     def header_ref(self) -> SheetRef:
         """Where a problem with the header (or a whole table) is: row 1 of a file."""

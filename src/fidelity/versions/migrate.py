@@ -9,12 +9,14 @@ reports, so that scoring never has to compare versions itself).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
@@ -22,8 +24,11 @@ from fidelity.errors import MigrationRefused
 from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import load_instrument
 from fidelity.ratings import ANSWERED, NA, SheetBatch, as_batch, check_sheets, read_sheets
+from fidelity.ratings.segment import Segment
+from fidelity.ratings.sheet import ABSENT, RECORD_KEYS
 from fidelity.versions.diff import diff
 from fidelity.versions.mapping import Loader
+from fidelity.versions.migrate_io import TABLE_SUFFIXES, migrated_output
 
 __all__ = [
     "MigratedFile",
@@ -34,8 +39,6 @@ __all__ = [
     "migrate_records",
     "plan_migration",
 ]
-
-_JSONL = (".jsonl", ".ndjson")
 
 
 @dataclass(frozen=True)
@@ -306,8 +309,12 @@ class MigratedFile:
 
     source: str
     name: str
-    text: str
+    text: str | bytes
+    """The file's content in the input's format (bytes for XLSX)."""
     n_sheets: int
+    """Sheets migrated."""
+    n_unchanged: int = 0
+    """Sheets already on the target version, passed through unchanged."""
 
 
 @dataclass(frozen=True)
@@ -332,7 +339,12 @@ class MigrationResult:
                 for s in self.steps
             ],
             "files": [
-                {"input": o.source, "output": w, "sheets": o.n_sheets}
+                {
+                    "input": o.source,
+                    "output": w,
+                    "sheets": o.n_sheets,
+                    "unchanged": o.n_unchanged,
+                }
                 for o, w in zip(self.outputs, written, strict=True)
             ],
         }
@@ -343,13 +355,14 @@ class MigrationResult:
 
 
 def _record(inst: Instrument, checked: Any, i: int, rec: dict[str, Any]) -> dict[str, Any]:
-    """Sheet ``i`` of a checked batch as a normalised record (``rec`` is its raw record)."""
+    """Sheet ``i`` of a checked batch as a normalised record (``rec`` is its raw record);
+    declared metadata columns become top-level keys, after the ratings."""
     sheet: dict[str, Any] = {
         "instrument": inst.spec,
         "assessment": checked.assessment[i],
         "rater": checked.rater[i],
     }
-    for name in ("site", "informant", "date"):
+    for name in ("site", "informant", "date", "round"):
         value = getattr(checked, name)[i]
         if value is not None:
             sheet[name] = value
@@ -367,16 +380,21 @@ def _record(inst: Instrument, checked: Any, i: int, rec: dict[str, Any]) -> dict
     sheet["ratings"] = ratings
     if rec.get("comments"):
         sheet["comments"] = dict(rec["comments"])
+    for name, col in checked.metadata.items():
+        if col[i] is not None:
+            sheet[name] = col[i]
     if isinstance(rec.get("migrations"), list):
         sheet["migrations"] = rec["migrations"]
     return sheet
 
 
-def _checked_records(inst: Instrument, sheets: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def _checked_records(
+    inst: Instrument, sheets: Any, keep: Iterable[str] | str | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The sheets of a one-input batch as normalised records, after validating them on
-    ``inst`` (errors become refusal reasons)."""
+    ``inst`` (errors become refusal reasons; ``keep``: the declared metadata columns)."""
     batch = as_batch(sheets)
-    checked = check_sheets(inst, batch)
+    checked = check_sheets(inst, batch, keep=keep)
     if not checked.problems.ok:
         return [], [str(p) for p in checked.problems.errors]
     return [_record(inst, checked, i, rec) for i, rec in enumerate(batch.records())], []
@@ -388,12 +406,13 @@ def migrate(
     new: Instrument,
     *,
     loader: Loader | None = load_instrument,
+    keep: Iterable[str] | str | None = None,
 ) -> list[dict[str, Any]]:
     """Migrate in-memory sheets (dicts) from ``old`` to ``new``; raise
     :class:`MigrationRefused` when the sheets are invalid on ``old`` or cannot be carried
-    over."""
+    over. ``keep`` names metadata fields carried over unchanged."""
     step = plan_migration(old, new, loader=loader)
-    records, problems = _checked_records(old, sheets)
+    records, problems = _checked_records(old, sheets, keep)
     if problems:
         raise MigrationRefused(problems)
     migrated, problems = migrate_records(records, step, loader=loader)
@@ -414,44 +433,65 @@ class _Refused(Exception):
         self.reasons = reasons
 
 
-def _source_version(
-    path: Path, one: SheetBatch, source: Instrument | None, loader: Loader | None
-) -> Instrument:
-    """The version the sheets of one input are on: ``source`` when given (they must be
-    pinned to it), else the one version they are all pinned to."""
-    pins = one.instruments()
+def _version_groups(
+    path: Path, seg: Segment, source: Instrument | None, target: Instrument, loader: Loader | None
+) -> list[tuple[Instrument, NDArray[np.intp]]]:
+    """The sheets of one input grouped by the version they are on, each version with the
+    local sheet numbers on it: the version a sheet is pinned to (``source`` for unpinned
+    sheets; with ``source`` given, only it and ``target`` may be named)."""
+    col = seg.fields.get("instrument")
+    pins = [
+        v if isinstance(v, str) and v else None
+        for v in (col.tolist() if col is not None else [None] * seg.n)
+    ]
+    named = list(dict.fromkeys(p for p in pins if p is not None))
     if source is not None:
-        other = [p for p in pins if p != source.spec]
+        other = [p for p in named if p not in (source.spec, target.spec)]
         if other:
             pinned = ", ".join(other)
             raise _Refused(
                 [f"{path}: sheets are pinned to {pinned}, not to --from-version {source.spec}"]
             )
-        return source
-    unpinned = [r for r in one.records() if not r.get("instrument")]
-    if len(pins) > 1:
-        raise _Refused(
-            [f"{path}: sheets name several versions ({', '.join(pins)}); migrate them apart"]
-        )
-    if unpinned or len(pins) != 1:
+    elif any(p is None for p in pins):
         raise _Refused(
             [f"{path}: some sheets name no instrument version; give it with --from-version"]
         )
-    try:
-        return (loader or load_instrument)(pins[0])
-    except Exception as exc:
-        raise _Refused([f"{path}: cannot load {pins[0]}: {exc}"]) from exc
+    versions: dict[str, Instrument] = {target.spec: target}
+    if source is not None:
+        versions[source.spec] = source
+    reasons: list[str] = []
+    for spec in named:
+        if spec in versions:
+            continue
+        try:
+            versions[spec] = (loader or load_instrument)(spec)
+        except Exception as exc:
+            reasons.append(f"{path}: cannot load {spec}: {exc}")
+    if reasons:
+        raise _Refused(reasons)
+    on = [p if p is not None else source.spec if source else "" for p in pins]
+    return [
+        (versions[spec], np.flatnonzero(np.asarray([p == spec for p in on], dtype=bool)))
+        for spec in dict.fromkeys(on)
+    ]
 
 
-def _output(path: Path, single: bool, migrated: list[dict[str, Any]]) -> tuple[str, str]:
-    """The output file name for ``path`` and its text: JSON Lines for JSON Lines inputs, a
-    JSON object for a single-sheet object, a JSON list otherwise."""
-    if path.suffix.lower() in _JSONL:
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in migrated)
-        return path.stem + ".jsonl", text
-    if single and len(migrated) == 1:
-        return path.stem + ".json", json.dumps(migrated[0], indent=2, ensure_ascii=False) + "\n"
-    return path.stem + ".json", json.dumps(migrated, indent=2, ensure_ascii=False) + "\n"
+def _part(seg: Segment, rows: NDArray[np.intp], inst: Instrument) -> Segment:
+    """The sheets ``rows`` of an input on one version ``inst``: without the table columns of
+    other versions' items that none of them fills."""
+    part = seg.take(rows)
+    if part.tabular:
+        items = {it.id for it in inst.items}
+        for cols in (part.ratings, part.comments):
+            for key in [k for k in cols if k not in items]:
+                if all(v is None or v == "" or v is ABSENT for v in cols[key].tolist()):
+                    del cols[key]
+    return part
+
+
+def _names(records: list[dict[str, Any]]) -> list[str]:
+    """The metadata keys of migrated records (beyond a rating sheet's)."""
+    return list(dict.fromkeys(k for r in records for k in r if k not in RECORD_KEYS))
 
 
 @dataclass
@@ -461,6 +501,9 @@ class _FileMigration:
     target: Instrument
     source: Instrument | None
     loader: Loader | None
+    keep: Iterable[str] | str | None = None
+    native: bool = True
+    """Inputs read as fidelity's own files; others (REDCap, FHIR) are written as JSON."""
     steps: dict[str, MigrationStep] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -475,26 +518,39 @@ class _FileMigration:
         self.steps[old.spec] = found
         return found
 
-    def one(self, path: Path, seg: Any) -> MigratedFile:
-        """Migrate the sheets of one input, or raise :class:`_Refused`."""
-        one = SheetBatch([seg])
-        old = _source_version(path, one, self.source, self.loader)
-        step = self.step(old, path)
-        records, problems = _checked_records(old, one)
-        if problems:
-            raise _Refused(problems)
-        where = [f"{path} sheet {k + 1}" for k in range(len(records))]
-        migrated, problems = migrate_records(records, step, where=where, loader=self.loader)
-        if problems:
-            raise _Refused(problems)
-        after = check_sheets(self.target, migrated)
+    def one(self, path: Path, seg: Segment) -> MigratedFile:
+        """Migrate the sheets of one input that are not on the target version yet (those
+        that are pass through unchanged), or raise :class:`_Refused`."""
+        records: list[dict[str, Any]] = [{} for _ in range(seg.n)]
+        moved = 0
+        for inst, rows in _version_groups(path, seg, self.source, self.target, self.loader):
+            part = _part(seg, rows, inst)
+            checked, problems = _checked_records(inst, SheetBatch([part]), self.keep)
+            if problems:
+                raise _Refused(problems)
+            if inst.spec != self.target.spec:
+                step = self.step(inst, path)
+                where = [part.ref(k).where() for k in range(part.n)]
+                checked, problems = migrate_records(checked, step, where=where, loader=self.loader)
+                if problems:
+                    raise _Refused(problems)
+                moved += part.n
+            for i, rec in zip(rows.tolist(), checked, strict=True):
+                records[i] = rec
+        after = check_sheets(self.target, records, keep=_names(records))
         if not after.problems.ok:
             raise _Refused([f"{path}: after migration: {p}" for p in after.problems.errors])
-        name, text = _output(path, seg.locator == "single", migrated)
+        long = seg.cell_positions is not None
+        like = (
+            path
+            if self.native or path.suffix.lower() not in TABLE_SUFFIXES
+            else path.with_suffix(".json")
+        )
+        name, text = migrated_output(like, seg.locator == "single", records, self.target, long=long)
         if name in self.names:
             raise _Refused([f"{path} and {self.names[name]} would both be written to {name}"])
         self.names[name] = str(path)
-        return MigratedFile(str(path), name, text, len(migrated))
+        return MigratedFile(str(path), name, text, moved, seg.n - moved)
 
 
 def migrate_files(
@@ -503,17 +559,23 @@ def migrate_files(
     *,
     source: Instrument | None = None,
     loader: Loader | None = load_instrument,
+    keep: Iterable[str] | str | None = None,
     sheets: SheetBatch | None = None,
 ) -> MigrationResult:
     """Read, check and migrate rating-sheet files to ``target``; raise
     :class:`MigrationRefused` (listing every reason) when anything cannot be migrated.
 
-    Each input gives one output named after it: JSON for ``.json``, ``.csv`` and ``.xlsx``
-    inputs (tables have no place for provenance), JSON Lines for ``.jsonl``. The source
-    version is ``source`` or the version the sheets are pinned to. Migrated sheets are
-    validated on ``target`` before anything is returned. ``sheets`` are the files already
-    read, one segment per file (for example a REDCap export through
-    ``read_sheets(files, format="redcap")``); reading warnings in them (FR702, a form not
+    Each input gives one output named after it, in its own format
+    (:func:`~fidelity.versions.migrate_io.migrated_output`: JSON, JSON Lines, CSV or XLSX with
+    the provenance in a ``migrations`` column). The sheets of one input may be on several
+    versions: each sheet moves from the version it is pinned to (``source`` for unpinned
+    ones); sheets already on ``target`` pass through unchanged and are counted as such. All
+    sheets are validated on ``target`` before anything is returned; when none of them needed
+    moving, the migration is refused as having nothing to do. ``keep`` names metadata columns
+    carried over unchanged (other extra columns are left out). ``sheets`` are the files
+    already read, one segment per file (for example a REDCap export through
+    ``read_sheets(files, format="redcap")``); their outputs are JSON (or JSON Lines), since
+    the exchange format is not fidelity's table; reading warnings in them (FR702, a form not
     marked Complete and left out) are the caller's to report.
     """
     paths = [Path(f) for f in files]
@@ -521,13 +583,15 @@ def migrate_files(
     reasons = [str(p) for p in batch.problems if p.severity == "error"]
     if reasons:
         raise MigrationRefused(reasons)
-    run = _FileMigration(target, source, loader)
+    run = _FileMigration(target, source, loader, keep, native=sheets is None)
     outputs: list[MigratedFile] = []
     for path, seg in zip(paths, batch.segments, strict=True):
         try:
             outputs.append(run.one(path, seg))
         except _Refused as exc:
             reasons.extend(exc.reasons)
+    if not reasons and outputs and not any(o.n_sheets for o in outputs):
+        reasons.extend(f"{o.source}: the sheets are already on {target.spec}" for o in outputs)
     if reasons:
         raise MigrationRefused(reasons)
     return MigrationResult(tuple(outputs), tuple(run.steps.values()))

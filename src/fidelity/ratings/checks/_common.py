@@ -71,9 +71,21 @@ class SegmentCheck:
     """The checked sheet fields, one array each (``None`` where empty or invalid)."""
     pins: NDArray[Any] | None = None
     """The ``instrument`` each sheet names (``None`` where empty)."""
+    foreign: NDArray[np.bool_] | None = None
+    """Sheets pinned to another instrument or version: reported once (FR204), their ratings
+    and informant are not judged against this version (that would only repeat the cause)."""
     inf_index: NDArray[np.intp] | None = None
     """The row of :attr:`CompiledInstrument.asked` for each sheet's informant."""
 
+    misspelt: NDArray[np.bool_] | None = None
+    """Sheets x items: the item is given under a misspelt id (reported once, FR104), so its
+    cell is not also reported as missing (FR105, FR107)."""
+    keep: frozenset[str] = frozenset()
+    """The declared metadata columns (see :mod:`fidelity.ratings.checks.extras`)."""
+    kept: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """The declared metadata columns found in this input, one value per sheet."""
+    undeclared: dict[str, int] = field(default_factory=dict)
+    """Extra columns or fields neither declared nor like an item: name → cells filled."""
     blocks: list[tuple[int, int, ProblemBlock]] = field(default_factory=list)
     """The problem blocks found: ``(offset, len(found) when added, block)``."""
 

@@ -25,18 +25,19 @@ from fidelity.ratings.checks._common import (
     is_blank,
 )
 from fidelity.ratings.problems import json_kind, jsonable, make_problem
-from fidelity.ratings.sheet import ABSENT, DATE_RE, FIELDS
+from fidelity.ratings.segment import Segment
+from fidelity.ratings.sheet import ABSENT, DATE_RE
 
 __all__ = [
     "check_consensus",
     "check_date",
-    "check_extra_fields",
     "check_identity",
     "check_informant",
     "check_migrations",
     "check_pin",
     "check_pin_field",
     "check_site",
+    "places",
 ]
 
 
@@ -53,8 +54,12 @@ def check_site(ctx: SegmentCheck) -> None:
 
 
 def check_pin_field(ctx: SegmentCheck) -> None:
-    """``instrument``: text or empty (FR202); :func:`check_pin` compares it to the version."""
+    """``instrument``: text or empty (FR202); :func:`check_pin` compares it to the version.
+    Marks the sheets pinned to anything else as foreign (:attr:`SegmentCheck.foreign`)."""
     ctx.pins = _optional_text(ctx, "instrument")
+    ctx.foreign = np.asarray(
+        [v is not None and v != ctx.c.spec for v in ctx.pins.tolist()], dtype=bool
+    )
 
 
 def check_date(ctx: SegmentCheck) -> None:
@@ -76,6 +81,12 @@ def check_date(ctx: SegmentCheck) -> None:
             continue
         message = f"date {v!r} is not a calendar date written YYYY-MM-DD"
         _bad_field(ctx, rows, "date", v, message, "a date such as 2024-03-31, or empty")
+
+
+def _own(ctx: SegmentCheck, rows: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The sheets of ``rows`` not pinned to another version (whose fields are judged by their
+    own version)."""
+    return rows if ctx.foreign is None else rows[~ctx.foreign[rows]]
 
 
 def _bad_field(
@@ -145,7 +156,7 @@ def check_informant(ctx: SegmentCheck) -> None:
         if j is not None:
             inf_index[rows] = j
             continue
-        for i in rows.tolist():
+        for i in _own(ctx, rows).tolist():
             ctx.add(
                 i,
                 Order.INFORMANT,
@@ -159,14 +170,19 @@ def check_informant(ctx: SegmentCheck) -> None:
                 ),
             )
     ctx.meta["informant"] = informant
+    named = np.asarray([v is not None for v in informant.tolist()], dtype=bool)
+    ctx.meta["bad_informant"] = named & (inf_index == len(c.informant_ids))
     ctx.inf_index = inf_index
 
 
 def check_pin(ctx: SegmentCheck) -> None:
-    """``instrument``: the version being checked against, or empty (FR204)."""
+    """``instrument``: the version being checked against, or empty (FR204). When the sheets
+    of one input name several versions of the instrument, each message also says which rows
+    are on which version."""
     c, seg = ctx.c, ctx.seg
     assert ctx.pins is not None
     codes, uniques = factorize(ctx.pins)
+    versions = _versions_here(ctx, codes, uniques)
     for u, v in enumerate(uniques):
         if v is None or v == c.spec:
             continue
@@ -174,7 +190,7 @@ def check_pin(ctx: SegmentCheck) -> None:
         if inst_id == c.inst.id and not version:
             msg = f"the sheet names instrument {v!r} without a version; pin it as {c.spec!r}"
         elif inst_id == c.inst.id:
-            msg = f"the sheet is pinned to {v}, but is being checked against {c.spec}"
+            msg = f"the sheet is pinned to {v}, but is being checked against {c.spec}" + versions
         else:
             msg = f"the sheet is for instrument {v!r}, not {c.spec}"
         for i in np.flatnonzero(codes == u).tolist():
@@ -192,21 +208,48 @@ def check_pin(ctx: SegmentCheck) -> None:
             )
 
 
-def check_extra_fields(ctx: SegmentCheck) -> None:
-    """A JSON sheet has no field that is not part of a rating sheet (FR203)."""
-    seg = ctx.seg
-    allowed = ", ".join((*FIELDS, "ratings", "comments"))
-    for i, key in seg.extra:
-        ctx.add(
-            i,
-            Order.EXTRA_FIELD,
-            make_problem(
-                "FR203",
-                fields={"field": key, "allowed": allowed},
-                sheet=seg.ref(i),
-                path=seg.path(i, key),
-            ),
+def _versions_here(ctx: SegmentCheck, codes: NDArray[np.intp], uniques: list[Any]) -> str:
+    """``; the sheets of this file are on 2 versions: …`` when the sheets of one input name
+    more than one version of the instrument (else empty): each version with its rows."""
+    c, seg = ctx.c, ctx.seg
+    mine = [
+        (u, v)
+        for u, v in enumerate(uniques)
+        if isinstance(v, str) and v.partition("@")[0] == c.inst.id and v.partition("@")[2]
+    ]
+    if len(mine) < 2:
+        return ""
+    parts = [f"{v} on {places(seg, np.flatnonzero(codes == u))}" for u, v in mine]
+    return (
+        f"; the sheets of this input are on {len(mine)} versions: {', '.join(parts)}; check "
+        f"one version at a time, or move them to one with fidelity migrate --to {c.spec}"
+    )
+
+
+_PLACES_SHOWN = 8
+"""How many runs of rows :func:`places` names before ``and N more``."""
+
+
+def places(seg: Segment, rows: NDArray[np.intp]) -> str:
+    """Where the local sheets ``rows`` of ``seg`` are, compactly: ``rows 2–4, 9``,
+    ``lines 1–3``, ``sheets [0], [2]``."""
+    pos = sorted(int(seg.positions[i]) for i in rows.tolist())
+    runs: list[tuple[int, int]] = []
+    for p in pos:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], p)
+        else:
+            runs.append((p, p))
+    if seg.locator == "index":
+        shown = [f"[{a}]" if a == b else f"[{a}]–[{b}]" for a, b in runs]
+        unit = "sheet" if len(pos) == 1 else "sheets"
+    else:
+        shown = [str(a) if a == b else f"{a}–{b}" for a, b in runs]
+        unit = {"row": "row", "line": "line"}.get(seg.locator, "sheet") + (
+            "" if len(pos) == 1 else "s"
         )
+    more = f" and {len(runs) - _PLACES_SHOWN} more" if len(runs) > _PLACES_SHOWN else ""
+    return f"{unit} {', '.join(shown[:_PLACES_SHOWN])}{more}"
 
 
 _SPEC = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*@\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")

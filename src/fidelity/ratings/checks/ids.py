@@ -87,6 +87,7 @@ def check_id_form(ctx: SegmentCheck) -> None:
     """FR206 for an id with spaces around it or an invisible character; the id is then left
     out (``None``) so that no relation check counts it."""
     seg = ctx.seg
+    ctx.meta["bad_site"] = np.zeros(seg.n, dtype=bool)
     for f in ID_FIELDS:
         col = ctx.meta[f]
         codes, uniques = factorize(col)
@@ -100,6 +101,8 @@ def check_id_form(ctx: SegmentCheck) -> None:
                 continue
             rows = np.flatnonzero(codes == u)
             col[rows] = None
+            if f == "site":
+                ctx.meta["bad_site"][rows] = True  # reported here, not as a disagreement
             for i in rows.tolist():
                 problem = make_problem(
                     "FR206",

@@ -73,8 +73,11 @@ def _duplicates(
     first_pos = {
         (a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"], strict=True)
     }
+    cons = meta["consensus"].astype(bool)
     for i in np.flatnonzero(dup).tolist():
         a, r = meta["key"][i], meta["rater"][i]
+        if cons[i] and cons[first_pos[(a, r)]]:
+            continue  # a second consensus sheet: FR302 says so
         first_ref = refs(first_pos[(a, r)]).where()
         found.append(
             (
@@ -126,7 +129,9 @@ def _disagreements(
 
     a = pd.Series(meta["key"])
     for f in ("site", "informant"):
-        groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[keyed]
+        bad = meta.get(f"bad_{f}")  # already reported (FR206, FR205): not compared
+        judged = keyed & ~bad.astype(bool) if bad is not None else keyed
+        groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[judged]
         counts = groups.groupby("a", sort=False)["v"].nunique()
         split = counts[counts > 1].index
         if len(split) == 0:

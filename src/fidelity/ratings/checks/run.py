@@ -4,8 +4,8 @@ collect the problems in the order of the inputs, the sheets and the items."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,10 +15,10 @@ from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
 from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
+from fidelity.ratings.checks.extras import check_extra_fields, check_undeclared, declared
 from fidelity.ratings.checks.fields import (
     check_consensus,
     check_date,
-    check_extra_fields,
     check_identity,
     check_informant,
     check_migrations,
@@ -63,6 +63,9 @@ class CheckedSheets:
     source: NDArray[Any]
     round: NDArray[Any]
     """The audit round of each sheet (``None`` when empty)."""
+    metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
+    """The declared metadata columns (``keep``) that the sheets have, one value per sheet
+    (``None`` where a sheet has none), in order of first appearance."""
 
 
 SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
@@ -81,12 +84,15 @@ SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
     check_comments,
     check_asked,
     check_unanswered,
+    check_undeclared,
 )
 """The checks of one input, in order (later steps use what earlier ones filled in: the
 informant of each sheet, the state of each cell)."""
 
 
-def validate(inst: Instrument | str, sheets: Any) -> ProblemList:
+def validate(
+    inst: Instrument | str, sheets: Any, *, keep: Iterable[str] | str | None = None
+) -> ProblemList:
     """Check rating sheets against ``inst`` and return every problem found.
 
     ``inst`` is an :class:`~fidelity.instrument.Instrument` or a spec that
@@ -100,16 +106,25 @@ def validate(inst: Instrument | str, sheets: Any) -> ProblemList:
     unknown items; required items without an answer (warnings); duplicate (assessment, round,
     rater) sheets; more than one consensus sheet for an assessment; sheets of one assessment naming
     different sites or informants.
+
+    ``keep`` declares metadata columns (``["notes", "arm"]`` or ``"notes,arm"``) that are
+    carried to the outputs; other extra columns are named in one warning, and one that looks
+    like a mistyped item or field is an error (:mod:`fidelity.ratings.checks.extras`).
     """
-    return check_sheets(inst, sheets).problems
+    return check_sheets(inst, sheets, keep=keep).problems
 
 
-def check_sheets(inst: Instrument | str, sheets: Any) -> CheckedSheets:
-    """Validate and keep the arrays for scoring (cached on the batch per instrument)."""
+def check_sheets(
+    inst: Instrument | str, sheets: Any, *, keep: Iterable[str] | str | None = None
+) -> CheckedSheets:
+    """Validate and keep the arrays for scoring (cached on the batch per instrument and
+    ``keep``)."""
     inst = as_instrument(inst)
     compiled = compile_instrument(inst)
     batch = as_batch(sheets)
-    cached = batch._checked.get(inst.content_hash)
+    kept = declared(keep)
+    key = inst.content_hash + ("|" + ",".join(sorted(kept)) if kept else "")
+    cached = batch._checked.get(key)
     if cached is not None:
         return cached
     found: Found = []
@@ -118,8 +133,9 @@ def check_sheets(inst: Instrument | str, sheets: Any) -> CheckedSheets:
     offset = 0
     for seg in batch.segments:
         found.extend((offset + TABLE, Order.INPUT, p) for p in seg.problems)
-        parts.append(_check_segment(compiled, seg, offset, found, blocks))
+        parts.append(_check_segment(compiled, seg, offset, found, blocks, kept))
         offset += seg.n
+    metadata = _metadata([p[2].pop("kept") for p in parts], [s.n for s in batch.segments])
     values_, state, meta = _assemble(parts, len(compiled.item_ids))
     check_relations(batch, meta, found)
     problems = order_problems(found, blocks)
@@ -137,9 +153,27 @@ def check_sheets(inst: Instrument | str, sheets: Any) -> CheckedSheets:
         meta["consensus"].astype(bool),
         meta["source"],
         meta["round"],
+        metadata,
     )
-    batch._checked[inst.content_hash] = checked
+    batch._checked[key] = checked
     return checked
+
+
+def _metadata(parts: list[Any], sizes: list[int]) -> dict[str, NDArray[Any]]:
+    """The kept columns of every input, one after the other (``None`` for an input without
+    one)."""
+    names = list(dict.fromkeys(k for part in parts for k in part))
+    out: dict[str, NDArray[Any]] = {}
+    for name in names:
+        cols = []
+        for part, n in zip(parts, sizes, strict=True):
+            col = part.get(name)
+            if col is None:
+                col = np.empty(n, dtype=object)
+                col[:] = None
+            cols.append(col)
+        out[name] = np.concatenate(cols) if cols else np.zeros(0, dtype=object)
+    return out
 
 
 _Part = tuple[NDArray[np.float64], NDArray[np.int8], dict[str, NDArray[Any]]]
@@ -151,8 +185,10 @@ def _check_segment(
     offset: int,
     found: Found,
     blocks: list[tuple[int, int, ProblemBlock]],
+    keep: frozenset[str] = frozenset(),
 ) -> _Part:
-    """Run :data:`SEGMENT_STEPS` on one input; its values, states and checked fields."""
+    """Run :data:`SEGMENT_STEPS` on one input; its values, states and checked fields (and,
+    under ``kept``, its declared metadata columns)."""
     m = len(c.item_ids)
     ctx = SegmentCheck(
         c,
@@ -162,11 +198,12 @@ def _check_segment(
         values=np.full((seg.n, m), np.nan),
         state=np.full((seg.n, m), MISSING, dtype=np.int8),
         blocks=blocks,
+        keep=keep,
     )
     for step in SEGMENT_STEPS:
         step(ctx)
     ctx.meta["source"] = _where_column(seg)
-    return ctx.values, ctx.state, ctx.meta
+    return ctx.values, ctx.state, {**ctx.meta, "kept": ctx.kept}  # type: ignore[dict-item]
 
 
 def _assemble(

@@ -10,7 +10,6 @@ answer are warnings. Each check is one step of :func:`fidelity.ratings.checks.ch
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from fidelity.ratings.checks._common import (
     factorize_cells,
     is_blank,
 )
+from fidelity.ratings.checks.extras import kept_column
 from fidelity.ratings.compiled import CompiledInstrument
 from fidelity.ratings.problems import ProblemBlock, SheetRef, json_kind, jsonable, make_problem
 from fidelity.ratings.sheet import (
@@ -41,6 +41,7 @@ from fidelity.ratings.sheet import (
     NOT_ASKED,
     Mode,
 )
+from fidelity.ratings.similar import field_like, resembles
 
 __all__ = [
     "check_asked",
@@ -66,16 +67,63 @@ def check_ratings(ctx: SegmentCheck) -> None:
             _unknown_item(ctx, col_name, raw)
         else:
             _classify(ctx, j, raw)
+    if ctx.foreign is not None and ctx.foreign.any():
+        ctx.state[ctx.foreign] = INVALID  # not judged here: FR204 names the version
+        ctx.values[ctx.foreign] = np.nan
+
+
+def _own(ctx: SegmentCheck) -> NDArray[np.bool_]:
+    """The sheets judged against this version: those not pinned to another one."""
+    if ctx.foreign is None:
+        return np.ones(ctx.seg.n, dtype=bool)
+    return ~ctx.foreign
+
+
+def _stands_in(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:
+    """Note that the sheets rating ``raw`` (a misspelt id of item ``j``) gave item ``j``."""
+    if ctx.misspelt is None:
+        ctx.misspelt = np.zeros(ctx.state.shape, dtype=bool)
+    given = np.asarray(raw != ABSENT, dtype=bool) & _own(ctx)
+    ctx.misspelt[:, j] |= True if ctx.seg.tabular else given
+
+
+def _used_by_own(ctx: SegmentCheck, raw: NDArray[Any]) -> bool:
+    """Whether a table column for an unknown item or comment matters here: always when no
+    sheet is pinned to another version, else only when a sheet on this version fills it (a
+    column of another version's items is that version's, and FR204 says so)."""
+    if ctx.foreign is None or not ctx.foreign.any():
+        return True
+    own = _own(ctx)
+    return any(not is_blank(v) for v in raw[own].tolist())
 
 
 def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
     """FR104: once for a table's column, else for every sheet that rates the item."""
     c, seg = ctx.c, ctx.seg
-    hint = _nearest(name, c.item_ids)
+    absent = [k for k in c.item_ids if k not in seg.ratings]  # what a misspelling stands for
+    hint = resembles(name, absent) or resembles(name, c.item_ids)
     msg = f"unknown item {name!r}: not an item of {c.spec}" + (
         f" (did you mean {hint!r}?)" if hint else ""
     )
     if seg.tabular:
+        if not _used_by_own(ctx, raw) or kept_column(ctx, name, raw):
+            return
+        like = field_like(name) if hint is None else None
+        if like is not None:
+            ctx.add(
+                TABLE,
+                Order.INPUT,
+                make_problem(
+                    "FR020",
+                    message=f"wrong header: column {name!r} is not a sheet field "
+                    f"(did you mean {like!r}?)",
+                    sheet=seg.header_ref(),
+                    path=name,
+                ),
+            )
+            return
+        if hint is not None:
+            _stands_in(ctx, c.index[hint], raw)
         ctx.add(
             TABLE,
             Order.INPUT,
@@ -88,7 +136,9 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
             ),
         )
         return
-    for i in np.flatnonzero(raw != ABSENT).tolist():  # only the sheets that rate it
+    if hint is not None:
+        _stands_in(ctx, c.index[hint], raw)
+    for i in np.flatnonzero((raw != ABSENT) & _own(ctx)).tolist():  # the sheets that rate it
         v = raw[i]
         ctx.add(
             i,
@@ -102,13 +152,6 @@ def _unknown_item(ctx: SegmentCheck, name: str, raw: NDArray[Any]) -> None:
                 value=jsonable(v),
             ),
         )
-
-
-def _nearest(name: str, options: Sequence[str]) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
-    return close[0] if close else None
 
 
 def _classify(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:
@@ -134,7 +177,7 @@ def _classify(ctx: SegmentCheck, j: int, raw: NDArray[Any]) -> None:
     if not bad:
         return
     item_id, label = c.item_ids[j], c.labels[j]
-    for i in np.flatnonzero(np.isin(codes, list(bad))).tolist():
+    for i in np.flatnonzero(np.isin(codes, list(bad)) & _own(ctx)).tolist():
         u = int(codes[i])
         code, reason = bad[u]
         ctx.add(
@@ -239,12 +282,12 @@ def _verdict_float(v: float, mode: Mode) -> Verdict:
 def check_missing_columns(ctx: SegmentCheck) -> None:
     """FR107: a table (with sheets) has no column for a required item; reported once."""
     c, seg = ctx.c, ctx.seg
-    if not (seg.tabular and seg.n):
+    if not (seg.tabular and _own(ctx).any()):
         return
     for j in np.flatnonzero(c.required).tolist():
         item_id = c.item_ids[j]
-        if item_id in seg.ratings:
-            continue
+        if item_id in seg.ratings or (ctx.misspelt is not None and ctx.misspelt[:, j].any()):
+            continue  # FR104 named the misspelt column
         ctx.add(
             TABLE,
             j,
@@ -267,6 +310,8 @@ def check_comments(ctx: SegmentCheck) -> None:
     for key, raw in seg.comments.items():
         if key in ctx.c.index:
             _comment_cells(ctx, key, raw, known=True)
+        elif seg.tabular and not _used_by_own(ctx, raw):
+            continue
         elif seg.tabular:
             ctx.add(
                 TABLE,
@@ -285,8 +330,9 @@ def check_comments(ctx: SegmentCheck) -> None:
 
 def _comment_cells(ctx: SegmentCheck, key: str, raw: NDArray[Any], *, known: bool) -> None:
     seg = ctx.seg
+    own = _own(ctx)
     for i, v in enumerate(raw.tolist()):
-        if is_blank(v) or (known and isinstance(v, str)):
+        if is_blank(v) or (known and isinstance(v, str)) or not own[i]:
             continue
         message = (
             f"comment on {key} must be text, not {json_kind(v)}"
@@ -347,6 +393,10 @@ def check_unanswered(ctx: SegmentCheck) -> None:
     without the item's column was reported once (FR107) instead."""
     c, seg = ctx.c, ctx.seg
     unanswered = (ctx.state == MISSING) & c.required[None, :]
+    if ctx.misspelt is not None:
+        unanswered &= ~ctx.misspelt  # given under a misspelt id: FR104 says so
+    if seg.unread:
+        unanswered[seg.unread, :] = False  # ratings that are not an object: FR202 says so
     if seg.tabular:
         unanswered[:, [j for j, k in enumerate(c.item_ids) if k not in seg.ratings]] = False
     rows, cols = np.nonzero(unanswered)

@@ -4,6 +4,7 @@ checking a table's header, and turning the columns of a wide table into a segmen
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from fidelity._util.text import plain_list, short
 from fidelity.instrument.redcap import field_var
 from fidelity.ratings.problems import Problem, SheetRef, make_problem
 from fidelity.ratings.segment import Segment, empty_segment, file_problem
-from fidelity.ratings.sheet import COMMENT_SUFFIX, FIELDS, Mode
+from fidelity.ratings.sheet import ABSENT, COMMENT_SUFFIX, FIELDS, Mode
 
 __all__ = [
     "FHIR_HINT",
@@ -30,6 +31,7 @@ __all__ = [
     "duplicate_columns",
     "header_problem",
     "is_long",
+    "json_cells",
     "read_input",
     "spreadsheet_value",
     "strip_bom",
@@ -186,11 +188,29 @@ def wide_segment(
     for h, col in zip(header, columns, strict=True):
         if h in FIELDS:
             seg.fields[h] = col
+        elif h == "migrations":
+            seg.fields[h] = json_cells(col)
         elif h.endswith(COMMENT_SUFFIX):
             seg.comments[h[: -len(COMMENT_SUFFIX)]] = col
         else:
             seg.ratings[h] = col
     return seg
+
+
+def json_cells(col: NDArray[Any]) -> NDArray[Any]:
+    """A table's ``migrations`` column (the provenance ``fidelity migrate`` writes as JSON
+    text): each cell parsed, empty cells absent, a cell that is not JSON kept as it is (and
+    reported by the field checks)."""
+    out = np.empty(len(col), dtype=object)
+    for i, v in enumerate(np.asarray(col, dtype=object).tolist()):
+        if v is None or v == "" or (isinstance(v, float) and v != v):
+            out[i] = ABSENT
+            continue
+        try:
+            out[i] = json.loads(v) if isinstance(v, str) else v
+        except (ValueError, RecursionError):
+            out[i] = v
+    return out
 
 
 def spreadsheet_value(v: Any) -> Any:

@@ -168,6 +168,10 @@ def records_segment(
     seg.extra.extend(
         (i, str(key)) for i, rec in enumerate(keep) for key in rec if key not in RECORD_KEYS
     )
+    for key in dict.fromkeys(key for _, key in seg.extra):
+        col = np.empty(len(keep), dtype=object)
+        col[:] = [rec.get(key, ABSENT) for rec in keep]
+        seg.others[key] = col
     _key_columns(seg.ratings, ratings, len(keep))
     _key_columns(seg.comments, comments, len(keep))
     return seg
@@ -225,6 +229,8 @@ def _nested(seg: Segment, i: int, rec: dict[str, Any], key: str) -> dict[str, An
     value = rec.get(key, {})
     if isinstance(value, dict):
         return value
+    if key == "ratings":
+        seg.unread.append(i)
     seg.problems.append(
         make_problem(
             "FR202",

@@ -16,13 +16,14 @@ from numpy.typing import NDArray
 
 from fidelity._util.text import plain_list
 from fidelity.ratings.problems import Problem, SheetRef, jsonable, make_problem
-from fidelity.ratings.readers._common import too_many_items
+from fidelity.ratings.readers._common import json_cells, too_many_items
 from fidelity.ratings.segment import Segment
 from fidelity.ratings.sheet import ABSENT, FIELDS, Mode
+from fidelity.ratings.similar import field_like
 
 __all__ = ["long_segment"]
 
-_ALLOWED = frozenset((*FIELDS, "item", "value", "comment"))
+_ALLOWED = frozenset((*FIELDS, "item", "value", "comment", "migrations"))
 
 
 @dataclass
@@ -72,6 +73,7 @@ def long_segment(
     loc = locator or ("row" if mode == "text" else "index")
     cols = dict(zip(header, columns, strict=True))
     problems = _unknown_columns(name, header, loc)
+    extra = [h for h in header if h not in _ALLOWED and _mistyped(h) is None]
     rows, items = _group(name, cols, positions, loc, problems)
     refused = too_many_items(name, len(set(items.tolist())))
     if refused is not None:
@@ -90,21 +92,34 @@ def long_segment(
     )
     _sheet_fields(seg, cols, rows)
     _cells(seg, cols, rows, items)
+    if "migrations" in cols and rows.n_sheets:  # the provenance, from each sheet's first row
+        seg.fields["migrations"] = json_cells(cols["migrations"][rows.keep][rows.first])
+    for h in extra:  # per sheet, from its first row
+        out = np.empty(rows.n_sheets, dtype=object)
+        out[:] = cols[h][rows.keep][rows.first] if rows.n_sheets else []
+        seg.others[h] = out
     return seg
+
+
+def _mistyped(column: str) -> str | None:
+    """The column of a long table that ``column`` looks like a mistyping of, or ``None``."""
+    return field_like(column, ("item", "value", "comment"))
 
 
 def _unknown_columns(
     name: str | None, header: Sequence[str], loc: Literal["row", "index"]
 ) -> list[Problem]:
-    """FR020 for columns that are neither sheet fields nor ``item``, ``value``, ``comment``."""
-    unknown = [h for h in header if h not in _ALLOWED]
+    """FR020 for columns that look like a mistyped sheet field or ``item``, ``value``,
+    ``comment``; other extra columns are metadata (kept when declared, else one warning)."""
+    unknown = [h for h in header if h not in _ALLOWED and _mistyped(h) is not None]
     if not unknown:
         return []
+    hints = ", ".join(f"{h!r} (did you mean {_mistyped(h)!r}?)" for h in unknown)
     return [
         make_problem(
             "FR020",
             message=f"wrong header for a long table: unknown column(s) "
-            f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(_ALLOWED))}",
+            f"{hints}; allowed: {', '.join(sorted(_ALLOWED))}",
             sheet=SheetRef(name, row=1 if loc == "row" else None),
         )
     ]

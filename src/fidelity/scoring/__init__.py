@@ -31,7 +31,7 @@ counts once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,8 @@ from fidelity.ratings import (
     check_sheets,
     compile_instrument,
 )
+from fidelity.ratings.checks.extras import refuse_clash
+from fidelity.scoring._views import result_html, result_repr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,25 +66,31 @@ if TYPE_CHECKING:
 
 __all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
 
+_SCORE_COLUMNS = ("overall", "band", "n_answered", "n_na", "n_missing", "n_not_asked", "source")
+
 DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
 
 
-def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
+def score(
+    inst: Instrument | str, sheets: Any, *, keep: Iterable[str] | str | None = None
+) -> ScoreResult:
     """Validate and score rating sheets on ``inst`` (an instrument or its spec).
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
     a list of them, a pandas, Polars or pyarrow frame, or a :class:`~fidelity.ratings.SheetBatch`.
     Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
     sheets have errors; warnings (unanswered required items) do not stop scoring and stay
-    available as ``result.problems``.
+    available as ``result.problems``. ``keep`` declares metadata columns (``"notes,arm"``)
+    carried unchanged to the per-sheet table (see :func:`~fidelity.ratings.validate`).
     """
     inst = as_instrument(inst)
     batch = as_batch(sheets)
-    checked = check_sheets(inst, batch)
+    checked = check_sheets(inst, batch, keep=keep)
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
     c = compile_instrument(inst)
+    refuse_clash(checked.metadata, (*c.domain_ids, *_SCORE_COLUMNS, "migrated_from"))
     domains, overall = score_values(c, checked.values)
     band = assign_bands(c, overall)
     state = checked.state
@@ -112,6 +120,7 @@ def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
         migrated_from=migrated_from,
         comparability=comparability,
         round=checked.round if any(r is not None for r in checked.round.tolist()) else None,
+        metadata=checked.metadata or None,
     )
 
 
@@ -253,6 +262,8 @@ class ScoreResult:
     on this one, as the migration recorded it in the sheets (``domains``, ``overall``)."""
     round: NDArray[Any] | None = None
     """Per sheet, its audit round (``None`` where empty); ``None`` when no sheet names one."""
+    metadata: dict[str, NDArray[Any]] | None = None
+    """The declared metadata columns (``keep``), one value per sheet as read."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -260,11 +271,11 @@ class ScoreResult:
 
     def __repr__(self) -> str:
         """A few lines: instrument, counts, the overall scores and bands (never the arrays)."""
-        return _result_repr(self)
+        return result_repr(self)
 
     def _repr_html_(self) -> str:
         """The same summary and the first sheets' scores as a small HTML table (escaped)."""
-        return _result_html(self)
+        return result_html(self)
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -302,7 +313,7 @@ class ScoreResult:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per sheet: assessment, rater, site, informant, date, (round, when any sheet
-        names one), consensus, one column
+        names one), consensus, the declared metadata columns as read, one column
         per domain id, overall, band, n_answered, n_na, n_missing, n_not_asked and source
         (file and row). ``df.attrs["provenance"]`` holds :attr:`provenance`."""
         import pandas as pd
@@ -317,6 +328,8 @@ class ScoreResult:
         }
         if self.round is not None:
             data["round"] = self.round
+        for name, col in (self.metadata or {}).items():
+            data.setdefault(name, col)
         for d, dom in enumerate(self.domain_ids):
             data[dom] = self.domains[:, d]
         data.update(
@@ -472,10 +485,18 @@ class ScoreResult:
         return out
 
     def to_arrow(self, table: str = "scores") -> pa.Table:
-        """One of :data:`~fidelity.columnar.SCORE_TABLES` as a typed Arrow table in its
-        documented schema, the provenance in its metadata."""
-        views = (self.to_pandas, self.by_assessment, self.by_site, self.site_scores)
-        return arrow_view(dict(zip(SCORE_TABLES, views, strict=True)), table)
+        """One of :data:`~fidelity.columnar.SCORE_TABLES` as a typed Arrow table in its schema,
+        the provenance in its metadata; kept metadata columns follow ``scores`` as text."""
+        import pyarrow as pa
+
+        kept = list(self.metadata or {}) if table == "scores" else []
+        views = [self.to_pandas, self.by_assessment, self.by_site, self.site_scores]
+        views[0] = lambda: self.to_pandas().drop(columns=kept)
+        out = arrow_view(dict(zip(SCORE_TABLES, views, strict=True)), table)
+        for k in kept:
+            cells = [None if v is None else str(v) for v in (self.metadata or {})[k].tolist()]
+            out = out.append_column(k, pa.array(cells, type=pa.string()))
+        return out
 
     def to_polars(self, table: str = "scores") -> pl.DataFrame:
         """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""
@@ -533,65 +554,3 @@ def _unrecorded(origin: str, spec: str) -> dict[str, Any]:
         "error": f"the migration from {origin} recorded no comparability with {spec}; "
         f"`fidelity diff {origin} {spec}` shows it"
     }
-
-
-# --------------------------------------------------------------------------- short views
-
-_HTML_ROWS = 10
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _result_summary(r: ScoreResult) -> list[tuple[str, str]]:
-    """(label, text) lines shared by the repr and the HTML view; cost O(sheets), no pandas."""
-    n_assess = len({str(a) for a in r.assessment.tolist()})
-    n_sites = len({str(s) for s in r.site.tolist() if s is not None and s == s})
-    scored = r.overall[np.isfinite(r.overall)]
-    if scored.size:
-        lo, hi = float(scored.min()), float(scored.max())
-        overall = f"{scored.size} scored, mean {float(scored.mean()):.2f}, range {lo:.2f}–{hi:.2f}"
-    else:
-        overall = "none scored"
-    counts: dict[str, int] = {}
-    for b in r.band.tolist():
-        key = "no band" if b is None else str(b)
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        ("sheets", f"{len(r)} sheets, {n_assess} assessments, {n_sites} sites"),
-        ("domains", _shorten(", ".join(r.domain_ids)) + f" ({len(r.domain_ids)})"),
-        ("overall", overall),
-        ("bands", _shorten(", ".join(f"{k} {v}" for k, v in counts.items())) or "—"),
-        ("warnings", str(len(r.problems))),
-    ]
-
-
-def _result_repr(r: ScoreResult) -> str:
-    lines = ";\n  ".join(f"{label}: {text}" for label, text in _result_summary(r))
-    return f"ScoreResult({_shorten(r.instrument, 80)};\n  {lines})"
-
-
-def _result_html(r: ScoreResult) -> str:
-    import html
-
-    left = ' style="text-align:left"'
-    summary = "".join(
-        f"<tr><th{left}>{html.escape(k)}</th><td{left}>{html.escape(v)}</td></tr>"
-        for k, v in _result_summary(r)
-    )
-    cols = ["assessment", "rater", "site", *r.domain_ids, "overall", "band"]
-    head = "".join(f"<th{left}>{html.escape(c)}</th>" for c in cols)
-    body = ""
-    for i in range(min(len(r), _HTML_ROWS)):
-        nums = [*r.domains[i].tolist(), float(r.overall[i])]
-        cells = [str(r.assessment[i]), str(r.rater[i]), str(r.site[i] or "")]
-        cells += ["—" if v != v else f"{v:.2f}" for v in nums] + [str(r.band[i] or "—")]
-        body += "<tr>" + "".join(f"<td{left}>{html.escape(c)}</td>" for c in cells) + "</tr>"
-    more = len(r) - _HTML_ROWS
-    note = f"<p>… {more} more sheets: <code>result.to_pandas()</code></p>" if more > 0 else ""
-    return (
-        f'<div class="fidelity-scores"><table><caption{left}><b>Scores</b> '
-        f"{html.escape(r.instrument)}</caption><tbody>{summary}</tbody></table>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</div>"
-    )
