@@ -17,7 +17,8 @@ indicator matrix ``Z`` of all terms,
     M = I + Lambda Z' Z Lambda,  H = I + Z Lambda Lambda' Z'.
 
 ``M`` is sparse (one row per level of every term) and is factorised by SuperLU
-(``scipy.sparse.linalg.splu``), terms with most levels first; no ``N × N`` matrix is formed. The criterion is minimised over ``theta >= 0`` by ``scipy.optimize.minimize`` (L-BFGS-B with
+(``scipy.sparse.linalg.splu``), terms with most levels first; no ``N × N`` matrix is formed.
+The criterion is minimised over ``theta >= 0`` by ``scipy.optimize.minimize`` (L-BFGS-B with
 finite-difference gradients), and the optimum refined by Newton steps with central-difference
 derivatives; convergence is judged by the slope in the variance ratios ``theta**2`` (one-sided
 at zero, where it decides a boundary estimate).
@@ -32,10 +33,11 @@ boundary (zero) has no such standard error.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from fidelity.stats.estimate import FloatArray
 from fidelity.stats.variance import _polish
@@ -51,11 +53,11 @@ class Term:
     """One random term: its name and the level (0..n_levels-1) of every rating."""
 
     name: str
-    codes: np.ndarray
+    codes: NDArray[np.intp]
     n_levels: int
 
 
-def term_codes(name: str, labels: Sequence[object]) -> Term:
+def term_codes(name: str, labels: Iterable[object]) -> Term:
     """A :class:`Term` from any labels (equal labels = one level)."""
     _, codes = np.unique(np.asarray([str(v) for v in labels], dtype=object), return_inverse=True)
     codes = np.asarray(codes, dtype=np.intp).ravel()

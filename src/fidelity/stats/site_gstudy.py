@@ -39,12 +39,15 @@ are point estimates.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from fidelity.stats.gtheory import coefficients, identify, role
 from fidelity.stats.mixed import MixedFit, Term, fit_components, term_codes
@@ -92,13 +95,20 @@ class Component:
 @dataclass(frozen=True)
 class SiteDRow:
     """``Eρ²`` and ``Φ`` of a site score over ``n_interviews`` interviews per informant type
-    and ``n_raters`` raters per interview (``NaN`` with ``reason`` when not identified)."""
+    and ``n_raters`` raters per interview (``NaN`` with ``reason`` when not identified).
+
+    When the data cannot tell two components apart (one interview per site and informant
+    type: interview and site × informant variance) and they enter the D-study differently,
+    the coefficients are ``NaN`` and ``e_rho2_bounds``/``phi_bounds`` give the range they lie
+    in, from the two extreme splits of the pooled variance."""
 
     n_interviews: int
     n_raters: int
     e_rho2: float
     phi: float
     reason: str | None = None
+    e_rho2_bounds: tuple[float, float] | None = None
+    phi_bounds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class SiteGStudy:
         informant: ``"fixed"`` or ``"random"`` (how informant types enter the D-study).
         e_rho2, phi: the coefficients of a site score with the audit's own numbers of
             interviews (``interviews_per_informant``) and one rater per interview.
+        phi_bounds: the range of ``phi`` when it is ``NaN`` because two components cannot be
+            told apart (:class:`SiteDRow`), else ``None``.
         reason: why the coefficients are undefined, else ``None``.
         merged: each unidentified term, with the term holding its variance (or ``None``).
         converged: whether the REML fit converged.
@@ -134,6 +146,7 @@ class SiteGStudy:
     reason: str | None
     merged: dict[str, str | None]
     converged: bool
+    phi_bounds: tuple[float, float] | None = None
     method: str = _METHOD
 
     def variances(self) -> dict[str, float]:
@@ -142,6 +155,7 @@ class SiteGStudy:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN as ``None``)."""
+
         def num(v: float) -> float | None:
             return None if math.isnan(v) else v
 
@@ -157,11 +171,12 @@ class SiteGStudy:
             "interviews_per_informant": num(self.interviews_per_informant),
             "raters_per_interview": num(self.raters_per_interview),
             "informant": self.informant, "e_rho2": num(self.e_rho2), "phi": num(self.phi),
+            "phi_bounds": None if self.phi_bounds is None else list(self.phi_bounds),
             "reason": self.reason, "converged": self.converged, "method": self.method,
         }  # fmt: skip
 
 
-def _terms(t: Mapping[str, np.ndarray]) -> list[Term]:
+def _terms(t: Mapping[str, NDArray[Any]]) -> list[Term]:
     s, f, o = t["site"], t["informant"], t["round"]
     sf = [f"{a}\x00{b}" for a, b in zip(s, f, strict=True)]
     so = [f"{a}\x00{b}" for a, b in zip(s, o, strict=True)]
@@ -173,7 +188,7 @@ def _terms(t: Mapping[str, np.ndarray]) -> list[Term]:
     ]  # fmt: skip
 
 
-def _table(data: Any) -> dict[str, np.ndarray]:
+def _table(data: Any) -> dict[str, NDArray[Any]]:
     import pandas as pd
 
     frame = pd.DataFrame(data)
@@ -196,7 +211,7 @@ def _table(data: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def _harmonic(counts: np.ndarray) -> float:
+def _harmonic(counts: NDArray[np.float64]) -> float:
     counts = counts[counts > 0]
     return float(counts.size / (1.0 / counts).sum()) if counts.size else math.nan
 
@@ -213,22 +228,7 @@ def site_g_study(
         raise ValueError(f"informant must be 'fixed' or 'random', got {informant!r}")
     t = _table(data)
     terms = _terms(t)
-    n = int(t["score"].size)
-    by = {term.name: term for term in terms}
-    per_cell = np.bincount(by["interview"].codes) if n else np.zeros(0)
-    iv_cells = np.unique(
-        np.stack([by["site:informant"].codes, by["site:round"].codes, by["interview"].codes]),
-        axis=1,
-    ) if n else np.zeros((3, 0), dtype=np.intp)  # fmt: skip
-    cell = iv_cells[0] * max(by["site:round"].n_levels, 1) + iv_cells[1]
-    per_inf = np.unique(cell, return_counts=True)[1] if n else np.zeros(0)
-    design = {
-        "n_sites": by["site"].n_levels, "n_informants": by["informant"].n_levels,
-        "n_rounds": by["round"].n_levels, "n_interviews": by["interview"].n_levels,
-        "n_raters": by["rater"].n_levels, "n_ratings": n,
-        "interviews_per_informant": _harmonic(per_inf.astype(np.float64)),
-        "raters_per_interview": float(per_cell.mean()) if per_cell.size else math.nan,
-    }  # fmt: skip
+    design = _design(terms, int(t["score"].size))
     ident = identify(terms)
     fit, reason = _fit(t["score"], ident.kept, design, se)
     comps = _components(terms, ident.merged, fit, reason)
@@ -239,14 +239,33 @@ def site_g_study(
     )  # fmt: skip
     if reason is not None:
         return g
-    n_i = design["interviews_per_informant"]
-    row = _row(g, n_i, 1)
-    return SiteGStudy(**{**g.__dict__, "e_rho2": row.e_rho2, "phi": row.phi,
-                         "reason": row.reason})  # fmt: skip
+    row = _row(g, design["interviews_per_informant"], 1)
+    return dataclasses.replace(
+        g, e_rho2=row.e_rho2, phi=row.phi, reason=row.reason, phi_bounds=row.phi_bounds
+    )
+
+
+def _design(terms: Sequence[Term], n: int) -> dict[str, Any]:
+    """The counts of :class:`SiteGStudy`: levels, ratings, interviews per informant type
+    (harmonic mean over site × informant × round cells) and ratings per interview."""
+    by = {term.name: term for term in terms}
+    per_interview = np.bincount(by["interview"].codes) if n else np.zeros(0)
+    # the site x informant x round cell of every interview (interviews are nested in cells)
+    cells = by["site:informant"].codes * max(by["site:round"].n_levels, 1)
+    cells = cells + by["site:round"].codes
+    first = np.unique(by["interview"].codes, return_index=True)[1] if n else np.zeros(0, int)
+    per_cell = np.unique(cells[first], return_counts=True)[1] if n else np.zeros(0)
+    return {
+        "n_sites": by["site"].n_levels, "n_informants": by["informant"].n_levels,
+        "n_rounds": by["round"].n_levels, "n_interviews": by["interview"].n_levels,
+        "n_raters": by["rater"].n_levels, "n_ratings": n,
+        "interviews_per_informant": _harmonic(per_cell.astype(np.float64)),
+        "raters_per_interview": float(per_interview.mean()) if n else math.nan,
+    }  # fmt: skip
 
 
 def _fit(
-    y: np.ndarray, kept: Sequence[Term], design: Mapping[str, Any], se: bool
+    y: NDArray[np.float64], kept: Sequence[Term], design: Mapping[str, Any], se: bool
 ) -> tuple[MixedFit | None, str | None]:
     if design["n_sites"] < 2:
         return None, f"{design['n_sites']} site(s) with ratings: a G-study needs at least two"
@@ -290,21 +309,42 @@ def _row(g: SiteGStudy, n_i: float, n_r: int) -> SiteDRow:
     sizes = {"f": float(g.n_informants), "i": float(n_i), "r": float(n_r), "o": 1.0}
     facets, fixed = _facets(g.informant)
     values = g.variances()
-    # an unidentified term's variance is held by its partner: the sum is right only when
-    # both enter the D-study alike
+    reasons = {c.name: c.reason for c in g.components}
+    # an unidentified term's variance is held by its partner: the sum is right when both
+    # enter the D-study alike; otherwise the split is unknown, and the coefficients lie
+    # between those of the two extreme splits (all in one term or all in the other)
+    split: list[tuple[str, str]] = []
     for name, partner in g.merged.items():
         mine = role(facets[name], "s", sizes, fixed)
-        if partner is None and mine[0] != "none":
-            why = next(c.reason for c in g.components if c.name == name)
-            return SiteDRow(int(round(n_i)), n_r, math.nan, math.nan,
-                            f"{why}: its variance is needed for this site score")  # fmt: skip
-        if partner is not None and role(facets[partner], "s", sizes, fixed) != mine:
-            why = next(c.reason for c in g.components if c.name == name)
-            return SiteDRow(int(round(n_i)), n_r, math.nan, math.nan,
-                            f"{why}; they enter this D-study differently")  # fmt: skip
         values[name] = 0.0
-    c = coefficients(values, facets, measurement="s", sizes=sizes, fixed=fixed)
-    return SiteDRow(int(round(n_i)), n_r, c.e_rho2, c.phi)
+        if partner is None and mine[0] != "none":
+            why = f"{reasons[name]}: its variance is needed for this site score"
+            return SiteDRow(round(n_i), n_r, math.nan, math.nan, why)
+        if partner is not None and role(facets[partner], "s", sizes, fixed) != mine:
+            split.append((name, partner))
+    if not split:
+        c = coefficients(values, facets, measurement="s", sizes=sizes, fixed=fixed)
+        return SiteDRow(round(n_i), n_r, c.e_rho2, c.phi)
+    found = []
+    for choice in itertools.product((False, True), repeat=len(split)):
+        v = dict(values)
+        for (name, partner), move in zip(split, choice, strict=True):
+            if move:
+                v[name], v[partner] = v[partner], 0.0
+        c = coefficients(v, facets, measurement="s", sizes=sizes, fixed=fixed)
+        found.append((c.e_rho2, c.phi))
+    arr = np.asarray(found)
+    why = "; ".join(f"{reasons[name]}, and they enter this D-study differently"
+                    for name, _ in split)  # fmt: skip
+    return SiteDRow(
+        round(n_i),
+        n_r,
+        math.nan,
+        math.nan,
+        why,
+        (float(np.nanmin(arr[:, 0])), float(np.nanmax(arr[:, 0]))),
+        (float(np.nanmin(arr[:, 1])), float(np.nanmax(arr[:, 1]))),
+    )
 
 
 def site_d_study(
@@ -321,24 +361,33 @@ def site_d_study(
     return [_row(g, int(i), int(r)) for r in raters for i in interviews]
 
 
+def _value(row: SiteDRow, kind: str, lower: bool) -> float:
+    """The coefficient ``kind`` of ``row``, or with ``lower`` its lower bound when only bounds
+    are known."""
+    v = float(getattr(row, kind))
+    bounds = getattr(row, f"{kind}_bounds")
+    return bounds[0] if lower and math.isnan(v) and bounds is not None else v
+
+
 def interviews_needed(
     g: SiteGStudy, target: float, *, raters: int = 1, kind: Literal["phi", "e_rho2"] = "phi",
-    most: int = 1000,
+    most: int = 1000, lower: bool = False,
 ) -> int | None:  # fmt: skip
     """The smallest number of interviews per informant type whose site score reaches
     ``target`` (``Φ`` or ``Eρ²``) with ``raters`` raters per interview; ``None`` when no
-    number up to ``most`` does (or the coefficient is undefined)."""
+    number up to ``most`` does (or the coefficient is undefined). With ``lower``, where the
+    coefficient is known only within bounds (:class:`SiteDRow`), its lower bound is used:
+    the number then suffices whatever the split of the pooled variance."""
     if not 0.0 < target < 1.0:
         raise ValueError(f"target must lie strictly between 0 and 1, got {target!r}")
     if kind not in ("phi", "e_rho2"):
         raise ValueError(f"kind must be 'phi' or 'e_rho2', got {kind!r}")
     lo, hi = 1, int(most)
-    best = site_d_study(g, [hi], [raters])[0]
-    if not getattr(best, kind) >= target:
+    if not _value(site_d_study(g, [hi], [raters])[0], kind, lower) >= target:
         return None
     while lo < hi:  # the coefficients rise with the number of interviews
         mid = (lo + hi) // 2
-        if getattr(site_d_study(g, [mid], [raters])[0], kind) >= target:
+        if _value(site_d_study(g, [mid], [raters])[0], kind, lower) >= target:
             hi = mid
         else:
             lo = mid + 1

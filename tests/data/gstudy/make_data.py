@@ -41,7 +41,11 @@ def brennan() -> pd.DataFrame:
 
 
 def audit(
-    rng: np.random.Generator, n_sites: int, rounds: int, n_raters: int, double: float,
+    rng: np.random.Generator,
+    n_sites: int,
+    rounds: int,
+    n_raters: int,
+    double: float,
     sd: dict[str, float],
 ) -> pd.DataFrame:
     """One rating per row: site, informant, round, interview, rater, score."""
@@ -55,22 +59,37 @@ def audit(
             for fi, f in enumerate(informants):
                 for _ in range(int(rng.integers(1, 5))):
                     iv += 1
-                    true = (3 + u["site"][s] + u["informant"][fi] + u["site:informant"][s * 3 + fi]
-                            + u["site:round"][s * rounds + o] + 0.3 * o + rng.normal(0, sd["interview"]))
+                    true = 3 + u["site"][s] + u["informant"][fi]
+                    true += u["site:informant"][s * 3 + fi] + u["site:round"][s * rounds + o]
+                    true += 0.3 * o + rng.normal(0, sd["interview"])
                     k = 2 if rng.random() < double else 1
                     for r in rng.choice(n_raters, size=k, replace=False):
                         y = true + rater_effect[r] + rng.normal(0, sd["residual"])
-                        rows.append({"site": f"S{s + 1:02d}", "informant": f,
-                                     "round": f"R{o + 1}", "interview": f"A{iv:04d}",
-                                     "rater": f"rater{r + 1}", "score": round(float(y), 3)})
+                        rows.append(
+                            {
+                                "site": f"S{s + 1:02d}",
+                                "informant": f,
+                                "round": f"R{o + 1}",
+                                "interview": f"A{iv:04d}",
+                                "rater": f"rater{r + 1}",
+                                "score": round(float(y), 3),
+                            }
+                        )
     return pd.DataFrame(rows)
 
 
 def main() -> None:
     brennan().to_csv(OUT / "brennan_synth4.csv", index=False)
     rng = np.random.default_rng(20261203)
-    sd = {"site": 0.5, "informant": 0.3, "site:informant": 0.25, "site:round": 0.2,
-          "interview": 0.4, "rater": 0.3, "residual": 0.35}
+    sd = {
+        "site": 0.5,
+        "informant": 0.3,
+        "site:informant": 0.25,
+        "site:round": 0.2,
+        "interview": 0.4,
+        "rater": 0.3,
+        "residual": 0.35,
+    }
     audit(rng, 12, 1, 6, 0.3, sd).to_csv(OUT / "audit_one_round.csv", index=False)
     audit(rng, 20, 2, 8, 0.25, sd).to_csv(OUT / "audit_two_rounds.csv", index=False)
     weak = {**sd, "site": 0.05, "site:informant": 0.0, "site:round": 0.0}
