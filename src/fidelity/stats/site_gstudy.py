@@ -57,6 +57,7 @@ __all__ = [
     "Component",
     "SiteDRow",
     "SiteGStudy",
+    "given_components",
     "interviews_needed",
     "site_d_study",
     "site_g_study",
@@ -392,3 +393,43 @@ def interviews_needed(
         else:
             lo = mid + 1
     return lo
+
+
+def given_components(
+    variances: Mapping[str, float], n_informants: int, *,
+    informant: Literal["fixed", "random"] = "fixed",
+) -> SiteGStudy:  # fmt: skip
+    """A :class:`SiteGStudy` from variance components known from elsewhere (an earlier audit,
+    a published G-study), for :func:`site_d_study` and :func:`interviews_needed`.
+
+    ``variances`` maps terms of :data:`COMPONENTS` to variances; ``site``, ``interview`` and
+    ``residual`` are required, the others default to 0. ``n_informants`` is the number of
+    informant types every site score averages.
+    """
+    unknown = sorted(set(variances) - set(COMPONENTS))
+    if unknown:
+        raise ValueError(
+            f"unknown variance component(s) {', '.join(unknown)}; the terms are "
+            + ", ".join(COMPONENTS)
+        )
+    missing = [k for k in ("site", "interview", "residual") if k not in variances]
+    if missing:
+        raise ValueError(f"the variance components need {', '.join(missing)}")
+    bad = {k: v for k, v in variances.items() if not (math.isfinite(v) and v >= 0.0)}
+    if bad:
+        raise ValueError(f"variances must be finite and non-negative: {bad}")
+    if int(n_informants) != n_informants or n_informants < 1:
+        raise ValueError(f"n_informants must be a positive integer, got {n_informants!r}")
+    if informant not in ("fixed", "random"):
+        raise ValueError(f"informant must be 'fixed' or 'random', got {informant!r}")
+    comps = tuple(
+        Component(name, float(variances.get(name, 0.0)), math.nan, 0) for name in COMPONENTS
+    )
+    g = SiteGStudy(
+        components=comps, n_sites=0, n_informants=int(n_informants), n_rounds=1,
+        n_interviews=0, n_raters=0, n_ratings=0, interviews_per_informant=1.0,
+        raters_per_interview=1.0, informant=informant, e_rho2=math.nan, phi=math.nan,
+        reason=None, merged={}, converged=True, method="variance components as given",
+    )  # fmt: skip
+    row = _row(g, 1, 1)
+    return dataclasses.replace(g, e_rho2=row.e_rho2, phi=row.phi)
