@@ -16,12 +16,12 @@ indicator matrix ``Z`` of all terms,
     REML criterion = log|M| + log(1' H^-1 1) + (N - 1) (1 + log(2 pi rss / (N - 1))),
     M = I + Lambda Z' Z Lambda,  H = I + Z Lambda Lambda' Z'.
 
-``M`` is sparse (one row per level of every term) and is factorised by SuperLU
-(``scipy.sparse.linalg.splu``), terms with most levels first; no ``N × N`` matrix is formed.
-The criterion is minimised over ``theta >= 0`` by ``scipy.optimize.minimize`` (L-BFGS-B with
-finite-difference gradients), and the optimum refined by Newton steps with central-difference
-derivatives; convergence is judged by the slope in the variance ratios ``theta**2`` (one-sided
-at zero, where it decides a boundary estimate).
+``M`` is sparse (one row per level of every term) and is factorised by block elimination,
+terms with most levels first (:mod:`fidelity.stats._blocks`); no ``N × N`` matrix is formed.
+The criterion is minimised over ``theta >= 0`` by ``scipy.optimize.minimize`` (L-BFGS-B) with
+its analytic gradient (:mod:`fidelity.stats._blocks` gives the traces it needs); convergence
+is judged by the slope in the variance ratios
+``theta**2`` (one-sided at zero, where it decides a boundary estimate).
 
 Standard errors are asymptotic: the inverse of the observed information, i.e. twice the
 inverse Hessian of ``-2 log L_R`` in the variance parameters (``var_k`` and
@@ -39,13 +39,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from fidelity.stats._blocks import eliminate
 from fidelity.stats.estimate import FloatArray
-from fidelity.stats.variance import _polish
 
 __all__ = ["MixedFit", "Term", "fit_components", "term_codes"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _KKT_TOLERANCE = 1e-6
+#: relative sd at which the slope of the criterion at a zero component is taken
+_PROBE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -120,23 +122,33 @@ class _Design:
 
     def evaluate(self, theta: FloatArray, y: FloatArray) -> tuple[float, float, float, float]:
         """(REML criterion, mean, penalised rss, log|M| + log 1'H^-1 1) at ``theta``."""
-        from scipy import sparse
-        from scipy.sparse import linalg as splinalg
+        out = self._evaluate(theta, y, gradient=False)
+        return out[0], out[1], out[2], out[3]
 
-        lam = np.repeat(np.asarray(theta, dtype=np.float64)[self.order], self.sizes)
+    def criterion_and_gradient(self, theta: FloatArray, y: FloatArray) -> tuple[float, FloatArray]:
+        """The REML criterion at ``theta`` and its analytic gradient in ``theta``."""
+        out = self._evaluate(theta, y, gradient=True)
+        return out[0], out[4]
+
+    def _evaluate(
+        self, theta: FloatArray, y: FloatArray, gradient: bool
+    ) -> tuple[float, float, float, float, FloatArray]:
+        """Criterion, mean, rss, log terms and (if asked) the gradient. With
+        ``w = M^-1 Lambda Z' [1, y]``, the derivative in ``theta_k`` is ``2 / theta_k`` times
+        ``L_k - tr_k(M^-1) - |w_k1|**2 / 1'H^-1 1 - (N - 1) |w_ky - mean w_k1|**2 / rss``
+        (``L_k`` levels of term ``k``, ``tr_k`` the trace over its block), and 0 at
+        ``theta_k = 0``, where the criterion is even in ``theta_k``."""
+        from scipy import sparse
+
+        theta = np.asarray(theta, dtype=np.float64)
+        nan = np.full(theta.size, math.nan)
+        lam = np.repeat(theta[self.order], self.sizes)
         d = sparse.diags(lam)
-        m = (d @ self.ztz @ d + sparse.identity(self.q)).tocsc()
-        try:
-            lu = splinalg.splu(
-                m, permc_spec="NATURAL", diag_pivot_thresh=0.0,
-                options={"SymmetricMode": True},
-            )  # fmt: skip
-        except RuntimeError:
-            return math.inf, math.nan, math.nan, math.nan
-        # M is positive definite: |det M| = det M whatever the row and column permutations
-        logdet = float(np.log(np.abs(lu.U.diagonal())).sum())
+        fact = eliminate(d @ self.ztz @ d + sparse.identity(self.q), self.sizes)
+        if fact is None:
+            return math.inf, math.nan, math.nan, math.nan, nan
         b = np.stack([lam * self.zt1, lam * (self.z.T @ y)], axis=1)
-        w = lu.solve(b)
+        w = fact.solve(b)
         quad = b.T @ w
         tot = float(y.sum())
         g = np.array([[self.n, tot], [tot, float(y @ y)]]) - quad
@@ -144,10 +156,26 @@ class _Design:
         mean = float(g[0, 1]) / xhx
         rss = float(g[1, 1]) - float(g[0, 1]) ** 2 / xhx
         if not rss > 0.0 or not xhx > 0.0:
-            return math.inf, mean, 0.0, math.nan
+            return math.inf, mean, 0.0, math.nan, nan
         dof = self.n - 1.0
-        logs = logdet + math.log(xhx)
-        return logs + dof * (1.0 + _LOG_2PI + math.log(rss / dof)), mean, rss, logs
+        logs = fact.logdet + math.log(xhx)
+        crit = logs + dof * (1.0 + _LOG_2PI + math.log(rss / dof))
+        if not gradient:
+            return crit, mean, rss, logs, nan
+        inv_diag = fact.inverse_diagonal()
+        resid = w[:, 1] - mean * w[:, 0]
+        grad = np.zeros(theta.size)
+        offsets = np.cumsum([0, *self.sizes])
+        for pos, k in enumerate(self.order):
+            t = float(theta[k])
+            if t <= 0.0:
+                continue
+            block = slice(offsets[pos], offsets[pos + 1])
+            inner = self.sizes[pos] - float(inv_diag[block].sum())
+            inner -= float(w[block, 0] @ w[block, 0]) / xhx
+            inner -= dof * float(resid[block] @ resid[block]) / rss
+            grad[k] = 2.0 / t * inner
+        return crit, mean, rss, logs, grad
 
 
 def _start(y: FloatArray, terms: Sequence[Term]) -> FloatArray:
@@ -164,38 +192,29 @@ def _start(y: FloatArray, terms: Sequence[Term]) -> FloatArray:
     return np.asarray(out)
 
 
-def _optimise(
-    criterion: Callable[[FloatArray], float], start: FloatArray, polish: bool
-) -> FloatArray:
-    """Minimise ``criterion`` over relative sds ``theta >= 0`` (as lme4 does), from variance
-    ratios ``start``."""
+GradientFunction = Callable[[FloatArray], tuple[float, FloatArray]]
+
+
+def _optimise(fun: GradientFunction, start: FloatArray) -> FloatArray:
+    """Minimise the criterion over relative sds ``theta >= 0`` (as lme4 does) with its
+    analytic gradient ``fun``, from variance ratios ``start``."""
     from scipy import optimize
 
     res = optimize.minimize(
-        criterion, np.sqrt(start), method="L-BFGS-B", bounds=[(0.0, None)] * start.size,
-        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000, "eps": 1e-7},
+        fun, np.sqrt(start), jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * start.size,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000},
     )  # fmt: skip
-    theta = np.maximum(np.asarray(res.x, dtype=np.float64), 0.0)
-    return _polish(criterion, theta) if polish else theta
+    return np.maximum(np.asarray(res.x, dtype=np.float64), 0.0)
 
 
-def _ratio_slope(criterion: Callable[[FloatArray], float], theta: FloatArray) -> FloatArray:
-    """Central-difference slope of the criterion in the variance ratios (one-sided at 0)."""
-    gamma = theta * theta
-    out = np.zeros(gamma.size)
-    f0 = criterion(theta)
-    for k in range(gamma.size):
-        h = max(gamma[k] * 1e-5, 1e-9)
-        up = gamma.copy()
-        up[k] += h
-        f_up = criterion(np.sqrt(up))
-        if gamma[k] > h:
-            down = gamma.copy()
-            down[k] -= h
-            out[k] = (f_up - criterion(np.sqrt(down))) / (2.0 * h)
-        else:
-            out[k] = (f_up - f0) / h
-    return out
+def _ratio_slope(fun: GradientFunction, theta: FloatArray) -> FloatArray:
+    """Slope of the criterion in the variance ratios ``theta**2``; at a zero ratio the
+    one-sided slope, from the gradient at a small probe."""
+    probe = np.maximum(theta, _PROBE)
+    grad = fun(theta)[1]
+    if np.any(theta < _PROBE):
+        grad = np.where(theta < _PROBE, fun(probe)[1], grad)
+    return np.asarray(grad / (2.0 * probe), dtype=np.float64)
 
 
 def _deviance(design: _Design, y: FloatArray, params: FloatArray) -> float:
@@ -245,16 +264,13 @@ def _standard_errors(design: _Design, y: FloatArray, params: FloatArray) -> Floa
     return out
 
 
-def fit_components(
-    y: FloatArray, terms: Sequence[Term], *, polish: bool = True, se: bool = True
-) -> MixedFit:
+def fit_components(y: FloatArray, terms: Sequence[Term], *, se: bool = True) -> MixedFit:
     """REML fit of ``y = mu + sum_k u_k + e`` with the random ``terms`` (module docstring).
 
     ``y`` has no missing values; every term has at least two levels (checking that the
     design identifies each term is the caller's job: see
     :func:`fidelity.stats.gtheory.identify`). ``y`` is rescaled by a power of two before
-    fitting, so values of any size fit alike. ``polish`` refines the optimum by Newton steps;
-    ``se`` adds the asymptotic standard errors.
+    fitting, so values of any size fit alike. ``se`` adds the asymptotic standard errors.
     """
     y = np.asarray(y, dtype=np.float64)
     centre = float(y.mean())
@@ -263,13 +279,13 @@ def fit_components(
     z = (y - centre) / unit
     design = _Design(terms)
 
-    def criterion(theta: FloatArray) -> float:
-        return design.evaluate(theta, z)[0]
+    def fun(theta: FloatArray) -> tuple[float, FloatArray]:
+        return design.criterion_and_gradient(theta, z)
 
-    theta = _optimise(criterion, _start(z, terms), polish)
+    theta = _optimise(fun, _start(z, terms))
     crit, mean, rss, _ = design.evaluate(theta, z)
     ve = rss / (design.n - 1.0) if math.isfinite(crit) else math.nan
-    slope = _ratio_slope(criterion, theta) if math.isfinite(crit) else np.full(len(terms), np.nan)
+    slope = _ratio_slope(fun, theta) if math.isfinite(crit) else np.full(len(terms), np.nan)
     gamma = theta * theta
     kkt = np.where(gamma > 1e-9, np.abs(slope) * np.maximum(gamma, 1.0), -slope)
     converged = math.isfinite(crit) and bool(np.all(kkt <= _KKT_TOLERANCE * design.n))
