@@ -130,3 +130,28 @@ def test_identify_names_what_the_data_cannot_separate() -> None:
     assert ident.merged["site:round"][0] == "site"
     assert ident.merged["interview"][0] == "residual"
     assert "residual" in ident.merged["interview"][1]
+
+
+@pytest.mark.parametrize("name", ["brennan", "audit_two_rounds"])
+def test_block_elimination_matches_dense_algebra(name: str) -> None:
+    from scipy import sparse
+
+    from fidelity.stats._blocks import eliminate
+    from fidelity.stats.mixed import _Design
+    from fidelity.stats.site_gstudy import _table, _terms
+
+    if name == "brennan":
+        terms = brennan_terms()[1]
+    else:
+        d = pd.read_csv(DATA / f"{name}.csv", dtype=str)
+        terms = identify(_terms(_table(d.assign(score=d["score"].astype(float))))).kept
+    design = _Design(terms)
+    lam = np.repeat(np.linspace(0.3, 1.2, len(terms))[design.order], design.sizes)
+    m = sparse.diags(lam) @ design.ztz @ sparse.diags(lam) + sparse.identity(design.q)
+    fact = eliminate(m, design.sizes)
+    assert fact is not None
+    dense = m.toarray()
+    assert fact.logdet == pytest.approx(np.linalg.slogdet(dense)[1], rel=1e-12)
+    b = np.random.default_rng(0).normal(size=(design.q, 2))
+    assert np.allclose(fact.solve(b), np.linalg.solve(dense, b), rtol=1e-10, atol=1e-12)
+    assert np.allclose(fact.inverse_diagonal(), np.diag(np.linalg.inv(dense)), rtol=1e-10)
