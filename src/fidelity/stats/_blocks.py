@@ -67,13 +67,15 @@ class Eliminated:
         )
         z = sparse.csr_matrix(z_dense)
         diags = [np.diag(z_dense)]
-        for s in reversed(self.steps):
+        for k in range(len(self.steps) - 1, -1, -1):
+            s = self.steps[k]
             cz = (s.c @ z).tocsr() if s.c.shape[1] else sparse.csr_matrix((s.size, 0))
             inner = np.asarray(cz.multiply(s.c).sum(axis=1)).ravel()
             diag = 1.0 / s.d + inner / (s.d * s.d)
             diags.append(diag)
-            off = sparse.csr_matrix(cz.multiply(s.c != 0)).multiply(-1.0 / s.d[:, None])
-            z = sparse.bmat([[sparse.diags(diag), off], [off.T, z]], format="csr")
+            if k:  # the inverse on this level's pattern, for the level before it
+                off = sparse.csr_matrix(cz.multiply(s.c != 0)).multiply(-1.0 / s.d[:, None])
+                z = sparse.bmat([[sparse.diags(diag), off], [off.T, z]], format="csr")
         return np.concatenate(list(reversed(diags)))
 
 
