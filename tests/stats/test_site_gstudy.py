@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fidelity.stats.site_gstudy import (
     SiteGStudy,
@@ -138,3 +140,21 @@ def test_bad_input_is_refused() -> None:
     frame = audit("audit_one_round")
     assert np.isfinite(site_g_study(frame.assign(score=frame["score"].where(
         frame.index % 7 != 0)), se=False).phi)  # fmt: skip
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_components_do_not_depend_on_row_order_or_labels(seed: int) -> None:
+    d = audit("audit_one_round")
+    base = site_g_study(d, se=False).variances()
+    rng = np.random.default_rng(seed)
+    shuffled = d.iloc[rng.permutation(len(d))].reset_index(drop=True)
+    relabel = {s: f"x{k}" for k, s in enumerate(rng.permutation(d["site"].unique()))}
+    shuffled["site"] = shuffled["site"].map(relabel)
+    shuffled["rater"] = shuffled["rater"].str.upper()
+    got = site_g_study(shuffled, se=False).variances()
+    for name, value in base.items():
+        if math.isnan(value):
+            assert math.isnan(got[name])
+        else:
+            assert got[name] == pytest.approx(value, abs=1e-6), name
