@@ -69,14 +69,46 @@ class Eliminated:
         diags = [np.diag(z_dense)]
         for k in range(len(self.steps) - 1, -1, -1):
             s = self.steps[k]
-            cz = (s.c @ z).tocsr() if s.c.shape[1] else sparse.csr_matrix((s.size, 0))
-            inner = np.asarray(cz.multiply(s.c).sum(axis=1)).ravel()
-            diag = 1.0 / s.d + inner / (s.d * s.d)
+            diag, off = _level(s, z)
             diags.append(diag)
             if k:  # the inverse on this level's pattern, for the level before it
-                off = sparse.csr_matrix(cz.multiply(s.c != 0)).multiply(-1.0 / s.d[:, None])
                 z = sparse.bmat([[sparse.diags(diag), off], [off.T, z]], format="csr")
         return np.concatenate(list(reversed(diags)))
+
+
+def _level(s: _Step, z: Any) -> tuple[FloatArray, Any]:
+    """The diagonal of the inverse's block of this level, ``1/D + diag(C Z C') / D**2``, and
+    its coupling block ``-D^-1 C Z`` on the pattern of ``C``, from the triples ``(i, k, j)``
+    with ``k`` and ``j`` in the pattern of row ``i`` of ``C`` (so ``Z`` is read only on the
+    pattern of ``C'C``)."""
+    from scipy import sparse
+
+    c = s.c.tocsr()
+    c.sort_indices()
+    n_rest = c.shape[1]
+    p = np.diff(c.indptr)
+    sq = p * p
+    total = int(sq.sum())
+    row = np.repeat(np.arange(c.shape[0]), sq)
+    t = np.arange(total) - np.repeat(np.cumsum(sq) - sq, sq)
+    width = np.repeat(p, sq)
+    a = c.indptr[row] + t // np.maximum(width, 1)
+    b = c.indptr[row] + t % np.maximum(width, 1)
+    kk, jj = c.indices[a], c.indices[b]
+    zc = z.tocoo()
+    keys = zc.row.astype(np.int64) * n_rest + zc.col
+    order = np.argsort(keys)
+    keys, zval = keys[order], zc.data[order]
+    want = kk.astype(np.int64) * n_rest + jj
+    pos = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
+    zkj = np.where(keys[pos] == want, zval[pos], 0.0) if keys.size else np.zeros(total)
+    prod = c.data[a] * zkj  # C_ik Z_kj
+    inner = np.bincount(row, weights=prod * c.data[b], minlength=c.shape[0])
+    diag = 1.0 / s.d + inner / (s.d * s.d)
+    off = sparse.csr_matrix(
+        (-prod / s.d[row], (row, jj)), shape=(c.shape[0], n_rest)
+    )  # duplicates (over k) are summed
+    return diag, off
 
 
 def eliminate(m: Any, blocks: list[int]) -> Eliminated | None:

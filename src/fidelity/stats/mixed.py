@@ -202,7 +202,7 @@ def _optimise(fun: GradientFunction, start: FloatArray) -> FloatArray:
 
     res = optimize.minimize(
         fun, np.sqrt(start), jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * start.size,
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000},
+        options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 1000},
     )  # fmt: skip
     return np.maximum(np.asarray(res.x, dtype=np.float64), 0.0)
 
