@@ -16,7 +16,7 @@ Cases (seeded):
    (``fidelity.stats.mixed.fit_components`` with terms subject and rater, no standard errors)
    vs ``pingouin.intraclass_corr`` (ANOVA; its long table built outside the timing) and vs
    the specialised crossed REML (``fidelity.reliability.variance_components``); ICC(A,1)
-   from the generic components is checked against pingouin's ICC2.
+   from the generic components is checked against pingouin's ICC(A,1).
 
 Times are the best of a few repeats (``time.perf_counter``); ratio = peer time / our time.
 """
@@ -145,7 +145,7 @@ def _complete_rows(rows: list[dict[str, Any]]) -> None:
         vs, vr = fit.variances
         icc_a1 = vs / (vs + vr + fit.error)
         table = pg.intraclass_corr(long, targets="subject", raters="rater", ratings="rating")
-        icc2 = float(table.set_index("Type").loc["ICC2", "ICC"])
+        icc2 = float(table.set_index("Type").loc["ICC(A,1)", "ICC"])
         rows.append({"n": n, "generic_s": ours, "pingouin_s": peer, "ratio": peer / ours,
                      "crossed_reml_s": special, "abs_diff_icc_a1": abs(icc_a1 - icc2)})  # fmt: skip
         print(f"{n:>8} {ours:>12.4f} {peer:>13.4f} {peer / ours:>7.2f} {special:>17.4f} "
