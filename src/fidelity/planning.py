@@ -225,8 +225,8 @@ def site_d_study_table(
         >>> from fidelity.planning import given_components, site_d_study_table
         >>> g = given_components({"site": 0.08, "interview": 0.1, "residual": 0.05}, 3)
         >>> t = site_d_study_table(g, [1, 3, 6])
-        >>> [round(v, 2) for v in t["phi"]]
-        [0.62, 0.83, 0.91]
+        >>> tuple(round(v, 2) for v in t["phi"])
+        (0.62, 0.83, 0.91)
     """
     import pandas as pd
 
