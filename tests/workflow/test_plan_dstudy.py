@@ -78,3 +78,15 @@ def test_cli_plan_d_study_usage_errors(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["plan", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_cli_plan_refuses_invalid_audit_sheets(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    row = text[1].split(",")
+    row[header.index("rel-shared-experience")] = "9"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([text[0], ",".join(row), *text[2:]]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", "--audit", str(bad)])
+    assert result.exit_code == 1
+    assert "rel-shared-experience" in result.output
