@@ -21,7 +21,11 @@ Conventions (each stated in the report itself):
   disagreement.
 * **Internal consistency** uses one sheet per assessment (the consensus sheet when there is
   one, otherwise the first rater's sheet in rater order) with reverse-scored items turned
-  round, and pairwise deletion because NA items are excluded by design.
+  round, and pairwise deletion because NA items are excluded by design: Cronbach's alpha
+  (Feldt CI), McDonald's omega total from a one-factor minres model as ``psych::omega``
+  (percentile bootstrap CI with the report's resamples and seed; ``nan`` with the reason for a
+  Heywood case or a fit that does not converge) and ordinal alpha from polychoric correlations
+  as ``psych::polychoric`` (no CI).
 * **Site-score G-study** (:func:`audit_g_study`): variance components of the overall score
   over sites, informant types, interviews, raters and rounds by REML, and the dependability
   Φ of a site score by the number of interviews per informant type
@@ -34,13 +38,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
+from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
     ANSWERED,
     NA,
@@ -73,10 +79,9 @@ from fidelity.stats.consistency import cronbach_alpha, item_spread
 from fidelity.stats.estimate import Estimate
 from fidelity.stats.icc import icc
 from fidelity.stats.krippendorff import krippendorff_alpha
+from fidelity.stats.omega import omega_total
+from fidelity.stats.polychoric import ordinal_alpha
 from fidelity.stats.site_gstudy import SiteGStudy, site_g_study
-
-if TYPE_CHECKING:
-    from fidelity.instrument import Instrument
 
 __all__ = ["assessment_keys", "audit_g_study", "reliability_report"]
 
@@ -267,8 +272,9 @@ def _item_totals(e: Estimate, names: list[str]) -> tuple[ItemTotal, ...]:
 
 
 def consistency_rows(a: _Audit) -> tuple[ConsistencyRow, ...]:
-    """Consistency table: Cronbach's alpha per domain (pairwise deletion), one sheet per
-    assessment, reverse-scored items turned round."""
+    """Consistency table: Cronbach's alpha, McDonald's omega (one-factor minres, percentile
+    bootstrap with the report's resamples and seed) and ordinal alpha per domain (pairwise
+    deletion), one sheet per assessment, reverse-scored items turned round."""
     c = a.c
     chosen = a.values[a.one]
     scored = np.where(c.reverse[None, :], (c.hi + c.lo)[None, :] - chosen, chosen)
@@ -276,6 +282,9 @@ def consistency_rows(a: _Audit) -> tuple[ConsistencyRow, ...]:
     for d, members in zip(c.domain_ids, c.domain_items, strict=True):
         names = [c.item_ids[j] for j in members]
         e = cronbach_alpha(scored[:, members], missing="pairwise", confidence=a.confidence)
+        omega = omega_total(scored[:, members], confidence=a.confidence,
+                            n_resamples=a.n_bootstrap, seed=a.seed)  # fmt: skip
+        ordinal = ordinal_alpha(scored[:, members])
         items = _item_totals(e, names)
         flags = ["cronbach"] if below(e, CRONBACH_ACCEPTABLE) else []
         if any(it.low_item_total for it in items):
@@ -288,6 +297,8 @@ def consistency_rows(a: _Audit) -> tuple[ConsistencyRow, ...]:
                 missing="pairwise",
                 items=items,
                 flags=tuple(flags),
+                omega=omega,
+                ordinal_alpha=ordinal,
             )
         )
     return tuple(rows)
@@ -328,7 +339,7 @@ def spread_rows(a: _Audit, consistency: tuple[ConsistencyRow, ...]) -> tuple[Spr
 
 
 def reliability_report(
-    inst: Instrument,
+    inst: Instrument | str,
     sheets: Any,
     *,
     confidence: float = 0.95,
@@ -339,11 +350,13 @@ def reliability_report(
     """Inter-rater reliability, internal consistency and item spread of an audit, and (with
     ``g_study``) the G-study of its site score.
 
-    ``sheets`` is anything :func:`fidelity.validate` accepts. Invalid sheets raise
+    ``inst`` is an instrument or its spec (``"enrich-peer-support@1.1.0"``); ``sheets`` is
+    anything :func:`fidelity.validate` accepts. Invalid sheets raise
     :class:`~fidelity.ratings.SheetsInvalidError` listing every problem. Bootstrap intervals
     (Krippendorff's alpha) resample assessments, ``n_bootstrap`` times, seeded by ``seed``.
     See the module docstring for every convention.
     """
+    inst = as_instrument(inst)
     checked = check_sheets(inst, as_batch(sheets))
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
@@ -381,7 +394,7 @@ def reliability_report(
 
 
 def audit_g_study(
-    inst: Instrument, sheets: Any, *, score: str = "overall",
+    inst: Instrument | str, sheets: Any, *, score: str = "overall",
     informant: Literal["fixed", "random"] = "fixed",
 ) -> SiteGStudy:  # fmt: skip
     """G-study of the site score (``overall`` or a domain id) of an audit's sheets (anything
@@ -389,7 +402,8 @@ def audit_g_study(
     :class:`~fidelity.ratings.SheetsInvalidError`): REML variance components of sites,
     informant types, interviews, raters and rounds, with Φ and Eρ²; project other designs
     with :func:`fidelity.stats.site_gstudy.site_d_study`. Conventions:
-    :mod:`fidelity.stats.site_gstudy`."""
+    :mod:`fidelity.stats.site_gstudy`. ``inst`` is an instrument or its spec."""
+    inst = as_instrument(inst)
     checked = check_sheets(inst, as_batch(sheets))
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)
