@@ -256,6 +256,8 @@ _SCHEMAS = (
             _c("domain", "string", "domain id"),
             *_estimate("alpha", "Cronbach's alpha"),
             _c("standardized_alpha", "float64", "standardized alpha"),
+            *_estimate("omega", "McDonald's omega (total), one-factor minres"),
+            *_estimate("ordinal_alpha", "ordinal alpha, from polychoric correlations"),
             _c("missing", "string", "how missing answers were handled"),
             _FLAGS,
         ),
