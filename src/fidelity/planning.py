@@ -16,6 +16,13 @@ and the share of simulated audits whose half-width is at most ``target``;
 :func:`plan_replicates` returns the replicates of one option themselves. Replicate ``r`` of
 option ``o`` draws from ``SeedSequence(seed).spawn`` so that the table is the same whatever
 the number of ``processes``.
+
+:func:`site_d_study_table` answers "how many interviews per site": the dependability Φ (and
+Eρ²) of a site score by the number of interviews per informant type and raters per interview,
+from the G-study of an existing audit (:func:`audit_g_study`, REML variance components of
+sites, informant types, interviews, raters and rounds) or from variance components given by
+hand (:func:`given_components`); conventions in :mod:`fidelity.stats.site_gstudy` (Brennan
+2001, *Generalizability Theory*, doi:10.1007/978-1-4757-3456-0).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity.ratings.compiled import compile_instrument
+from fidelity.report.build import audit_g_study
 from fidelity.scoring import score_values
 from fidelity.simulate import simulate_audit
 from fidelity.stats.icc import icc
@@ -42,6 +50,12 @@ from fidelity.stats.plan import (
     kappa_n_test,
     kappa_variance,
 )
+from fidelity.stats.site_gstudy import (
+    SiteGStudy,
+    given_components,
+    interviews_needed,
+    site_d_study,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,12 +63,17 @@ if TYPE_CHECKING:
     from fidelity.instrument import Instrument
 
 __all__ = [
+    "D_STUDY_COLUMNS",
     "PLAN_COLUMNS",
+    "SiteGStudy",
+    "audit_g_study",
+    "given_components",
     "icc_expected_width",
     "icc_n_assurance",
     "icc_n_precision",
     "icc_n_test",
     "icc_width_probability",
+    "interviews_needed",
     "kappa_n_gof",
     "kappa_n_precision",
     "kappa_n_test",
@@ -62,7 +81,13 @@ __all__ = [
     "plan_replicates",
     "plan_summary",
     "simulate_plan",
+    "site_d_study",
+    "site_d_study_table",
 ]
+
+D_STUDY_COLUMNS = ("n_interviews", "n_raters", "phi", "e_rho2", "phi_low", "phi_high", "reason")
+"""Columns of :func:`site_d_study_table`: ``phi_low``/``phi_high`` bound Φ where the data
+cannot tell two of its components apart (then ``phi`` is NaN and ``reason`` says why)."""
 
 PLAN_COLUMNS = (
     "n_sites",
@@ -248,3 +273,31 @@ def plan_summary(table: pd.DataFrame, score: str = "overall") -> list[str]:
             f"(80% <= {r.half_width_80:.2f})"
         )
     return lines
+
+
+def site_d_study_table(
+    g: SiteGStudy, interviews: Sequence[int] = (1, 2, 3, 4, 6, 8), raters: Sequence[int] = (1,)
+) -> pd.DataFrame:
+    """Φ and Eρ² of a site score for every number of interviews per informant type and of
+    raters per interview (columns :data:`D_STUDY_COLUMNS`).
+
+    Example:
+        >>> from fidelity.planning import given_components, site_d_study_table
+        >>> g = given_components({"site": 0.08, "interview": 0.1, "residual": 0.05}, 3)
+        >>> t = site_d_study_table(g, [1, 3, 6])
+        >>> tuple(round(v, 2) for v in t["phi"])
+        (0.62, 0.83, 0.91)
+    """
+    import pandas as pd
+
+    rows = [
+        {
+            "n_interviews": r.n_interviews, "n_raters": r.n_raters, "phi": r.phi,
+            "e_rho2": r.e_rho2,
+            "phi_low": r.phi_bounds[0] if r.phi_bounds else r.phi,
+            "phi_high": r.phi_bounds[1] if r.phi_bounds else r.phi,
+            "reason": r.reason,
+        }
+        for r in site_d_study(g, interviews, raters)
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(D_STUDY_COLUMNS))

@@ -16,6 +16,10 @@ Programming errors (wrong shape, unknown form or level) raise :class:`ValueError
 * :func:`g_study`, :func:`d_study`, :func:`raters_needed` -- generalizability theory for the
   subjects × raters design: components with intervals, and the relative (Eρ²) and absolute
   (Φ) coefficients of a mean over any number of raters.
+* :func:`site_g_study`, :func:`site_d_study`, :func:`interviews_needed` -- generalizability
+  theory for an audit's site score: REML variance components of sites, informant types,
+  interviews, raters and rounds (crossed and nested as the data say) with standard errors, and
+  Φ / Eρ² of a site score by interviews per informant type and raters per interview.
 * :func:`krippendorff_alpha` -- Krippendorff's alpha for nominal, ordinal, interval and ratio
   data, computed from closed forms without a values × values coincidence matrix.
 * :func:`bootstrap` -- a seeded, vectorised subject-level bootstrap for any coefficient.
@@ -42,6 +46,13 @@ from fidelity.stats.estimate import Estimate
 from fidelity.stats.icc import ICC_FORMS, icc, icc_table
 from fidelity.stats.icc_reml import icc_reml, icc_reml_table
 from fidelity.stats.krippendorff import krippendorff_alpha
+from fidelity.stats.site_gstudy import (
+    SiteDRow,
+    SiteGStudy,
+    interviews_needed,
+    site_d_study,
+    site_g_study,
+)
 from fidelity.stats.variance import VarianceComponents, variance_components
 
 __all__ = [
@@ -49,6 +60,8 @@ __all__ = [
     "DStudyRow",
     "Estimate",
     "GStudy",
+    "SiteDRow",
+    "SiteGStudy",
     "VarianceComponents",
     "bootstrap",
     "brennan_prediger",
@@ -63,8 +76,11 @@ __all__ = [
     "icc_reml",
     "icc_reml_table",
     "icc_table",
+    "interviews_needed",
     "krippendorff_alpha",
     "percent_agreement",
     "raters_needed",
+    "site_d_study",
+    "site_g_study",
     "variance_components",
 ]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fidelity.cli._common import fail, load_or_fail, print_json, write_outputs
+from fidelity.cli._common import (
+    fail,
+    load_or_fail,
+    print_json,
+    resolve_instrument,
+    write_outputs,
+)
 from fidelity.cli._exits import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -63,6 +70,37 @@ def plan_cmd(
     ] = "overall",
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 20240601,
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    audit: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--audit",
+            exists=True,
+            dir_okay=False,
+            help="Sheets of an earlier audit (repeat): Φ of a site score by interviews per "
+            "informant type, from their G-study.",
+        ),
+    ] = None,
+    components: Annotated[
+        str | None,
+        typer.Option(
+            help="Variance components for the same D-study, e.g. "
+            "'site=0.08,interview=0.1,residual=0.05' (also site:informant, site:round, rater, "
+            "informant, round); with --informant-types.",
+        ),
+    ] = None,
+    informant_types: Annotated[
+        int | None, typer.Option(min=1, help="Informant types per site (with --components).")
+    ] = None,
+    interviews: Annotated[
+        list[int] | None,
+        typer.Option(min=1, help="Interviews per informant type in the D-study (repeat)."),
+    ] = None,
+    raters_per_interview: Annotated[
+        list[int] | None, typer.Option(min=1, help="Raters per interview in the D-study (repeat).")
+    ] = None,
+    phi: Annotated[
+        float, typer.Option(min=0.01, max=0.99, help="Target Φ of a site score (D-study).")
+    ] = 0.8,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     out: Annotated[
         Path | None,
@@ -72,7 +110,9 @@ def plan_cmd(
     """Plan a reliability study: subjects needed for an ICC interval of a given width
     (Bonett 2002), with assurance (Zou 2012), for a test of rho0 against rho (Walter,
     Eliasziw & Donner 1998); with --instrument, a simulation of the audit for each number of
-    sites and share of double-rated interviews."""
+    sites and share of double-rated interviews; with --audit or --components, how many
+    interviews per informant type give a site score the dependability --phi (a D-study,
+    Brennan 2001)."""
     from fidelity import planning as pl
 
     try:
@@ -81,8 +121,14 @@ def plan_cmd(
         )
     except ValueError as exc:
         fail(f"error: {exc}", EXIT_USAGE)
+    d_study = None
+    if audit or components is not None:
+        d_study = _d_study(
+            audit or [], components, informant_types, instrument, interviews, raters_per_interview,
+            phi,
+        )  # fmt: skip
     table = None
-    if instrument is not None:
+    if instrument is not None and not audit:
         inst = load_or_fail(instrument)
         if score != "overall" and score not in {d.id for d in inst.domains}:
             fail(
@@ -104,7 +150,7 @@ def plan_cmd(
             write_outputs({out / "plan.csv": table.to_csv(index=False, lineterminator="\n")})
     if as_json:
         sim = None if table is None else table.to_dict(orient="records")
-        print_json({"closed_form": closed, "simulation": sim})
+        print_json({"closed_form": closed, "simulation": sim, "d_study": d_study})
         return
     alpha = f"one-sided alpha {1 - confidence:.3g}"
     typer.echo(f"ICC {rho:g}, {raters} raters, {confidence:.0%} interval {width:g} wide:")
@@ -135,6 +181,8 @@ def plan_cmd(
             )
     if table is not None:
         _print_simulation(table, reps, rater_sd, seed, score)
+    if d_study is not None:
+        _print_d_study(d_study, phi)
 
 
 def _closed_forms(
@@ -177,3 +225,86 @@ def _print_simulation(
     )
     for line in pl.plan_summary(table, score):
         typer.echo(f"  {line}")
+
+
+def _parse_components(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            fail(f"error: --components: {part.strip()!r} is not TERM=VARIANCE", EXIT_USAGE)
+    return out
+
+
+def _d_study(
+    files: list[Path],
+    components: str | None,
+    informant_types: int | None,
+    instrument: str | None,
+    interviews: list[int] | None,
+    raters: list[int] | None,
+    phi: float,
+) -> dict[str, Any]:
+    """The D-study of a site score from an audit's sheets or from given components."""
+    from fidelity import planning as pl
+
+    if files and components is not None:
+        fail("error: --audit and --components are alternatives; give one", EXIT_USAGE)
+    if files:
+        from fidelity.ratings import SheetBatch, read_sheets
+
+        batch = SheetBatch()
+        for f in files:
+            batch = batch + read_sheets(f)
+        g = pl.audit_g_study(resolve_instrument(batch, instrument), batch)
+        source = ", ".join(str(f) for f in files)
+    else:
+        if informant_types is None:
+            fail("error: --components needs --informant-types", EXIT_USAGE)
+        try:
+            g = pl.given_components(_parse_components(str(components)), informant_types)
+        except ValueError as exc:
+            fail(f"error: --components: {exc}", EXIT_USAGE)
+        source = "the given variance components"
+    raters = raters or [1]
+    table = pl.site_d_study_table(g, interviews or [1, 2, 3, 4, 6, 8], raters)
+    needed = {r: pl.interviews_needed(g, phi, raters=r, lower=True) for r in raters}
+    return {
+        "source": source,
+        "g_study": g.to_dict(),
+        "table": table.to_dict(orient="records"),
+        "interviews_needed": {str(r): n for r, n in needed.items()},
+    }
+
+
+def _print_d_study(d: dict[str, Any], phi: float) -> None:
+    g = d["g_study"]
+    typer.echo(f"\nSite score D-study (from {d['source']}):")
+    if g["n_sites"]:
+        typer.echo(
+            f"  G-study of {g['n_sites']} sites, {g['n_informants']} informant types, "
+            f"{g['n_interviews']} interviews, {g['n_raters']} raters"
+        )
+    for row in d["table"]:
+        value, low = row["phi"], row["phi_low"]
+        if not math.isnan(value):
+            shown = f"{value:.2f}"
+        elif not math.isnan(low):
+            shown = f"{low:.2f} to {row['phi_high']:.2f}"
+        else:
+            shown = "undefined"
+        typer.echo(
+            f"  {row['n_interviews']} interview(s) per informant type, {row['n_raters']} "
+            f"rater(s) each: Φ = {shown}"
+        )
+    reason = next((r["reason"] for r in d["table"] if r["reason"]), None)
+    if reason:
+        typer.echo(f"  ({reason})")
+    bound = " (judged by the lower end of the range)" if reason else ""
+    for r, n in d["interviews_needed"].items():
+        reach = f"{n} interview(s) per informant type" if n else "not reached"
+        typer.echo(f"  Φ {phi:g} with {r} rater(s) per interview: {reach}{bound}")

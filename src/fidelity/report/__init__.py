@@ -5,7 +5,8 @@ Modules: :mod:`~fidelity.report.model` (the report, its row types and the flag c
 :mod:`~fidelity.report.tables`, :mod:`~fidelity.report.terminal`,
 :mod:`~fidelity.report.html_view` and :mod:`~fidelity.report.markdown` (the views), and
 :mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown), and
-:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds).
+:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds), and
+:mod:`~fidelity.report.gstudy` (the site-score G-study's table and lines).
 
 The names below are imported on first use, so that ``fidelity show`` (which needs only
 :mod:`~fidelity.report.instrument_view`) does not load the statistics.
@@ -25,6 +26,7 @@ _EXPORTS = {
     "ReliabilityReport": "fidelity.report.model",
     "ScoreRow": "fidelity.report.model",
     "SpreadRow": "fidelity.report.model",
+    "audit_g_study": "fidelity.report.build",
     "audit_report_markdown": "fidelity.report.markdown",
     "reliability_report": "fidelity.report.build",
     "RoundsError": "fidelity.report.rounds",
@@ -44,6 +46,7 @@ __all__ = [
     "RoundsError",
     "ScoreRow",
     "SpreadRow",
+    "audit_g_study",
     "audit_report_markdown",
     "measurement_error",
     "reliability_report",
@@ -53,7 +56,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from fidelity.report.build import reliability_report
+    from fidelity.report.build import audit_g_study, reliability_report
     from fidelity.report.markdown import audit_report_markdown
     from fidelity.report.model import (
         CRITERIA,

@@ -26,6 +26,10 @@ Conventions (each stated in the report itself):
   (percentile bootstrap CI with the report's resamples and seed; ``nan`` with the reason for a
   Heywood case or a fit that does not converge) and ordinal alpha from polychoric correlations
   as ``psych::polychoric`` (no CI).
+* **Site-score G-study** (:func:`audit_g_study`): variance components of the overall score
+  over sites, informant types, interviews, raters and rounds by REML, and the dependability
+  Φ of a site score by the number of interviews per informant type
+  (:mod:`fidelity.stats.site_gstudy` states the conventions).
 * **Flags** apply commonly used criteria, listed in :data:`~fidelity.report.model.CRITERIA`
   with their sources.
 """
@@ -52,6 +56,7 @@ from fidelity.ratings import (
     check_sheets,
     compile_instrument,
 )
+from fidelity.report.gstudy import site_table
 from fidelity.report.model import (
     AC2_SUBSTANTIAL,
     CRONBACH_ACCEPTABLE,
@@ -76,8 +81,9 @@ from fidelity.stats.icc import icc
 from fidelity.stats.krippendorff import krippendorff_alpha
 from fidelity.stats.omega import omega_total
 from fidelity.stats.polychoric import ordinal_alpha
+from fidelity.stats.site_gstudy import SiteGStudy, site_g_study
 
-__all__ = ["assessment_keys", "reliability_report"]
+__all__ = ["assessment_keys", "audit_g_study", "reliability_report"]
 
 _ONE_SHEET = "one per assessment: the consensus sheet, else the first rater's"
 
@@ -339,8 +345,10 @@ def reliability_report(
     confidence: float = 0.95,
     n_bootstrap: int = 1000,
     seed: int = 20240601,
+    g_study: bool = True,
 ) -> ReliabilityReport:
-    """Inter-rater reliability, internal consistency and item spread of an audit.
+    """Inter-rater reliability, internal consistency and item spread of an audit, and (with
+    ``g_study``) the G-study of its site score.
 
     ``inst`` is an instrument or its spec (``"enrich-peer-support@1.1.0"``); ``sheets`` is
     anything :func:`fidelity.validate` accepts. Invalid sheets raise
@@ -381,4 +389,23 @@ def reliability_report(
         scores=score_rows(audit, domains, overall),
         consistency=consistency,
         spread=spread_rows(audit, consistency),
+        g_study=site_g_study(site_table(inst, checked, key)) if g_study else None,
     )
+
+
+def audit_g_study(
+    inst: Instrument | str, sheets: Any, *, score: str = "overall",
+    informant: Literal["fixed", "random"] = "fixed",
+) -> SiteGStudy:  # fmt: skip
+    """G-study of the site score (``overall`` or a domain id) of an audit's sheets (anything
+    :func:`fidelity.validate` accepts; invalid sheets raise
+    :class:`~fidelity.ratings.SheetsInvalidError`): REML variance components of sites,
+    informant types, interviews, raters and rounds, with Φ and Eρ²; project other designs
+    with :func:`fidelity.stats.site_gstudy.site_d_study`. Conventions:
+    :mod:`fidelity.stats.site_gstudy`. ``inst`` is an instrument or its spec."""
+    inst = as_instrument(inst)
+    checked = check_sheets(inst, as_batch(sheets))
+    if not checked.problems.ok:
+        raise SheetsInvalidError(checked.problems)
+    key = assessment_keys(checked.assessment, checked.round)
+    return site_g_study(site_table(inst, checked, key, score), informant=informant)

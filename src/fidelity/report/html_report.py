@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fidelity.report.charts import Chart, bland_altman, forest, site_dots, trajectories
+from fidelity.report.gstudy import g_study_lines
 from fidelity.report.rounds import measurement_error, round_changes, site_round_scores
 from fidelity.report.tables import fmt_num
-from fidelity.report.terminal import TITLES
+from fidelity.report.terminal import G_STUDY_TITLE, TITLES
 
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
@@ -258,6 +259,10 @@ def _reliability(inst: Instrument, result: ScoreResult, report: ReliabilityRepor
         f'<p class="note">{escape(x.format(why=report.design.reason + "."))}</p>' for x in _EXPLAIN
     )
     header = ["item", "text", "n", "exact", "AC2 [CI]", "ordinal alpha", "flags"]
+    if report.g_study is not None:
+        body += f"<h3>{escape(G_STUDY_TITLE)}</h3>" + "".join(
+            f'<p class="note">{escape(line)}</p>' for line in g_study_lines(report.g_study)
+        )
     return body + f"<h3>{escape(TITLES['items'])}</h3>" + _table(header, items, {2, 3, 5})
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fidelity._util.text import md_text
+from fidelity.report.gstudy import g_study_lines
 from fidelity.report.tables import fmt_num
+from fidelity.report.terminal import G_STUDY_TITLE
 
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
@@ -80,6 +82,9 @@ def _reliability(report: ReliabilityReport) -> list[str]:
         "",
     ]
     lines += _md_table(tables["scores"].header, tables["scores"].rows)
+    if report.g_study is not None:
+        lines += [f"## {G_STUDY_TITLE}", ""]
+        lines += [f"- {line.strip()}" for line in g_study_lines(report.g_study)] + [""]
     lines += [
         "## Agreement on items",
         "",

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from rich.console import Console, ConsoleOptions, RenderResult
 
+    from fidelity.stats.site_gstudy import SiteGStudy
+
 __all__ = [
     "CRITERIA",
     "ConsistencyRow",
@@ -257,7 +259,8 @@ class SpreadRow(_Record):
 class ReliabilityReport:
     """Reliability, consistency and spread of one audit; ``to_dict``/``to_json`` for machines,
     ``tables`` for pandas, ``render`` (or ``rich.print(report)``) for a terminal, and a short
-    HTML view in notebooks."""
+    HTML view in notebooks. ``g_study``: the G-study of the site score
+    (:mod:`fidelity.stats.site_gstudy`), when it was asked for."""
 
     provenance: dict[str, Any]
     design: Design
@@ -266,6 +269,7 @@ class ReliabilityReport:
     consistency: tuple[ConsistencyRow, ...]
     spread: tuple[SpreadRow, ...]
     criteria: dict[str, str] = field(default_factory=lambda: dict(CRITERIA))
+    g_study: SiteGStudy | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready (NaN as null)."""
@@ -277,6 +281,7 @@ class ReliabilityReport:
             "consistency": [r.to_dict() for r in self.consistency],
             "spread": [r.to_dict() for r in self.spread],
             "criteria": self.criteria,
+            "g_study": None if self.g_study is None else self.g_study.to_dict(),
         }
         result: dict[str, Any] = json_ready(data)
         return result

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fidelity.report.gstudy import g_study_lines
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.table import Table
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from fidelity.report.model import ReliabilityReport
     from fidelity.report.tables import TextTable
 
-__all__ = ["TITLES", "columns", "render", "renderables"]
+__all__ = ["G_STUDY_TITLE", "TITLES", "columns", "render", "renderables"]
 
 TITLES = {
     "scores": "Scores: inter-rater reliability",
@@ -29,6 +31,8 @@ TITLES = {
     "consistency": "Domains: internal consistency",
     "spread": "Items: spread over the scale",
 }
+
+G_STUDY_TITLE = "Site score: G-study and D-study (overall score)"
 
 _ESTIMATE = re.compile(r"^(\S+) \[(\S+), (\S+)\]$")
 """A text cell holding a value and its interval, as :func:`~fidelity.report.tables.fmt_est`
@@ -129,6 +133,7 @@ def renderables(report: ReliabilityReport, console: Console) -> list[RenderableT
     """The heading lines and one rich table per report table (or per column group of a
     table too wide for the console), in order."""
     from rich.markup import escape
+    from rich.text import Text
 
     p, d = report.provenance, report.design
     level = f"{round(float(p.get('confidence', 0.95)) * 100):g}%"
@@ -142,6 +147,9 @@ def renderables(report: ReliabilityReport, console: Console) -> list[RenderableT
     ]
     for table in report.table_rows():
         out.extend(_groups(console, TITLES[table.key], columns(table, level), len(table.rows)))
+    if report.g_study is not None:
+        out.append(Text(f"\n{G_STUDY_TITLE}", style="bold"))
+        out.extend(Text(line) for line in g_study_lines(report.g_study))
     return out
 
 

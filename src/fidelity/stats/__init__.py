@@ -9,7 +9,10 @@ Modules: :mod:`~fidelity.stats.estimate` (the :class:`Estimate` result), :mod:`~
 correlations, ordinal alpha),
 :mod:`~fidelity.stats.variance` (REML variance components of the crossed subjects × raters
 model), :mod:`~fidelity.stats.icc_reml` (two-way ICC on incomplete data) and
-:mod:`~fidelity.stats.dstudy` (G-study and D-study). Nothing is re-exported
+:mod:`~fidelity.stats.dstudy` (G-study and D-study),
+:mod:`~fidelity.stats.mixed` (REML variance components of any crossed and nested random
+terms), :mod:`~fidelity.stats.gtheory` (Brennan's D-study rules) and
+:mod:`~fidelity.stats.site_gstudy` (the audit's site score). Nothing is re-exported
 here (a function ``bootstrap`` would hide the module of that name): import from the facades.
 """
 
