@@ -95,12 +95,16 @@ def correlation_matrix(x: FloatArray, missing: str = "pairwise") -> tuple[FloatA
     return r, counts
 
 
+def _positive_definite(r: FloatArray) -> bool:
+    """Whether ``r`` is positive definite beyond rounding (smallest eigenvalue above 1e-10)."""
+    return bool(np.linalg.eigvalsh(r)[0] > 1e-10)
+
+
 def _smc_start(r: FloatArray) -> FloatArray:
     """Principal-axis loadings with squared multiple correlations as communalities."""
-    try:
+    smc = np.max(np.abs(r - np.eye(r.shape[0])), axis=1)  # psych's stand-in for a singular r
+    if _positive_definite(r):
         smc = 1.0 - 1.0 / np.diag(np.linalg.inv(r))
-    except np.linalg.LinAlgError:
-        smc = np.max(np.abs(r - np.eye(r.shape[0])), axis=1)
     reduced = r.copy()
     np.fill_diagonal(reduced, np.clip(smc, 0.0, 1.0))
     vals, vecs = np.linalg.eigh(reduced)
@@ -171,6 +175,12 @@ def fit_one_factor(
     why they are unusable (no convergence, a Heywood case) or None, and fit information."""
     if estimator not in ("minres", "ml"):
         raise ValueError(f"unknown estimator {estimator!r}; use 'minres' or 'ml'")
+    if estimator == "ml" and not _positive_definite(r):
+        why = (
+            "the correlation matrix is singular (some item is a linear combination of others), "
+            "and the ML fit needs a positive-definite one; minres does not"
+        )
+        return np.full(r.shape[0], math.nan), why, {}
     init = _smc_start(r) if start is None else start
     lam, why, info = (_minres if estimator == "minres" else _ml)(r, init)
     if lam.sum() < 0:
@@ -223,6 +233,9 @@ def _check(r: FloatArray, names: list[str], x: FloatArray, magnitude: float) -> 
         )
     if k < 3:
         return "a one-factor model needs at least three items (with two it is not identified)"
+    if float(r.sum() - np.trace(r)) <= 0.0:
+        # no common factor to speak of, and which items a fit reverses depends on their order
+        return "the items correlate negatively or not at all on average, so they form no scale"
     return None
 
 

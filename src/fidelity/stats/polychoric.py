@@ -129,6 +129,11 @@ def _pair(ca: Any, cb: Any, ta: FloatArray, tb: FloatArray, q: int) -> tuple[flo
     if (table.sum(axis=1) > 0).sum() < 2 or (table.sum(axis=0) > 0).sum() < 2:
         return math.nan, n
     table /= n
+    # the likelihood of (table, ta, tb) and of its transpose is the same function, but the
+    # optimiser's path is not: fix one orientation by the data, so that the order of the
+    # items (and of the subjects) cannot move the estimate within its tolerance
+    if (*table.T.ravel(), *tb, *ta) < (*table.ravel(), *ta, *tb):
+        table, ta, tb = table.T.copy(), tb, ta
     res = optimize.minimize_scalar(_neg_loglik, bounds=(-1.0, 1.0), method="bounded",
                                    args=(ta, tb, table), options={"xatol": _RHO_TOL})  # fmt: skip
     return float(res.x), n
@@ -231,7 +236,9 @@ def _matrix_reason(rho: FloatArray, counts: Any, tau: FloatArray, names: list[st
 def _alpha_of(rho: FloatArray) -> float:
     k = rho.shape[0]
     total = float(rho.sum())
-    return k / (k - 1.0) * (1.0 - k / total) if total > 0 else math.nan
+    # sum(R) is the variance of the sum of standardised items: at or within rounding of zero
+    # (an R whose items cancel out) alpha is a ratio of noise, not a number
+    return k / (k - 1.0) * (1.0 - k / total) if total > 1e-8 * k else math.nan
 
 
 def ordinal_alpha(
@@ -278,7 +285,7 @@ def ordinal_alpha(
     details.update(polychoric=pc.rho.tolist(), thresholds=[list(t) for t in pc.thresholds],
                    smoothed=pc.smoothed)  # fmt: skip
     if math.isnan(value):
-        why = "the polychoric correlations sum to zero or less"
+        why = "the polychoric correlations sum to zero (or within rounding of it)"
         return undefined(method, why, n_sub, None, n_items=k, **details)
     if int(n_resamples) <= 0:
         why = "no interval unless n_resamples > 0 (a bootstrap re-estimates every correlation)"
