@@ -82,6 +82,8 @@ def example() -> ReliabilityReport:
 def _mask(text: str) -> str:
     text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z?", "TS", text)
     text = re.sub(r"\b[0-9a-f]{64}\b", "HASH", text)
+    text = re.sub(r"content hash [0-9a-f]{12}…", "content hash HASH…", text)
+    text = text.replace(f"fidelity {fidelity.__version__}.", "fidelity VERSION.")
     text = text.replace(
         f'"fidelity_version": "{fidelity.__version__}"', '"fidelity_version": "VERSION"'
     )

@@ -167,10 +167,9 @@ def report_cmd(
         from fidelity.report.html_report import report_charts
 
         target = out / "report.md"
-        charts = report_charts(inst, result, report)
-        links = "".join(f"![{c.alt}]({c.name}.svg)\n\n" for c in charts)
-        outputs[target] = audit_report_markdown(inst, result, report) + "\n## Charts\n\n" + links
-        outputs.update({out / f"{c.name}.svg": c.svg for c in charts})
+        charts = report_charts(inst, result, report, rounds=order)
+        outputs[target] = audit_report_markdown(inst, result, report, rounds=order, charts=charts)
+        outputs.update({out / f"{c.name}.svg": c.svg for c in charts.values()})
     else:
         target = out / "report.html"
         outputs[target] = audit_report_html(inst, result, report, rounds=order)

@@ -28,6 +28,7 @@ _EXPORTS = {
     "audit_report_markdown": "fidelity.report.markdown",
     "reliability_report": "fidelity.report.build",
     "RoundsError": "fidelity.report.rounds",
+    "latest_round": "fidelity.report.rounds",
     "measurement_error": "fidelity.report.rounds",
     "round_changes": "fidelity.report.rounds",
     "round_order": "fidelity.report.rounds",
@@ -45,6 +46,7 @@ __all__ = [
     "ScoreRow",
     "SpreadRow",
     "audit_report_markdown",
+    "latest_round",
     "measurement_error",
     "reliability_report",
     "round_changes",
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     )
     from fidelity.report.rounds import (
         RoundsError,
+        latest_round,
         measurement_error,
         round_changes,
         round_order,

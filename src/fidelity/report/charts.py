@@ -24,6 +24,7 @@ __all__ = [
     "forest",
     "site_dots",
     "site_profile",
+    "spread_heatmap",
     "trajectories",
 ]
 
@@ -205,3 +206,37 @@ def site_profile(
         )
     )
     return _finish(fig, "site-profile", alt + ".")
+
+
+def spread_heatmap(
+    items: Sequence[str], levels: Sequence[int], shares: Sequence[Mapping[int, float]]
+) -> Chart:
+    """Share of the answers of every item (rows) at each level (columns), in the cividis
+    colour map (made to read the same with colour-vision deficiencies: Nuñez et al. 2018,
+    doi:10.1371/journal.pone.0199239), the share printed in each cell; a level outside an
+    item's scale is left blank."""
+    import numpy as np
+
+    grid = np.array([[row.get(v, math.nan) for v in levels] for row in shares], dtype=float)
+    fig = _figure(7.5, 0.26 * len(items) + 1.3)
+    ax = fig.add_subplot()
+    image = ax.imshow(grid, cmap="cividis", vmin=0, vmax=1, aspect="auto")
+    for (r, c), v in np.ndenumerate(grid):
+        if not math.isnan(v):
+            colour = "black" if v > 0.5 else "white"
+            ax.text(c, r, f"{100 * v:.0f}", ha="center", va="center", fontsize=6, color=colour)
+    ax.set_xticks(range(len(levels)), [str(v) for v in levels])
+    ax.set_yticks(range(len(items)), list(items), fontsize=6)
+    ax.set_xlabel("level (cells: % of the item's answers)")
+    fig.colorbar(image, ax=ax, label="share of answers", shrink=0.6)
+    peaks = sorted(
+        ((float(np.nanmax(row)), item, levels[int(np.nanargmax(row))])
+         for item, row in zip(items, grid, strict=True) if not np.isnan(row).all()),
+        reverse=True,
+    )  # fmt: skip
+    alt = f"Share of answers at each level for {len(items)} items"
+    if peaks:
+        alt += "; the most concentrated: " + ", ".join(
+            f"{item} {100 * v:.0f}% at level {lv}" for v, item, lv in peaks[:3]
+        )
+    return _finish(fig, "item-spread", alt + ".")

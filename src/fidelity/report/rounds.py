@@ -53,6 +53,7 @@ __all__ = [
     "BEYOND",
     "WITHIN",
     "RoundsError",
+    "latest_round",
     "measurement_error",
     "round_changes",
     "round_order",
@@ -123,6 +124,21 @@ def _subset(result: ScoreResult, mask: Any) -> ScoreResult:
         if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
             changes[f.name] = value[mask]
     return dataclasses.replace(result, **changes)
+
+
+def latest_round(
+    result: ScoreResult, rounds: Sequence[str] | None = None
+) -> tuple[str | None, ScoreResult]:
+    """The last round of :func:`round_order` that has sheets, and ``result`` restricted to
+    that round's sheets: what a site's current score is. ``(None, result)`` when no sheet
+    names a round."""
+    if result.round is None:
+        return None, result
+    labels = np.asarray(_labels(result.round), dtype=object)
+    present = [r for r in round_order(result, rounds) if (labels == r).any()]
+    if not present:
+        return None, result
+    return present[-1], _subset(result, labels == present[-1])
 
 
 def site_round_scores(result: ScoreResult, rounds: Sequence[str] | None = None) -> pd.DataFrame:
