@@ -187,7 +187,9 @@ def test_the_markdown_report_has_the_rounds_and_charts_in_their_sections(tmp_pat
     for name in ("round-trajectories", "item-spread", "site-scores"):
         assert (out / f"{name}.svg").read_text().lstrip().startswith("<?xml")
     assert "Scores of round 6m, the latest." in text
-    assert text.count("*Sources: ") == 4  # sites, rounds, reliability, consistency
+    for heading in ("## Summary", "## Data quality", "## Fidelity per site", "## Rounds"):
+        assert heading in text
+    assert text.count("*Sources: ") == 6  # every section but the instrument
     assert "*Scored at " in text.split("## Criteria behind the flags")[1]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import math
-from collections import Counter
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +26,15 @@ from fidelity.report.charts import (
 from fidelity.report.sections import (
     CHANGE_HEADER,
     ROUNDS_METHOD,
+    WIDE_INTERVAL,
     RoundTables,
     change_rows,
     current_scores,
     instrument_caveats,
     provenance,
+    quality_tables,
     round_tables,
+    summary_lines,
 )
 from fidelity.report.tables import fmt_num
 from fidelity.report.terminal import TITLES
@@ -55,8 +57,6 @@ SECTIONS = (
 )
 """The sections of the report, as (anchor, heading)."""
 
-WIDE_INTERVAL = 0.5
-"""An interval wider than this is too wide to support a conclusion about the coefficient."""
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
@@ -119,56 +119,20 @@ def _wide(ci: tuple[float, float] | None) -> bool:
 def _summary(
     inst: Instrument, now: tuple[str | None, ScoreResult], report: ReliabilityReport
 ) -> str:
-    label, result = now
-    sites = result.site_scores()
-    counts = Counter(str(b) for b in sites["band"] if b is not None)
-    bands = sorted(inst.scoring.bands, key=lambda b: b.lower)
-    raters = {str(r) for r, c in zip(result.rater, result.consensus, strict=True) if not c}
-    overall = next(r for r in report.scores if r.target == "overall")
-    icc, ci = overall.icc, overall.icc.ci
-    verdict = (
-        "too few double-rated interviews, or too much disagreement, to tell"
-        if _wide(ci) or math.isnan(icc.value)
-        else ("reliable enough to trust the scores" if ci and ci[0] >= 0.5 else "doubtful")
-    )
-    lines = [
-        f"{len(sites)} sites, {report.provenance['n_assessments']} interviews "
-        f"(assessments), {len(raters)} raters"
-        + (
-            f" in round {label} (the latest; all rounds are in the rounds section)."
-            if label
-            else "."
-        ),
-        "Bands: "
-        + "; ".join(f"{b.label}: {counts.get(b.id, 0)} site(s)" for b in bands)
-        + f"; without a band: {len(sites) - sum(counts.values())}.",
-        f"Reliability of the overall score: {report.design.icc_form} = "
-        f"{_est(icc.value, ci)} from {icc.n_subjects} double-rated interviews: {verdict}.",
-    ]
-    return "".join(f"<p>{escape(x)}</p>" for x in lines)
+    return "".join(f"<p>{escape(x)}</p>" for x in summary_lines(inst, now, report))
 
 
-def _quality(result: ScoreResult, item_text: dict[str, str]) -> str:
-    by_code = Counter(getattr(p, "code", "?") for p in result.problems)
-    rows = [[code, str(n)] for code, n in sorted(by_code.items())]
-    n = len(result)
-    out = f"<p>{n} rating sheets read; {len(result.problems)} warnings.</p>"
-    if rows:
-        out += _table(["code", "warnings"], rows, {1})
-    frame = result.to_pandas()
-    informant = frame["informant"].fillna("(none)")
-    totals = frame.groupby(informant)[["n_na", "n_missing"]].agg(["sum", "size"])
-    m = max(len(item_text), 1)
-    rows = []
-    for inf, r in totals.iterrows():
-        n_sheets = int(r[("n_na", "size")])
-        cells = n_sheets * m
-        rows.append(
-            [str(inf), str(n_sheets), f"{100 * r[('n_na', 'sum')] / cells:.1f}%",
-             f"{100 * r[('n_missing', 'sum')] / cells:.1f}%"]
-        )  # fmt: skip
-    out += "<p>NA and missing answers per informant, as a share of all item cells:</p>"
-    return out + _table(["informant", "sheets", "NA", "missing"], rows, {1, 2, 3})
+_COUNTS = {"warnings", "sheets", "NA", "missing"}
+
+
+def _quality(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> str:
+    out = ""
+    for caption, header, rows in quality_tables(inst, result, report):
+        out += f"<p>{escape(caption)}</p>"
+        if rows:
+            numeric = {k for k, h in enumerate(header) if h in _COUNTS}
+            out += _table(header, rows, numeric)
+    return out
 
 
 def _cutoffs(inst: Instrument) -> list[tuple[str, float]]:
@@ -338,11 +302,10 @@ def audit_report_html(
     ``result`` and ``report`` come from the same sheets (:func:`~fidelity.scoring.score`,
     :func:`~fidelity.report.reliability_report`); ``rounds`` orders the audit rounds (see
     :func:`~fidelity.report.rounds.round_order`)."""
-    item_text = {it.id: it.text for it in inst.items}
     now = current_scores(result, rounds)
     bodies = {
         "summary": _summary(inst, now, report),
-        "data-quality": _quality(result, item_text),
+        "data-quality": _quality(inst, result, report),
         "sites": _sites(inst, now),
         "rounds": _rounds(inst, round_tables(result, report, rounds)),
         "reliability": _reliability(inst, result, report),

@@ -17,7 +17,9 @@ from fidelity.report.sections import (
     current_scores,
     instrument_caveats,
     provenance,
+    quality_tables,
     round_tables,
+    summary_lines,
 )
 from fidelity.report.tables import fmt_num
 
@@ -88,6 +90,21 @@ def _sites(inst: Instrument, now: tuple[str | None, Any]) -> list[str]:
     return [*lines, "Bands: " + described + ".", ""]
 
 
+def _summary(inst: Instrument, now: Any, report: ReliabilityReport) -> list[str]:
+    """The summary: one sentence each on sites, bands and reliability."""
+    return ["## Summary", "", *(f"- {md_text(x)}" for x in summary_lines(inst, now, report)), ""]
+
+
+def _quality(inst: Instrument, result: Any, report: ReliabilityReport) -> list[str]:
+    """The data-quality tables, each under its caption."""
+    lines = ["## Data quality", ""]
+    for caption, header, rows in quality_tables(inst, result, report):
+        lines += [md_text(caption), ""]
+        if rows:
+            lines += _md_table(header, [[md_text(c) for c in r] for r in rows])
+    return lines
+
+
 def _rounds(tables: RoundTables) -> list[str]:
     """The rounds: overall score per site and round, measurement error, changes."""
     head, by_round = tables.overall_by_round()
@@ -149,9 +166,10 @@ def audit_report_markdown(
     rounds: Any = None,
     charts: Mapping[str, Chart] | None = None,
 ) -> str:
-    """A self-contained Markdown audit report: the instrument's caveats, fidelity per site,
-    the rounds (when sheets name them), and the reliability, consistency and spread tables
-    with the criteria behind every flag, each section with its provenance line.
+    """A self-contained Markdown audit report: the instrument's caveats, a summary, data
+    quality, fidelity per site, the rounds (when sheets name them), and the reliability,
+    consistency and spread tables with the criteria behind every flag, each section with its
+    provenance line.
 
     ``result`` is the :class:`~fidelity.scoring.ScoreResult` of the same sheets that
     ``report`` was made from; ``rounds`` orders the audit rounds; ``charts`` (from
@@ -160,7 +178,8 @@ def audit_report_markdown(
     charts = charts or {}
     now = current_scores(result, rounds)
     sources = {k: [f"*{md_text(v)}*", ""] for k, v in provenance(inst, result, report, now).items()}
-    lines = [*_heading(inst, result, report), *_sites(inst, now)]
+    lines = [*_heading(inst, result, report), *_summary(inst, now, report), *sources["summary"]]
+    lines += [*_quality(inst, result, report), *sources["data-quality"], *_sites(inst, now)]
     lines += [*_image(charts, "sites"), *sources["sites"]]
     tables = round_tables(result, report, rounds)
     if tables is not None:

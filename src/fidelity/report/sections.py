@@ -19,7 +19,9 @@ Conventions:
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +43,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHANGE_HEADER",
+    "MIN_DOUBLE_RATED",
     "ROUNDS_METHOD",
+    "WIDE_INTERVAL",
     "RoundTables",
     "change_rows",
     "current_scores",
     "instrument_caveats",
     "provenance",
+    "quality_tables",
     "round_tables",
+    "summary_lines",
 ]
 
 
@@ -113,6 +119,92 @@ def current_scores(result: ScoreResult, rounds: Any = None) -> tuple[str | None,
     """The round the site scores are reported for (``None`` without rounds) and the result
     restricted to it."""
     return latest_round(result, rounds)
+
+
+WIDE_INTERVAL = 0.5
+"""An interval wider than this is too wide to support a conclusion about the coefficient."""
+
+MIN_DOUBLE_RATED = 30
+"""Fewer double-rated interviews than this are too few to call the scores reliable, whatever
+the interval says (Koo & Li 2016, doi:10.1016/j.jcm.2016.02.012: at least 30 heterogeneous
+samples for a reliability study)."""
+
+
+def summary_lines(
+    inst: Instrument, now: tuple[str | None, ScoreResult], report: ReliabilityReport
+) -> list[str]:
+    """The plain-language summary: sites, interviews and raters; how the sites fall into the
+    bands; whether the overall score's reliability supports the scores (not below
+    :data:`MIN_DOUBLE_RATED` interviews, nor with an interval wider than
+    :data:`WIDE_INTERVAL`, nor a lower bound under 0.5)."""
+    label, result = now
+    sites = result.site_scores()
+    counts = Counter(str(b) for b in sites["band"] if b is not None)
+    bands = sorted(inst.scoring.bands, key=lambda b: b.lower)
+    raters = {str(r) for r, c in zip(result.rater, result.consensus, strict=True) if not c}
+    icc = next(r for r in report.scores if r.target == "overall").icc
+    ci = icc.ci
+    if (icc.n_subjects or 0) < MIN_DOUBLE_RATED:
+        verdict = f"too few double-rated interviews to tell (fewer than {MIN_DOUBLE_RATED})"
+    elif ci is None or ci[1] - ci[0] > WIDE_INTERVAL or math.isnan(icc.value):
+        verdict = "too few double-rated interviews, or too much disagreement, to tell"
+    else:
+        verdict = "reliable enough to trust the scores" if ci[0] >= 0.5 else "doubtful"
+    where = f" in round {label} (the latest; all rounds are in the rounds section)" if label else ""
+    shown = fmt_num(icc.value) + (f" [{fmt_num(ci[0])}, {fmt_num(ci[1])}]" if ci else "")
+    return [
+        f"{len(sites)} sites, {report.provenance['n_assessments']} interviews (assessments), "
+        f"{len(raters)} raters{where}.",
+        "Bands: "
+        + "; ".join(f"{b.label}: {counts.get(b.id, 0)} site(s)" for b in bands)
+        + f"; without a band: {len(sites) - sum(counts.values())}.",
+        f"Reliability of the overall score: {report.design.icc_form} = {shown} from "
+        f"{icc.n_subjects} double-rated interviews: {verdict}.",
+    ]
+
+
+def quality_tables(
+    inst: Instrument, result: ScoreResult, report: ReliabilityReport
+) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The data-quality tables as (caption, header, rows): warnings by code and item, NA and
+    missing answers per informant (share of all item cells), and the items with NA answers
+    or warnings (NA share from one sheet per assessment)."""
+    problems = list(result.problems)
+    by_code = Counter((str(p.code), str(getattr(p, "item", None) or "—")) for p in problems)
+    out = [
+        (
+            f"{len(result)} rating sheets read; {len(problems)} warnings, by code and item:",
+            ["code", "item", "warnings"],
+            [[c, i, str(n)] for (c, i), n in sorted(by_code.items())],
+        )
+    ]
+    frame = result.to_pandas()
+    totals = frame.groupby(frame["informant"].fillna("(none)"))[["n_na", "n_missing"]].agg(
+        ["sum", "size"]
+    )
+    m = max(len(inst.items), 1)
+    rows = []
+    for inf, r in totals.iterrows():
+        cells = int(r[("n_na", "size")]) * m
+        rows.append(
+            [str(inf), str(int(r[("n_na", "size")])), f"{100 * r[('n_na', 'sum')] / cells:.1f}%",
+             f"{100 * r[('n_missing', 'sum')] / cells:.1f}%"]
+        )  # fmt: skip
+    out.append(
+        (
+            "NA and missing answers per informant, as a share of all item cells:",
+            ["informant", "sheets", "NA", "missing"],
+            rows,
+        )
+    )
+    warned = Counter(str(getattr(p, "item", None)) for p in problems)
+    items = [
+        [s.item, f"{100 * s.n_na / max(s.n_na + s.n_answered, 1):.1f}%", str(warned[s.item])]
+        for s in report.spread
+        if s.n_na or warned[s.item]
+    ]
+    out.append(("Items with NA answers or warnings:", ["item", "NA", "warnings"], items))
+    return [(c if rows else c.rstrip(":") + ": none.", h, rows) for c, h, rows in out]
 
 
 _VALIDATION = re.compile(r"\b(un)?validated\b|\bvalidation\b|\bvalidity\b", re.IGNORECASE)
