@@ -98,10 +98,26 @@ def reliability_cmd(
     else:
         console().print(report)
         typer.echo("Flags:", err=True)
+        width = max(console(stderr=True).width, 40)
         for key, text in report.criteria.items():
-            typer.echo(f"  {key}: {text}", err=True)
+            typer.echo(_legend_line(key, text, width), err=True)
     if out is not None:
         typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
+
+
+def _legend_line(key: str, text: str, width: int) -> str:
+    """One flag of the legend wrapped to ``width`` columns, continuation lines indented; no
+    word (a DOI, a citation) is broken."""
+    import textwrap
+
+    return textwrap.fill(
+        f"{key}: {text}",
+        width=width,
+        initial_indent="  ",
+        subsequent_indent="      ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 class ReportFormat(StrEnum):
