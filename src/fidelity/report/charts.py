@@ -8,16 +8,17 @@ alt text that says what the chart shows in words.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "LABELLED_SITES",
     "OKABE_ITO",
     "Chart",
     "bland_altman",
@@ -40,15 +41,33 @@ OKABE_ITO = (
 )
 """The Okabe–Ito palette, distinguishable with every common colour-vision deficiency."""
 
+LABELLED_SITES = 40
+"""Up to this many sites, the site-scores chart names each one; beyond, it shows them in rank
+order (at most 12 inches tall), and the table beside it names them."""
 
-@dataclass(frozen=True)
+
 class Chart:
-    """One chart: its name (file stem), alt text, and the image as PNG and SVG."""
+    """One chart: its name (file stem), alt text, and the image as PNG and SVG, each drawn on
+    first use (an HTML report needs only the PNG, a Markdown report only the SVG)."""
 
-    name: str
-    alt: str
-    png: bytes
-    svg: str
+    def __init__(self, name: str, alt: str, figure: Figure) -> None:
+        self.name = name
+        self.alt = alt
+        self._figure = figure
+
+    @functools.cached_property
+    def png(self) -> bytes:
+        """The chart as PNG bytes."""
+        buf = io.BytesIO()
+        self._figure.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+        return buf.getvalue()
+
+    @functools.cached_property
+    def svg(self) -> str:
+        """The chart as SVG text."""
+        buf = io.StringIO()
+        self._figure.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        return buf.getvalue()
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -62,11 +81,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _finish(fig: Figure, name: str, alt: str) -> Chart:
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
-    svg = io.StringIO()
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    return Chart(name, alt, png.getvalue(), svg.getvalue())
+    return Chart(name, alt, fig)
 
 
 def _style(ax: Any) -> None:
@@ -81,15 +96,20 @@ def site_dots(
     cutoffs: Sequence[tuple[str, float]],
     scale: tuple[float, float],
 ) -> Chart:
-    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn."""
+    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn; the
+    sites are named on the axis up to :data:`LABELLED_SITES` of them."""
     pairs = sorted(
         ((s, v) for s, v in zip(sites, overall, strict=True) if not math.isnan(v)),
         key=lambda p: p[1],
     )
-    fig = _figure(7.5, max(2.0, 0.28 * len(pairs) + 1.0))
+    fig = _figure(7.5, min(max(2.0, 0.28 * len(pairs) + 1.0), 12.0))
     ax = fig.add_subplot()
-    ax.scatter([v for _, v in pairs], range(len(pairs)), color=OKABE_ITO[0], zorder=3)
-    ax.set_yticks(range(len(pairs)), [s for s, _ in pairs], fontsize=8)
+    ax.scatter([v for _, v in pairs], range(len(pairs)), color=OKABE_ITO[0], zorder=3, s=12)
+    if len(pairs) <= LABELLED_SITES:
+        ax.set_yticks(range(len(pairs)), [s for s, _ in pairs], fontsize=8)
+    else:  # too many to name: the sites in rank order (the table names them)
+        ax.set_ylabel("sites, lowest to highest score")
+        ax.set_yticks([])
     for k, (label, x) in enumerate(cutoffs):
         ax.axvline(x, color=OKABE_ITO[1 + k % 6], linestyle="--", linewidth=1)
         ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7, ha="left")
