@@ -167,6 +167,10 @@ def test_with_rounds_site_scores_are_of_the_latest_round(tmp_path: Path) -> None
     expected = latest.site_scores().set_index("site")["overall"]
     shown = _sites_table(sites)
     assert shown and all(shown[s] == f"{expected[s]:.2f}" for s in shown)
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    n_latest, n_all = len(latest.by_assessment()), len(fidelity.score(inst, sheets).by_assessment())
+    assert f"8 sites, {n_latest} interviews (assessments)" in summary
+    assert f"in round 6m, the latest ({n_all} interviews in all rounds" in summary
     rounds = page.split('<section id="rounds">')[1].split("</section>")[0]
     assert "<th>baseline</th><th>6m</th>" in rounds  # overall per site and round
     assert "Change between consecutive rounds" in rounds

@@ -243,7 +243,7 @@ def spread_heatmap(
     image = ax.imshow(grid, cmap="cividis", vmin=0, vmax=1, aspect="auto")
     for (r, c), v in np.ndenumerate(grid):
         if not math.isnan(v):
-            colour = "black" if v > 0.5 else "white"
+            colour = "black" if v > 0.45 else "white"  # cividis is light above ~0.45
             ax.text(c, r, f"{100 * v:.0f}", ha="center", va="center", fontsize=6, color=colour)
     ax.set_xticks(range(len(levels)), [str(v) for v in levels])
     ax.set_yticks(range(len(items)), list(items), fontsize=6)

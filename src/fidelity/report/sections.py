@@ -150,11 +150,17 @@ def summary_lines(
         verdict = "too few double-rated interviews, or too much disagreement, to tell"
     else:
         verdict = "reliable enough to trust the scores" if ci[0] >= 0.5 else "doubtful"
-    where = f" in round {label} (the latest; all rounds are in the rounds section)" if label else ""
+    total = report.provenance["n_assessments"]
+    n_now = len(result.by_assessment()) if label else total
+    where = (
+        f" in round {label}, the latest ({total} interviews in all rounds, which the rounds "
+        "section shows)"
+        if label
+        else ""
+    )
     shown = fmt_num(icc.value) + (f" [{fmt_num(ci[0])}, {fmt_num(ci[1])}]" if ci else "")
     return [
-        f"{len(sites)} sites, {report.provenance['n_assessments']} interviews (assessments), "
-        f"{len(raters)} raters{where}.",
+        f"{len(sites)} sites, {n_now} interviews (assessments), {len(raters)} raters{where}.",
         "Bands: "
         + "; ".join(f"{b.label}: {counts.get(b.id, 0)} site(s)" for b in bands)
         + f"; without a band: {len(sites) - sum(counts.values())}.",
