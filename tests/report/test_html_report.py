@@ -314,3 +314,27 @@ def test_a_site_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert len(image.getcolors(maxcolors=1 << 16) or range(51)) > 50
     errors = [x for x in proc.stderr.splitlines() if "CONSOLE" in x and "error" in x.lower()]
     assert not errors
+
+
+def test_site_pages_of_a_rounds_audit_show_the_latest_round_and_the_change(
+    tmp_path: Path,
+) -> None:
+    from fidelity.report.rounds import latest_round
+
+    sheets = _rounds_audit(tmp_path)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(
+        app, ["report", str(sheets), "-o", str(out), "--bootstrap", "0", "--per-site"]
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "sites" / "site-02.html").read_text()
+    assert "Scores of round 6m, the latest." in page
+    assert "Change since the previous round" in page and "baseline → 6m" in page
+    inst = fidelity.load_instrument("enrich-peer-support")
+    _label, latest = latest_round(fidelity.score(inst, sheets))
+    row = latest.site_scores().set_index("site").loc["site-02"]
+    domains = page.split("Strongest domains")[1].split("</table>")[0]
+    shown = re.findall(r"<tr><td>([a-z-]+)</td><td>([\d.]+)</td></tr>", domains)
+    assert shown and all(f"{row[d]:.2f}" == v for d, v in shown)
+    md = (out / "sites" / "site-02.md").read_text()
+    assert "Scores of round 6m, the latest." in md and "*Sources: " in md

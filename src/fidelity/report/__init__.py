@@ -4,8 +4,11 @@ Modules: :mod:`~fidelity.report.model` (the report, its row types and the flag c
 :mod:`~fidelity.report.build` (:func:`reliability_report`, one builder per table),
 :mod:`~fidelity.report.tables`, :mod:`~fidelity.report.terminal`,
 :mod:`~fidelity.report.html_view` and :mod:`~fidelity.report.markdown` (the views), and
-:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown), and
-:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds).
+:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown),
+:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds), and the
+audit report: :mod:`~fidelity.report.sections` (what it says: current round, caveats,
+provenance), :mod:`~fidelity.report.html_report`, :mod:`~fidelity.report.charts` and
+:mod:`~fidelity.report.site_pages`.
 
 The names below are imported on first use, so that ``fidelity show`` (which needs only
 :mod:`~fidelity.report.instrument_view`) does not load the statistics.
