@@ -179,23 +179,42 @@ def trajectories(
     rounds: Sequence[str],
     series: Mapping[str, Sequence[float]],
     cutoffs: Sequence[tuple[str, float]],
+    highlight: Sequence[str] = (),
 ) -> Chart:
-    """The overall score of every site across the rounds, against the band cut-offs."""
+    """The overall score of every site across the rounds, against the band cut-offs. Up to 8
+    sites each get a colour and a legend entry; with more, the sites in ``highlight`` (say,
+    those whose change is beyond measurement error) do, up to 8 of them, and the others are
+    drawn as thin grey lines."""
     fig = _figure(7.5, 4.0)
     ax = fig.add_subplot()
     xs = list(range(len(rounds)))
-    for k, (site, values) in enumerate(sorted(series.items())):
-        ax.plot(xs, values, marker="o", color=OKABE_ITO[k % 8], linewidth=1, label=site)
+    many = len(series) > len(OKABE_ITO)
+    shown = [s for s in sorted(series) if s in set(highlight)][: len(OKABE_ITO)] if many else []
+    colours = {site: OKABE_ITO[k] for k, site in enumerate(shown if many else sorted(series))}
+    for site, values in sorted(series.items()):
+        if site in colours:
+            ax.plot(xs, values, marker="o", color=colours[site], linewidth=1.4, label=site,
+                    zorder=3)  # fmt: skip
+        else:
+            ax.plot(xs, values, color="#9a9a9a", linewidth=0.6, alpha=0.6, zorder=2)
     for label, x in cutoffs:
         ax.axhline(x, color="#888888", linestyle="--", linewidth=0.8)
         ax.annotate(label, (0, x), fontsize=7, va="bottom")
     ax.set_xticks(xs, list(rounds))
     ax.set_ylabel("overall fidelity score")
-    if len(series) <= 12:
+    if colours:
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     _style(ax)
-    alt = f"Overall score of {len(series)} sites across the rounds {', '.join(rounds)}."
-    return _finish(fig, "round-trajectories", alt)
+    alt = f"Overall score of {len(series)} sites across the rounds {', '.join(rounds)}"
+    if many:
+        beyond = len(set(highlight) & set(series))
+        alt += (
+            f"; {beyond} site(s) changed beyond measurement error"
+            + (f", in colour {', '.join(shown)}" if shown else "")
+            + (f" (the first {len(shown)})" if beyond > len(shown) else "")
+            + "; the others in grey"
+        )
+    return _finish(fig, "round-trajectories", alt + ".")
 
 
 def site_profile(

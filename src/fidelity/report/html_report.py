@@ -174,7 +174,9 @@ def _sites(inst: Instrument, now: tuple[str | None, ScoreResult]) -> str:
 def _rounds(inst: Instrument, tables: RoundTables | None) -> str:
     if tables is None:
         return '<p class="note">The sheets name no audit round.</p>'
-    chart = trajectories(list(tables.order), tables.series(), _cutoffs(inst))
+    chart = trajectories(
+        list(tables.order), tables.series(), _cutoffs(inst), tables.changed_sites()
+    )
     err_rows = [
         [str(r["score"]), fmt_num(r["icc"]), str(r["n"]), fmt_num(r["sd"]), fmt_num(r["sem"]),
          fmt_num(r["sdc"])]
@@ -349,6 +351,8 @@ def report_charts(
     out = {"sites": dots, "reliability": icc, "bland-altman": bland_altman(*_pairs(result))}
     tables = round_tables(result, report, rounds)
     if tables is not None:
-        out["rounds"] = trajectories(list(tables.order), tables.series(), _cutoffs(inst))
+        out["rounds"] = trajectories(
+            list(tables.order), tables.series(), _cutoffs(inst), tables.changed_sites()
+        )
     out["consistency"] = spread_chart(inst, report)
     return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fidelity.report.rounds import (
+    BEYOND,
     latest_round,
     measurement_error,
     round_changes,
@@ -75,6 +76,14 @@ class RoundTables:
             values = dict(zip(group["round"], group["overall"].astype(float), strict=True))
             out[str(site)] = [values.get(r, float("nan")) for r in self.order]
         return out
+
+    def changed_sites(self) -> list[str]:
+        """The sites whose overall score changed beyond measurement error between some two
+        consecutive rounds."""
+        c = self.changes
+        return sorted(
+            {str(s) for s in c[(c["score"] == "overall") & (c["verdict"] == BEYOND)]["site"]}
+        )
 
     def overall_by_round(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows of a site × round table of overall scores (``—`` where a site has
