@@ -209,7 +209,7 @@ def measurement_error(
         )
     out = pd.DataFrame(rows, columns=["score", "icc", "n", "sd", "sem", "sdc"])
     out.attrs["confidence"] = confidence
-    out.attrs["overall"] = result._compiled.inst.scoring.overall
+    out.attrs["overall"] = result.provenance.get("overall_rule")
     return out
 
 
