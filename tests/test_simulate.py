@@ -196,3 +196,18 @@ def test_bad_round_arguments() -> None:
         simulate_rounds(inst, change={"nowhere": 1.0})
     with pytest.raises(ValueError, match="domain 'nope'"):
         simulate_rounds(inst, change={"site-01": {"nope": 1.0}})
+
+
+def test_module_entry_point_writes_rounds_with_a_change(tmp_path: Path) -> None:
+    from fidelity.simulate import main
+
+    out = tmp_path / "r.csv"
+    args = ["--sites", "3", "--rounds", "baseline,6m", "--change", "site-02=0.5", "--csv", str(out)]
+    assert main(args) == 0
+    assert not validate(ENRICH, out).errors
+    frame = fidelity.score(ENRICH, out).to_pandas()
+    assert set(frame["round"]) == {"baseline", "6m"}
+    same = simulate_rounds(ENRICH, ("baseline", "6m"), {"site-02": 0.5}, n_sites=3)
+    assert out.read_text() == same.to_pandas().to_csv(index=False, lineterminator="\n")
+    with pytest.raises(SystemExit):
+        main(["--rounds", "a,b", "--change", "site-02"])

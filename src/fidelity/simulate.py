@@ -476,13 +476,12 @@ def simulate_rounds(
     round_days: int = 182,
     **options: Any,
 ) -> SimulatedAudit:
-    """Simulate an audit in several ``rounds`` with a known true change (module docstring).
+    """Simulate an audit in ``rounds`` with a known true change (see the module docstring).
 
-    ``change`` maps a site id to its true change per round on the levels' scale: a number
-    moves every domain, ``{domain id: change}`` those domains; round ``k`` is ``k`` changes
-    above the first, which is exactly ``simulate_audit(inst, seed=seed, **options)``. Round
-    ``k`` draws from ``default_rng([seed, k])``, ``round_days`` later. ``true_change`` holds
-    Δ per round, site and domain."""
+    ``change`` maps a site id to its true change per round, in levels: a number moves every
+    domain, ``{domain id: change}`` those. Round 0 is ``simulate_audit(inst, seed=seed,
+    **options)``; round ``k`` is ``k`` changes above it, drawn from ``default_rng([seed,
+    k])``, ``round_days`` later. ``true_change``: Δ per round, site and domain."""
     labels = [str(r) for r in rounds]
     if not labels or len(set(labels)) != len(labels):
         raise ValueError(f"rounds must be distinct labels, got {labels}")
@@ -526,8 +525,7 @@ def _change_matrix(
 
 
 def _interviews_of(audit: SimulatedAudit, inst: Instrument) -> _Interviews:
-    """The interviews behind a one-round audit: true levels, asked and NA items (the design
-    is drawn again for each round)."""
+    """The interviews of a one-round audit: true levels, asked and NA items (not the design)."""
     asked = np.stack([_asked_by(inst)[i] for i in audit.assessment_informant])
     na = np.zeros((len(audit.assessment_ids), len(inst.items)), dtype=bool)
     na[audit.sheet_assessment] = audit.na
@@ -562,25 +560,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fidelity.simulate", description="Write a seeded synthetic audit."
     )
-    parser.add_argument("--instrument", default="enrich-peer-support")
-    parser.add_argument("--sites", type=int, default=24)
-    parser.add_argument("--double-rated", type=float, default=1 / 3)
-    parser.add_argument("--consensus", type=float, default=0.5)
-    parser.add_argument("--rater-sd", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--csv", type=Path, help="write the wide CSV here")
-    parser.add_argument("--json", type=Path, help="write the JSON list here")
-    parser.add_argument("--truth", type=Path, help="write the true site levels (CSV) here")
+    add = parser.add_argument
+    add("--instrument", default="enrich-peer-support")
+    add("--sites", type=int, default=24)
+    add("--double-rated", type=float, default=1 / 3)
+    add("--consensus", type=float, default=0.5)
+    add("--rater-sd", type=float, default=0.5)
+    add("--seed", type=int, default=20240601)
+    add("--rounds", help="audit rounds, comma-separated (baseline,6m): the interviews re-rated")
+    add("--change", action="append", default=[], help="with --rounds: SITE=CHANGE (repeat)")
+    for name, what in (("csv", "wide CSV"), ("json", "JSON list"), ("truth", "true levels")):
+        add(f"--{name}", type=Path, help=f"write the {what} here")
     args = parser.parse_args(argv)
     inst = load_instrument(args.instrument)
-    audit = simulate_audit(
-        inst,
-        n_sites=args.sites,
-        double_rated=args.double_rated,
-        consensus=args.consensus,
-        rater_sd=args.rater_sd,
-        seed=args.seed,
-    )
+    options = {"n_sites": args.sites, "double_rated": args.double_rated,
+               "consensus": args.consensus, "rater_sd": args.rater_sd}  # fmt: skip
+    if args.rounds:
+        pairs = [c.partition("=") for c in args.change]
+        if any(not sep or not d.lstrip("+-").replace(".", "", 1).isdigit() for _, sep, d in pairs):
+            parser.error("--change takes SITE=CHANGE, e.g. site-01=0.5")
+        change = {site: float(d) for site, _, d in pairs}
+        audit = simulate_rounds(inst, args.rounds.split(","), change, seed=args.seed, **options)
+    else:
+        audit = simulate_audit(inst, seed=args.seed, **options)
     if args.csv:
         audit.write_csv(args.csv)
     if args.json:
@@ -588,9 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.truth:
         audit.truth().round(4).to_csv(args.truth, index=False, lineterminator="\n")
     sys.stdout.write(
-        f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at "
-        f"{len(audit.sites)} sites; expected latent item ICC "
-        f"{audit.expected_icc():.3f}\n"
+        f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at {len(audit.sites)} "
+        f"sites; expected latent item ICC {audit.expected_icc():.3f}\n"
     )
     return 0
 
