@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from PIL import Image
 
 from fidelity.report.charts import (
@@ -51,3 +52,28 @@ def test_the_site_chart_stays_a_page_high_for_hundreds_of_sites() -> None:
     named = site_dots(sites[:LABELLED_SITES], [2.0] * LABELLED_SITES, [], (1, 4))
     assert "site-039" in named.svg
     assert "lowest site-000 1.00, highest site-499 3.99" in chart.alt
+
+
+def test_site_intervals_are_rating_error_over_the_site_s_interviews() -> None:
+    import math
+
+    import fidelity
+    from fidelity.report import reliability_report
+    from fidelity.report.rounds import measurement_error, site_errors
+
+    inst = fidelity.load_instrument("enrich-peer-support")
+    example = "examples/enrich-audit.csv"
+    result = fidelity.score(inst, example)
+    error = measurement_error(result, reliability_report(inst, example, n_bootstrap=0))
+    half = site_errors(result, error)
+    sem = error.set_index("score")["sem"]
+    per = result.by_assessment()
+    site = per[per["site"] == "site-05"]
+    for d in [x.id for x in inst.domains]:
+        n = int(site[d].notna().sum())
+        assert half.loc["site-05", d] == pytest.approx(1.959964 * sem[d] / math.sqrt(n), rel=1e-6)
+    domains = [x.id for x in inst.domains]
+    pooled = math.sqrt(sum(sem[d] ** 2 / site[d].notna().sum() for d in domains)) / len(domains)
+    assert half.loc["site-05", "overall"] == pytest.approx(1.959964 * pooled, rel=1e-6)
+    chart = site_dots(list(half.index), [2.5] * len(half), [], (1, 4), list(half["overall"]))
+    assert chart.alt.endswith("bars show each score's 95% interval of rating error.")

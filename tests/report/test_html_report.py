@@ -22,7 +22,7 @@ from fidelity.report import reliability_report
 from fidelity.report.html_report import SECTIONS, audit_report_html
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "enrich-audit.csv"
-CHARTS = {"site-scores", "reliability-forest", "bland-altman", "item-spread"}
+CHARTS = {"site-scores", "site-domains", "reliability-forest", "bland-altman", "item-spread"}
 
 
 class _Page(HTMLParser):

@@ -22,6 +22,7 @@ __all__ = [
     "OKABE_ITO",
     "Chart",
     "bland_altman",
+    "domain_dots",
     "forest",
     "site_dots",
     "site_profile",
@@ -90,39 +91,99 @@ def _style(ax: Any) -> None:
     ax.set_axisbelow(True)
 
 
+def _rank(sites: Sequence[str], overall: Sequence[float]) -> list[int]:
+    """Indices of the sites with an overall score, lowest score first."""
+    have = [k for k, v in enumerate(overall) if not math.isnan(v)]
+    return sorted(have, key=lambda k: overall[k])
+
+
+def _site_axis(ax: Any, names: Sequence[str]) -> None:
+    if len(names) <= LABELLED_SITES:
+        ax.set_yticks(range(len(names)), list(names), fontsize=8)
+    else:  # too many to name: the sites in rank order (the table names them)
+        ax.set_ylabel("sites, lowest to highest score")
+        ax.set_yticks([])
+
+
+def _cut_lines(ax: Any, cutoffs: Sequence[tuple[str, float]], labels: bool = True) -> None:
+    for k, (label, x) in enumerate(cutoffs):
+        ax.axvline(x, color=OKABE_ITO[1 + k % 6], linestyle="--", linewidth=1)
+        if labels:
+            ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7)
+
+
+def _height(n: int) -> float:
+    return min(max(2.0, 0.28 * n + 1.0), 12.0)
+
+
 def site_dots(
     sites: Sequence[str],
     overall: Sequence[float],
     cutoffs: Sequence[tuple[str, float]],
     scale: tuple[float, float],
+    halfwidth: Sequence[float] | None = None,
 ) -> Chart:
-    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn; the
-    sites are named on the axis up to :data:`LABELLED_SITES` of them."""
-    pairs = sorted(
-        ((s, v) for s, v in zip(sites, overall, strict=True) if not math.isnan(v)),
-        key=lambda p: p[1],
-    )
-    fig = _figure(7.5, min(max(2.0, 0.28 * len(pairs) + 1.0), 12.0))
+    """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn and,
+    given ``halfwidth``, each score's interval of rating error; the sites are named on the
+    axis up to :data:`LABELLED_SITES` of them."""
+    order = _rank(sites, overall)
+    fig = _figure(7.5, _height(len(order)))
     ax = fig.add_subplot()
-    ax.scatter([v for _, v in pairs], range(len(pairs)), color=OKABE_ITO[0], zorder=3, s=12)
-    if len(pairs) <= LABELLED_SITES:
-        ax.set_yticks(range(len(pairs)), [s for s, _ in pairs], fontsize=8)
-    else:  # too many to name: the sites in rank order (the table names them)
-        ax.set_ylabel("sites, lowest to highest score")
-        ax.set_yticks([])
-    for k, (label, x) in enumerate(cutoffs):
-        ax.axvline(x, color=OKABE_ITO[1 + k % 6], linestyle="--", linewidth=1)
-        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=7, ha="left")
+    xs = [overall[k] for k in order]
+    if halfwidth is not None:
+        err = [0.0 if math.isnan(halfwidth[k]) else halfwidth[k] for k in order]
+        ax.errorbar(xs, range(len(order)), xerr=err, fmt="none", ecolor=OKABE_ITO[5], lw=1.2)
+    ax.scatter(xs, range(len(order)), color=OKABE_ITO[0], zorder=3, s=12)
+    _site_axis(ax, [sites[k] for k in order])
+    _cut_lines(ax, cutoffs)
     ax.set_xlim(*scale)
-    ax.set_xlabel("overall fidelity score")
+    ax.set_xlabel("overall fidelity score" + (" (bars: 95% rating error)" if halfwidth else ""))
     _style(ax)
-    lo = f"{pairs[0][0]} {pairs[0][1]:.2f}" if pairs else "none"
-    hi = f"{pairs[-1][0]} {pairs[-1][1]:.2f}" if pairs else "none"
+    lo = f"{sites[order[0]]} {overall[order[0]]:.2f}" if order else "none"
+    hi = f"{sites[order[-1]]} {overall[order[-1]]:.2f}" if order else "none"
     alt = (
-        f"Overall score of {len(pairs)} sites, lowest {lo}, highest {hi}; dashed lines mark "
-        "the band cut-offs " + ", ".join(f"{lab} at {x:g}" for lab, x in cutoffs) + "."
+        f"Overall score of {len(order)} sites, lowest {lo}, highest {hi}; dashed lines mark "
+        "the band cut-offs " + ", ".join(f"{lab} at {x:g}" for lab, x in cutoffs)
     )
-    return _finish(fig, "site-scores", alt)
+    if halfwidth is not None:
+        alt += "; bars show each score's 95% interval of rating error"
+    return _finish(fig, "site-scores", alt + ".")
+
+
+def domain_dots(
+    sites: Sequence[str],
+    overall: Sequence[float],
+    domains: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    cutoffs: Sequence[tuple[str, float]],
+    scale: tuple[float, float],
+) -> Chart:
+    """Every site's domain scores, one panel per domain (``{domain: (scores, half-widths)}``),
+    the sites in the order of their overall score, with intervals of rating error and the band
+    cut-offs."""
+    order = _rank(sites, overall)
+    n = max(len(domains), 1)
+    fig = _figure(2.0 + 1.7 * n, _height(len(order)))
+    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
+    for ax, (name, (values, half)) in zip(axes, domains.items(), strict=False):
+        xs = [values[k] for k in order]
+        err = [0.0 if math.isnan(half[k]) else half[k] for k in order]
+        ax.errorbar(xs, range(len(order)), xerr=err, fmt="none", ecolor=OKABE_ITO[5], lw=1)
+        ax.scatter(xs, range(len(order)), color=OKABE_ITO[0], zorder=3, s=10)
+        _cut_lines(ax, cutoffs, labels=False)
+        ax.set_xlim(*scale)
+        ax.set_title(name, fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.locator_params(axis="x", nbins=4)
+        _style(ax)
+    _site_axis(axes[0], [sites[k] for k in order])
+    fig.supxlabel("domain score (bars: 95% rating error; dashed: band cut-offs)", fontsize=8)
+    alt = f"Domain scores of {len(order)} sites, one panel per domain: " + "; ".join(
+        f"{name} from {min(v for v in vals if not math.isnan(v)):.2f} to "
+        f"{max(v for v in vals if not math.isnan(v)):.2f}"
+        for name, (vals, _) in domains.items()
+        if any(not math.isnan(v) for v in vals)
+    )
+    return _finish(fig, "site-domains", alt + ".")
 
 
 def forest(labels: Sequence[str], estimates: Sequence[tuple[float, float, float]]) -> Chart:

@@ -18,11 +18,13 @@ import numpy as np
 from fidelity.report.charts import (
     Chart,
     bland_altman,
+    domain_dots,
     forest,
     site_dots,
     spread_heatmap,
     trajectories,
 )
+from fidelity.report.rounds import measurement_error, site_errors
 from fidelity.report.sections import (
     CHANGE_HEADER,
     ROUNDS_METHOD,
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from fidelity.report.model import ReliabilityReport
     from fidelity.scoring import ScoreResult
 
-__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html", "report_charts"]
+__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html", "report_charts", "site_charts"]
 
 SECTIONS = (
     ("summary", "Summary"),
@@ -145,15 +147,35 @@ def _scale(result: ScoreResult) -> tuple[float, float]:
     return float(np.min(c.lo)), float(np.max(c.hi))
 
 
-def _sites(inst: Instrument, now: tuple[str | None, ScoreResult]) -> str:
+def site_charts(
+    inst: Instrument, result: ScoreResult, now: ScoreResult, report: ReliabilityReport
+) -> tuple[Chart, Chart]:
+    """The site-scores chart (overall) and the domain panels of the sites of ``now`` (the
+    current round), with intervals of rating error from the SEM of all of ``result``."""
+    sites = now.site_scores()
+    names = [str(s) for s in sites["site"]]
+    error = measurement_error(result, report, confidence=report.provenance["confidence"])
+    half = site_errors(now, error).reindex(names)
+    overall = [float(v) for v in sites["overall"]]
+    domains = {
+        d: ([float(v) for v in sites[d]], [float(v) for v in half[d]]) for d in now.domain_ids
+    }
+    scale = _scale(result)
+    return (
+        site_dots(names, overall, _cutoffs(inst), scale, [float(v) for v in half["overall"]]),
+        domain_dots(names, overall, domains, _cutoffs(inst), scale),
+    )
+
+
+def _sites(
+    inst: Instrument,
+    now: tuple[str | None, ScoreResult],
+    full: ScoreResult,
+    report: ReliabilityReport,
+) -> str:
     label, result = now
     sites = result.site_scores()
-    chart = site_dots(
-        [str(s) for s in sites["site"]],
-        [float(v) for v in sites["overall"]],
-        _cutoffs(inst),
-        _scale(result),
-    )
+    charts = site_charts(inst, full, result, report)
     header = ["site", "n", *result.domain_ids, "overall", "band"]
     rows = [
         [str(r["site"]), str(int(r["n_assessments"])),
@@ -168,7 +190,7 @@ def _sites(inst: Instrument, now: tuple[str | None, ScoreResult]) -> str:
         if label
         else ""
     )
-    return which + _figure(chart) + _table(header, rows, numeric)
+    return which + _figure(charts[0]) + _figure(charts[1]) + _table(header, rows, numeric)
 
 
 def _rounds(inst: Instrument, tables: RoundTables | None) -> str:
@@ -308,7 +330,7 @@ def audit_report_html(
     bodies = {
         "summary": _summary(inst, now, report),
         "data-quality": _quality(inst, result, report),
-        "sites": _sites(inst, now),
+        "sites": _sites(inst, now, result, report),
         "rounds": _rounds(inst, round_tables(result, report, rounds)),
         "reliability": _reliability(inst, result, report),
         "consistency": _consistency(inst, report),
@@ -336,19 +358,14 @@ def report_charts(
     when there are rounds, ICC forest and Bland–Altman, item spread), for a Markdown
     report's SVG files."""
     _label, now = current_scores(result, rounds)
-    sites = now.site_scores()
-    dots = site_dots(
-        [str(s) for s in sites["site"]],
-        [float(v) for v in sites["overall"]],
-        _cutoffs(inst),
-        _scale(result),
-    )
+    dots, panels = site_charts(inst, result, now, report)
     rows = report.scores
     icc = forest(
         [r.target for r in rows],
         [(r.icc.value, *(r.icc.ci or (math.nan, math.nan))) for r in rows],
     )
-    out = {"sites": dots, "reliability": icc, "bland-altman": bland_altman(*_pairs(result))}
+    out = {"sites": dots, "site-domains": panels, "reliability": icc}
+    out["bland-altman"] = bland_altman(*_pairs(result))
     tables = round_tables(result, report, rounds)
     if tables is not None:
         out["rounds"] = trajectories(

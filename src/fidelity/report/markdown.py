@@ -180,7 +180,7 @@ def audit_report_markdown(
     sources = {k: [f"*{md_text(v)}*", ""] for k, v in provenance(inst, result, report, now).items()}
     lines = [*_heading(inst, result, report), *_summary(inst, now, report), *sources["summary"]]
     lines += [*_quality(inst, result, report), *sources["data-quality"], *_sites(inst, now)]
-    lines += [*_image(charts, "sites"), *sources["sites"]]
+    lines += [*_image(charts, "sites"), *_image(charts, "site-domains"), *sources["sites"]]
     tables = round_tables(result, report, rounds)
     if tables is not None:
         lines += [*_rounds(tables), *_image(charts, "rounds"), *sources["rounds"]]

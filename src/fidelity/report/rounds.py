@@ -57,6 +57,7 @@ __all__ = [
     "measurement_error",
     "round_changes",
     "round_order",
+    "site_errors",
     "site_round_scores",
 ]
 
@@ -141,6 +142,45 @@ def latest_round(
     return present[-1], _subset(result, labels == present[-1])
 
 
+def _counts(result: ScoreResult) -> pd.DataFrame:
+    """Per site (index): ``n_<score>``, how many of its assessments have each score."""
+    targets = [*result.domain_ids, "overall"]
+    per = result.by_assessment()
+    counts = per[targets].notna().groupby(per["site"].fillna("(no site)")).sum()
+    counts.columns = [f"n_{t}" for t in targets]
+    return counts
+
+
+def site_errors(
+    result: ScoreResult, error: pd.DataFrame, *, confidence: float | None = None
+) -> pd.DataFrame:
+    """Per site (rows, as in :meth:`~fidelity.scoring.ScoreResult.site_scores`) and score
+    (columns: each domain, then overall): the half-width ``z * se`` of the interval of the
+    site's score from rating error alone, ``se = SEM / sqrt(n)`` over the site's assessments
+    that have the score; for an overall that is the mean of the domains, the domains' errors
+    combined as for a change (module docstring). Empty where the SEM is unknown."""
+    import pandas as pd
+
+    level = confidence if confidence is not None else error.attrs.get("confidence", 0.95)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    sem = dict(zip(error["score"], error["sem"].astype(float), strict=True))
+    scores = result.site_scores().merge(_counts(result), left_on="site", right_index=True)
+    domains = [t for t in sem if t != "overall"]
+    pooled = error.attrs.get("overall") == "mean_of_domains" and bool(domains)
+    rows = {}
+    for row in scores.to_dict("records"):
+        out = {}
+        for t in sem:
+            if t == "overall" and pooled:
+                se = _pooled_se(row, row, domains, sem) / math.sqrt(2)
+            else:
+                n = _n(row, t)
+                se = sem[t] / math.sqrt(n) if n > 0 and not _isnan(row[t]) else math.nan
+            out[t] = z * se
+        rows[str(row["site"])] = out
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(sem))
+
+
 def site_round_scores(result: ScoreResult, rounds: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per site and round (rounds in :func:`round_order`): ``site``, ``round``,
     ``n_assessments``, one column per domain, ``overall`` and ``band``, as
@@ -161,10 +201,7 @@ def site_round_scores(result: ScoreResult, rounds: Sequence[str] | None = None) 
         part = _subset(result, mask)
         table = part.site_scores().drop(columns=["informants"])
         table.insert(1, "round", r)
-        per = part.by_assessment()
-        counts = per[targets].notna().groupby(per["site"].fillna("(no site)")).sum()
-        counts.columns = [f"n_{t}" for t in targets]
-        frames.append(table.merge(counts, left_on="site", right_index=True, how="left"))
+        frames.append(table.merge(_counts(part), left_on="site", right_index=True, how="left"))
     names = ["site", "round", "n_assessments", *result.domain_ids, "overall", "band"]
     names += [f"n_{t}" for t in targets]
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=names)
