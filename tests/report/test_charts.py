@@ -77,3 +77,11 @@ def test_site_intervals_are_rating_error_over_the_site_s_interviews() -> None:
     assert half.loc["site-05", "overall"] == pytest.approx(1.959964 * pooled, rel=1e-6)
     chart = site_dots(list(half.index), [2.5] * len(half), [], (1, 4), list(half["overall"]))
     assert chart.alt.endswith("bars show each score's 95% interval of rating error.")
+
+
+def test_a_chart_draws_each_format_once_and_then_lets_its_figure_go() -> None:
+    chart = trajectories(["a", "b"], {"x": [1.0, 2.0]}, [])
+    png = chart.png
+    assert chart.png is png and chart._figure is not None
+    assert chart.svg.lstrip().startswith("<?xml") and chart._figure is None
+    assert chart.png is png  # still there without the figure

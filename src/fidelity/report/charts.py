@@ -8,7 +8,6 @@ alt text that says what the chart shows in words.
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -49,26 +48,43 @@ order (at most 12 inches tall), and the table beside it names them."""
 
 class Chart:
     """One chart: its name (file stem), alt text, and the image as PNG and SVG, each drawn on
-    first use (an HTML report needs only the PNG, a Markdown report only the SVG)."""
+    first use (an HTML report needs only the PNG, a Markdown report only the SVG); once both
+    are drawn the figure is let go."""
 
     def __init__(self, name: str, alt: str, figure: Figure) -> None:
         self.name = name
         self.alt = alt
-        self._figure = figure
+        self._figure: Figure | None = figure
+        self._drawn: dict[str, bytes | str] = {}
 
-    @functools.cached_property
+    def _draw(self, fmt: str) -> bytes | str:
+        if fmt not in self._drawn:
+            assert self._figure is not None
+            buf: io.BytesIO | io.StringIO
+            if fmt == "png":
+                buf = io.BytesIO()
+                self._figure.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+            else:
+                buf = io.StringIO()
+                self._figure.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+            self._drawn[fmt] = buf.getvalue()
+            if len(self._drawn) == 2:
+                self._figure = None
+        return self._drawn[fmt]
+
+    @property
     def png(self) -> bytes:
         """The chart as PNG bytes."""
-        buf = io.BytesIO()
-        self._figure.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-        return buf.getvalue()
+        out = self._draw("png")
+        assert isinstance(out, bytes)
+        return out
 
-    @functools.cached_property
+    @property
     def svg(self) -> str:
         """The chart as SVG text."""
-        buf = io.StringIO()
-        self._figure.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-        return buf.getvalue()
+        out = self._draw("svg")
+        assert isinstance(out, str)
+        return out
 
 
 def _figure(width: float, height: float) -> Figure:

@@ -218,6 +218,7 @@ def site_pages(
         )
         facts = _facts(inst, site, scores, means.get(site, {}))
         stem = _stem(site, taken)
+        chart.svg  # noqa: B018 drawn now, so that the page does not keep its figure
         pages.append(
             SitePage(
                 stem,
