@@ -19,12 +19,14 @@ import pytest
 
 import fidelity
 from fidelity.codes import REGISTRY
+from fidelity.columnar import TABLES
 from fidelity.instrument import instrument_from_yaml
 from fidelity.report._docs import (
     API_MODULES,
     api_modules,
     conditionally_required,
     expand_rule_markers,
+    expand_table_markers,
     schema_markdown,
     schema_objects,
 )
@@ -146,7 +148,8 @@ def test_every_registered_code_is_raised_tested_and_documented_and_no_other_code
             assert lint_rules.count(f"\n### {r.code} — {r.title} {{#{anchor}}}\n") == 1, r.code
             block = lint_rules.split(f"{{#{anchor}}}", 1)[1].split("\n### ", 1)[0]
             assert r.explanation in block
-            assert f": {r.code} " in block, f"{r.code} has no example message"
+            tag = "warning " if r.severity == "warning" else ""
+            assert f": {tag}{r.code} " in block, f"{r.code} has no example message"
         else:
             assert r.docs.startswith("reference/problem-codes.md#")
             row = f'| <span id="{anchor}"></span>{r.code} | {r.severity} | '
@@ -176,6 +179,19 @@ def test_rule_markers_expand_from_the_registry() -> None:
         expand_rule_markers("<!-- rule FI999 -->")
     with pytest.raises(ValueError, match="FR9"):
         expand_rule_markers("<!-- rules FR9 -->")
+
+
+def test_the_pipeline_guide_documents_every_table_from_its_schema() -> None:
+    page = (DOCS / "pipelines.md").read_text(encoding="utf-8")
+    markers = re.findall(r"^<!-- table-schema ([a-z_]+) -->$", page, flags=re.MULTILINE)
+    assert markers == list(TABLES)
+    out = expand_table_markers(page)
+    assert "<!-- table-schema" not in out
+    for name, spec in TABLES.items():
+        for column in spec.columns:
+            assert f"| `{column.name}` | {column.dtype} | {column.doc} |" in out, (name, column)
+    with pytest.raises(ValueError, match="unknown table 'nope'"):
+        expand_table_markers("<!-- table-schema nope -->")
 
 
 def test_readme_starts_with_make_demo_then_make_test() -> None:

@@ -51,7 +51,11 @@ def test_iter_problems_goes_file_by_file(tmp_path: Path) -> None:
 
 
 def test_lint_is_where_the_whole_file_checks_live() -> None:
-    assert fidelity.lint.__all__ == ["check_instrument_file", "iter_problems"]
+    assert fidelity.lint.__all__ == [
+        "check_instrument_file",
+        "iter_problems",
+        "redcap_name_warnings",
+    ]
     for name in ("check_instrument_file", "iter_problems"):
         assert not hasattr(fidelity.instrument, name)
         assert name not in fidelity.instrument.__all__

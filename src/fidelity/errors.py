@@ -21,6 +21,7 @@ __all__ = [
     "FidelityError",
     "FidelityWarning",
     "InstrumentError",
+    "InteropError",
     "LockError",
     "MigrationRefused",
     "ProblemLike",
@@ -83,6 +84,20 @@ class InstrumentError(FidelityError, ValueError):
             else "invalid instrument"
         )
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class InteropError(FidelityError, ValueError):
+    """An instrument or sheets that cannot be written in an exchange format (REDCap, FHIR), or
+    a file in such a format that cannot be read as sheets (an edited dictionary, a label
+    export).
+
+    ``reasons`` lists every reason, one line each, naming the record, row and variable or the
+    item; the message is those lines.
+    """
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__("\n".join(self.reasons))
 
 
 class CatalogError(FidelityError, LookupError):

@@ -3,8 +3,8 @@
 Closed forms from :mod:`fidelity.stats.plan` (cited there): :func:`icc_n_precision` (Bonett
 2002), :func:`icc_n_assurance` (Zou 2012), :func:`icc_n_test` (Walter, Eliasziw & Donner
 1998), :func:`kappa_n_precision` and :func:`kappa_n_test` (Bloch & Kraemer 1989, Cantor
-1996), :func:`kappa_n_gof` (Donner & Eliasziw 1992) and the exact check
-:func:`icc_width_probability`.
+1996), :func:`kappa_n_gof` (Donner & Eliasziw 1992) and the exact checks
+:func:`icc_width_probability` and :func:`icc_expected_width`.
 
 :func:`simulate_plan` answers the question for the audit as it will really run: for each
 number of sites and share of double-rated interviews it simulates the audit with
@@ -12,7 +12,8 @@ number of sites and share of double-rated interviews it simulates the audit with
 reliability), scores every sheet, and computes each domain's and the overall score's
 one-way ICC(1,1) (raters differ between interviews) on the double-rated interviews with its F
 interval. It reports the mean ICC, the mean and 80th percentile of the interval's half-width,
-and the share of simulated audits whose half-width is at most ``target``. Replicate ``r`` of
+and the share of simulated audits whose half-width is at most ``target``;
+:func:`plan_replicates` returns the replicates of one option themselves. Replicate ``r`` of
 option ``o`` draws from ``SeedSequence(seed).spawn`` so that the table is the same whatever
 the number of ``processes``.
 """
@@ -31,6 +32,7 @@ from fidelity.scoring import score_values
 from fidelity.simulate import simulate_audit
 from fidelity.stats.icc import icc
 from fidelity.stats.plan import (
+    icc_expected_width,
     icc_n_assurance,
     icc_n_precision,
     icc_n_test,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLAN_COLUMNS",
+    "icc_expected_width",
     "icc_n_assurance",
     "icc_n_precision",
     "icc_n_test",
@@ -56,6 +59,7 @@ __all__ = [
     "kappa_n_precision",
     "kappa_n_test",
     "kappa_variance",
+    "plan_replicates",
     "plan_summary",
     "simulate_plan",
 ]
@@ -85,11 +89,11 @@ reliability that the simulation's rater noise states."""
 def _one_option(
     inst: Instrument, n_sites: int, share: float, seeds: list[int], kwargs: dict[str, Any]
 ) -> dict[str, NDArray[np.float64]]:
-    """ICC and half-width of every score in every replicate of one option."""
+    """ICC, interval limits and half-width of every score in every replicate of one option."""
     c = compile_instrument(inst)
     names = [*c.domain_ids, "overall"]
     est = np.full((len(seeds), len(names)), np.nan)
-    half = np.full_like(est, np.nan)
+    lo, hi = np.full_like(est, np.nan), np.full_like(est, np.nan)
     pairs = np.zeros_like(est)
     n_double = np.zeros(len(seeds))
     item_rel = np.zeros(len(seeds))
@@ -108,8 +112,23 @@ def _one_option(
             est[r, j] = e.value
             pairs[r, j] = e.n_subjects
             if e.ci is not None:
-                half[r, j] = (e.ci[1] - e.ci[0]) / 2
-    return {"icc": est, "half": half, "n_double": n_double, "pairs": pairs, "rel": item_rel}
+                lo[r, j], hi[r, j] = e.ci
+    return {
+        "icc": est,
+        "lower": lo,
+        "upper": hi,
+        "half": (hi - lo) / 2,
+        "n_double": n_double,
+        "pairs": pairs,
+        "rel": item_rel,
+    }
+
+
+def _option_seeds(seed: int, n_options: int, n_reps: int) -> list[list[int]]:
+    """The replicate seeds of every option: option ``o`` draws from the ``o``-th child of
+    ``SeedSequence(seed)``, so its replicates do not depend on the other options."""
+    spawned = np.random.SeedSequence(seed).spawn(n_options)
+    return [[int(v) for v in ss.generate_state(n_reps)] for ss in spawned]
 
 
 def simulate_plan(
@@ -133,15 +152,14 @@ def simulate_plan(
         >>> inst = fidelity.load_instrument("enrich-peer-support@1.1.0")
         >>> t = simulate_plan(inst, sites=[12], double_rated=[0.5], n_reps=4, seed=1)
         >>> list(t["score"])[-1], int(t["n_double"].iloc[0])
-        ('overall', 30)
+        ('overall', 18)
     """
     import pandas as pd
 
     if n_reps < 2:
         raise ValueError(f"n_reps must be at least 2, not {n_reps}")
     options = [(int(s), float(d)) for s in sites for d in double_rated]
-    spawned = np.random.SeedSequence(seed).spawn(len(options))
-    seeds = [[int(v) for v in ss.generate_state(n_reps)] for ss in spawned]
+    seeds = _option_seeds(seed, len(options), n_reps)
     jobs = [(inst, s, d, sd, audit) for (s, d), sd in zip(options, seeds, strict=True)]
     if processes > 1:
         with ProcessPoolExecutor(max_workers=processes) as pool:
@@ -170,6 +188,48 @@ def simulate_plan(
                 }
             )
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
+
+
+def plan_replicates(
+    inst: Instrument,
+    n_sites: int,
+    double_rated: float,
+    *,
+    n_reps: int = 100,
+    seed: int = 20240601,
+    **audit: Any,
+) -> pd.DataFrame:
+    """Every simulated audit behind one design option of :func:`simulate_plan`: one row per
+    replicate and score with the ICC(1,1), its F interval (``lower``, ``upper``; NaN where
+    undefined) and the number of interviews with both scores (``n_pairs``). With the same
+    ``seed`` and ``n_reps`` these are the replicates that ``simulate_plan(inst, [n_sites],
+    [double_rated])`` summarises, so its claims can be checked against a known true ICC.
+
+    Example:
+        >>> import fidelity
+        >>> inst = fidelity.load_instrument("enrich-peer-support@1.1.0")
+        >>> r = plan_replicates(inst, 12, 0.5, n_reps=3, seed=1)
+        >>> list(r.columns), len(r)
+        (['replicate', 'score', 'n_pairs', 'icc', 'lower', 'upper'], 18)
+    """
+    import pandas as pd
+
+    if n_reps < 1:
+        raise ValueError(f"n_reps must be at least 1, not {n_reps}")
+    res = _one_option(
+        inst, int(n_sites), float(double_rated), _option_seeds(seed, 1, n_reps)[0], audit
+    )
+    names = [*compile_instrument(inst).domain_ids, "overall"]
+    return pd.DataFrame(
+        {
+            "replicate": np.repeat(np.arange(n_reps), len(names)),
+            "score": names * n_reps,
+            "n_pairs": res["pairs"].ravel().astype(int),
+            "icc": res["icc"].ravel(),
+            "lower": res["lower"].ravel(),
+            "upper": res["upper"].ravel(),
+        }
+    )
 
 
 def plan_summary(table: pd.DataFrame, score: str = "overall") -> list[str]:

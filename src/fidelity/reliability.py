@@ -21,7 +21,9 @@ Programming errors (wrong shape, unknown form or level) raise :class:`ValueError
 * :func:`bootstrap` -- a seeded, vectorised subject-level bootstrap for any coefficient.
 * the kappa / AC agreement family: :func:`cohen_kappa`, :func:`fleiss_kappa`,
   :func:`conger_kappa`, :func:`brennan_prediger`, :func:`gwet_ac`, :func:`percent_agreement`,
-  all ``(x, *, weights=None, categories=None, confidence=0.95)`` with keyword-only options;
+  all ``(x, *, weights=None, categories=None, confidence=0.95, ci_method="t")`` with
+  keyword-only options; ``ci_method="normal"`` gives the normal-quantile intervals of SAS PROC
+  FREQ and Stata instead of Student t (irrCAC);
 * :func:`cronbach_alpha`, also in :mod:`fidelity.psychometrics`.
 """
 

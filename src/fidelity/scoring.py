@@ -41,7 +41,9 @@ from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
+from fidelity.columnar import SCORE_TABLES, arrow_view, to_polars
 from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
     ANSWERED,
     MISSING,
@@ -57,6 +59,8 @@ from fidelity.ratings import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
 
 __all__ = ["DECIMALS", "ScoreResult", "assign_bands", "score", "score_values"]
 
@@ -64,15 +68,16 @@ DECIMALS = 10
 """Domain and overall scores are rounded to this many decimal places."""
 
 
-def score(inst: Instrument, sheets: Any) -> ScoreResult:
-    """Validate and score rating sheets on ``inst``.
+def score(inst: Instrument | str, sheets: Any) -> ScoreResult:
+    """Validate and score rating sheets on ``inst`` (an instrument or its spec).
 
     ``sheets``: a path or list of paths, a sheet dict or :class:`~fidelity.ratings.RatingSheet`,
-    a list of them, a pandas DataFrame or a :class:`~fidelity.ratings.SheetBatch`.
+    a list of them, a pandas, Polars or pyarrow frame, or a :class:`~fidelity.ratings.SheetBatch`.
     Raises :class:`~fidelity.ratings.SheetsInvalidError` (listing every problem) when the
     sheets have errors; warnings (unanswered required items) do not stop scoring and stay
     available as ``result.problems``.
     """
+    inst = as_instrument(inst)
     batch = as_batch(sheets)
     checked = check_sheets(inst, batch)
     if not checked.problems.ok:
@@ -457,6 +462,16 @@ class ScoreResult:
         out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))
         out.attrs["provenance"] = self.provenance
         return out
+
+    def to_arrow(self, table: str = "scores") -> pa.Table:
+        """One of :data:`~fidelity.columnar.SCORE_TABLES` as a typed Arrow table in its
+        documented schema, the provenance in its metadata."""
+        views = (self.to_pandas, self.by_assessment, self.by_site, self.site_scores)
+        return arrow_view(dict(zip(SCORE_TABLES, views, strict=True)), table)
+
+    def to_polars(self, table: str = "scores") -> pl.DataFrame:
+        """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""
+        return to_polars(self.to_arrow(table))
 
     def to_dict(self) -> dict[str, Any]:
         """Provenance, domains, bands and the per-sheet, per-assessment and per-site tables

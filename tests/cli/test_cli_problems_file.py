@@ -92,4 +92,4 @@ def test_problems_file_with_an_unknown_suffix_is_a_usage_error(tmp_path: Path) -
         ],
     )
     assert result.exit_code == 2
-    assert ".csv or .xlsx" in result.output
+    assert ".csv, .xlsx or .parquet" in result.output

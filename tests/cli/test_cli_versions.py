@@ -185,7 +185,10 @@ def test_migrate_csv_input_gives_json_and_json_report(tmp_path: Path) -> None:
     [
         (["--to", V100], "already on enrich-peer-support@1.0.0"),
         (["--to", str(MINIMAL)], "different instruments"),
-        (["--to", V110, "--from", V110], "pinned to enrich-peer-support@1.0.0, not to --from"),
+        (
+            ["--to", V110, "--from-version", V110],
+            "pinned to enrich-peer-support@1.0.0, not to --from-version",
+        ),
     ],
     ids=["same-version", "other-instrument", "wrong-from"],
 )
@@ -212,9 +215,10 @@ def test_migrate_refuses_invalid_sheets_and_unpinned_ones(tmp_path: Path) -> Non
     free = tmp_path / "free.json"
     free.write_text(json.dumps(unpinned))
     result = runner.invoke(app, ["migrate", str(free), "--to", V110, "-o", str(tmp_path / "o")])
-    assert result.exit_code == 1 and "give it with --from" in result.stderr
+    assert result.exit_code == 1 and "give it with --from-version" in result.stderr
     result = runner.invoke(
-        app, ["migrate", str(free), "--from", V100, "--to", V110, "-o", str(tmp_path / "o")]
+        app,
+        ["migrate", str(free), "--from-version", V100, "--to", V110, "-o", str(tmp_path / "o")],
     )
     assert result.exit_code == 0, result.output
 
@@ -399,3 +403,97 @@ def test_plugin_package_installs_and_provides_its_instrument(tmp_path: Path) -> 
         check=False,
     )
     assert lint.returncode == 0 and "example-plugin-index" in lint.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# migrate --from: REDCap exports and FHIR responses, and --from-version
+
+
+def _redcap_export(tmp_path: Path, *, incomplete: str | None = None) -> Path:
+    """The sheets of ``_sheets_100`` as a REDCap raw export, one record marked Incomplete."""
+    from fidelity.interop import redcap
+
+    inst = fidelity.load_instrument(V100)
+    records = redcap.sheets_to_records(inst, _sheets_100())
+    for r in records:
+        if r["fi_assessment"] == incomplete:
+            r[redcap.field_map(inst).complete_var] = "0"
+    path = tmp_path / "export.csv"
+    path.write_text(redcap.records_csv(inst, records), encoding="utf-8")
+    return path
+
+
+def test_migrate_a_redcap_export_end_to_end(tmp_path: Path) -> None:
+    export = _redcap_export(tmp_path, incomplete="a3")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["migrate", "--from", "redcap", str(export), "--to", V110, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr and "FR702" in result.stderr and "record 4" in result.stderr
+    assert "3 sheet(s) migrated to enrich-peer-support@1.1.0" in result.stdout
+    migrated = json.loads((out / "export.json").read_text(encoding="utf-8"))
+    assert [s["assessment"] for s in migrated] == ["a0", "a1", "a2"]
+    assert all(s["instrument"] == V110 and s["migrations"][0]["from"] == V100 for s in migrated)
+    before = fidelity.score(fidelity.load_instrument(V100), _sheets_100()[:3]).to_pandas()
+    after = fidelity.score(fidelity.load_instrument(V110), out / "export.json").to_pandas()
+    assert before["overall"].tolist() == after["overall"].tolist()
+    # with the project's dictionary, the pinned version, and the incomplete form included
+    dictionary = tmp_path / "dictionary.csv"
+    from fidelity.interop import redcap
+
+    dictionary.write_text(redcap.dictionary_csv(fidelity.load_instrument(V100)), encoding="utf-8")
+    out2 = tmp_path / "out2"
+    args = ["--dictionary", str(dictionary), "--include-incomplete", "--from-version", V100]
+    result = runner.invoke(
+        app, ["migrate", "--from", "redcap", str(export), *args, "--to", V110, "-o", str(out2)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "FR702" not in result.stderr
+    assert len(json.loads((out2 / "export.json").read_text(encoding="utf-8"))) == 4
+
+
+def test_migrate_refuses_a_redcap_label_export(tmp_path: Path) -> None:
+    export = _redcap_export(tmp_path)
+    export.write_bytes(export.read_bytes().replace(b",2\r\n", b",Complete\r\n"))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["migrate", "--from", "redcap", str(export), "--to", V110, "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "record 1" in result.stderr and "a label" in result.stderr
+    assert not out.exists()
+
+
+def test_migrate_fhir_responses(tmp_path: Path) -> None:
+    from fidelity.interop import fhir
+
+    inst = fidelity.load_instrument(V100)
+    bundle = tmp_path / "responses.json"
+    bundle.write_text(json.dumps(fhir.responses_bundle(fhir.responses(inst, _sheets_100()))))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["migrate", "--from", "fhir", str(bundle), "--to", V110, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    migrated = json.loads((out / "responses.json").read_text(encoding="utf-8"))
+    assert len(migrated) == 4 and all(s["instrument"] == V110 for s in migrated)
+
+
+@pytest.mark.parametrize("value", [V100, "enrich-peer-support", "json"])
+def test_migrate_from_takes_a_format_and_names_from_version(tmp_path: Path, value: str) -> None:
+    src = tmp_path / "audit.json"
+    src.write_text(json.dumps(_sheets_100()))
+    result = runner.invoke(app, ["migrate", str(src), "--from", value, "--to", V110])
+    assert result.exit_code == 2
+    assert "--from-version ID@VERSION" in result.stderr
+    assert "use one of file, redcap, fhir" in result.stderr
+
+
+def test_migrate_redcap_options_need_from_redcap(tmp_path: Path) -> None:
+    src = tmp_path / "audit.json"
+    src.write_text(json.dumps(_sheets_100()))
+    result = runner.invoke(
+        app, ["migrate", str(src), "--include-incomplete", "--to", V110, "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "go with --from redcap" in result.stderr

@@ -378,8 +378,9 @@ def test_each_lint_rule_names_file_line_and_id(
 def test_the_minimal_fixture_and_bundled_instruments_are_clean() -> None:
     assert check_instrument_file(DATA / "minimal.yaml") == []
     for entry in fidelity.list_instruments():
-        if entry.source == "bundled":
-            assert check_instrument_file(entry.path) == [], entry.path
+        if entry.source == "bundled":  # only warnings: REDCap names shortened from long ids
+            codes = {p.code for p in check_instrument_file(entry.path)}
+            assert codes <= {"FI301"}, entry.path
 
 
 def test_all_problems_are_reported_not_just_the_first(tmp_path: Path) -> None:

@@ -124,7 +124,10 @@ def test_a_bad_value_names_the_row_and_item(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("score", "--from", "redcap", path, "-i", MINI, "-o", out)
     assert result.exit_code == 1
-    assert "export.csv row 4 (assessment A7, rater 2): FR101 item t-open" in result.output
+    assert "export.csv row 4, record A7--2 (assessment A7, rater 2): FR101 item t-open" in (
+        result.output
+    )
+    assert result.output.splitlines()[0].endswith("[t_open]")  # the variable
     assert not out.exists()
 
 
@@ -161,3 +164,21 @@ def test_consensus_and_raters_read_redcap(tmp_path: Path) -> None:
     assert json.loads(via.stdout) == json.loads(direct.stdout)
     result = invoke("consensus", "--from", "redcap", target, "-o", tmp_path / "meet")
     assert result.exit_code == 0, result.output
+
+
+def test_a_redcap_export_converts_to_fhir_responses(tmp_path: Path) -> None:
+    records = tmp_path / "records.csv"
+    invoke("export", "redcap-records", EXAMPLE, "-o", records)
+    bundle = tmp_path / "bundle.json"
+    result = invoke("export", "fhir-responses", "--from", "redcap", records, "-o", bundle)
+    assert result.exit_code == 0, result.output
+    assert invoke("score", "--from", "fhir", bundle, "-o", tmp_path / "a", "-q").exit_code == 0
+    assert invoke("score", EXAMPLE, "-o", tmp_path / "b", "-q").exit_code == 0
+    assert _scores(tmp_path / "a" / "scores.csv") == _scores(tmp_path / "b" / "scores.csv")
+
+
+@pytest.mark.parametrize("command", ["validate", "score", "reliability", "report", "raters"])
+def test_an_unknown_input_format_is_a_usage_error(command: str) -> None:
+    result = invoke(command, "--from", "odm", EXAMPLE)
+    assert result.exit_code == 2
+    assert "'odm' is not an input format; use one of file, redcap, fhir" in result.output

@@ -38,7 +38,13 @@ EXPORTS = [
 ]
 """What ``fidelity.ratings`` exported before it was split: exactly these names."""
 
-BELOW = ("fidelity._util", "fidelity.errors", "fidelity.codes", "fidelity.instrument")
+BELOW = (
+    "fidelity._util",
+    "fidelity.errors",
+    "fidelity.codes",
+    "fidelity.columnar",
+    "fidelity.instrument",
+)
 
 
 def _module(path: Path) -> str:

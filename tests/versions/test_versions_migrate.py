@@ -219,3 +219,23 @@ def test_an_origin_that_cannot_be_loaded_is_recorded_as_such() -> None:
         "origin": "ghost@0.1.0",
         "error": "cannot load ghost@0.1.0: no loader to find it with",
     }
+
+
+def test_migrate_files_takes_sheets_read_from_a_redcap_export(tmp_path: Path) -> None:
+    from fidelity.interop import redcap
+    from fidelity.versions import migrate_files
+
+    old = fidelity.load_instrument("enrich-peer-support@1.1.0")
+    new = fidelity.load_instrument("enrich-peer-support@1.0.0")
+    example = Path(__file__).parents[2] / "examples" / "enrich-audit.csv"
+    export = tmp_path / "export.csv"
+    records = redcap.sheets_to_records(old, example)
+    records[0][redcap.field_map(old).complete_var] = "1"  # Unverified: a warning, left out
+    export.write_text(redcap.records_csv(old, records), encoding="utf-8")
+    sheets = fidelity.read_sheets(export, format="redcap")
+    assert [p.code for p in sheets.problems] == ["FR702"]
+    result = migrate_files([export], new, sheets=sheets)
+    (output,) = result.outputs
+    assert output.name == "export.json" and output.n_sheets == len(sheets) == 107
+    migrated = json.loads(output.text)
+    assert {s["instrument"] for s in migrated} == {new.spec}

@@ -6,9 +6,12 @@ fast; errors are left to the exit-code table in :mod:`fidelity.cli._exits`.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -27,12 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "LARGE_INPUT_BYTES",
     "OUTPUT_MANIFEST",
-    "DictionaryOpt",
     "Files",
-    "FromOpt",
-    "IncompleteOpt",
     "InstrumentOpt",
     "Progress",
+    "SheetInput",
     "SheetSource",
     "Strict",
     "console",
@@ -42,6 +43,7 @@ __all__ = [
     "plain",
     "print_json",
     "read_batch",
+    "reads_sheets",
     "resolve_instrument",
     "summary_line",
     "text",
@@ -80,14 +82,33 @@ class SheetSource(StrEnum):
     fhir = "fhir"
 
 
-FromOpt = Annotated[
-    SheetSource,
-    typer.Option(
-        "--from",
-        help="Input format: file (.csv/.json/.jsonl/.xlsx), redcap (raw export, CSV or flat "
-        "JSON) or fhir (Bundle or NDJSON of QuestionnaireResponses).",
-    ),
-]
+_FORMATS = ", ".join(s.value for s in SheetSource)
+
+
+def _source_option(hint: str) -> Any:
+    """The ``--from`` option: a format of :class:`SheetSource`; anything else is a usage error
+    (exit 2) that lists the formats, followed by ``hint``."""
+
+    def to_source(value: str) -> SheetSource:
+        try:
+            return SheetSource(value)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{value!r} is not an input format; use one of {_FORMATS}{hint}"
+            ) from None
+
+    return Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="file|redcap|fhir",
+            callback=to_source,
+            help="Input format: file (.csv/.json/.jsonl/.xlsx), redcap (raw export, CSV or flat "
+            "JSON) or fhir (Bundle or NDJSON of QuestionnaireResponses).",
+        ),
+    ]
+
+
 DictionaryOpt = Annotated[
     Path | None,
     typer.Option(
@@ -104,6 +125,54 @@ IncompleteOpt = Annotated[
         help="With --from redcap: also read forms not marked Complete.",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class SheetInput:
+    """How a command reads its sheets: ``--from``, ``--dictionary``, ``--include-incomplete``
+    (see :func:`reads_sheets`)."""
+
+    source: SheetSource = SheetSource.file
+    dictionary: Path | None = None
+    include_incomplete: bool = False
+
+
+def reads_sheets(hint: str = "") -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the sheet-input options ``--from``, ``--dictionary`` and
+    ``--include-incomplete``, defined once here; the command takes them as one parameter,
+    ``sheets_from: SheetInput``, and passes it to :func:`read_batch`. ``hint`` ends the
+    message of an unknown ``--from`` value."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        sig = inspect.signature(command, eval_str=True)
+        own = [p for name, p in sig.parameters.items() if name != "sheets_from"]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        added = [
+            inspect.Parameter("source", keyword, default="file", annotation=_source_option(hint)),
+            inspect.Parameter("dictionary", keyword, default=None, annotation=DictionaryOpt),
+            inspect.Parameter(
+                "include_incomplete", keyword, default=False, annotation=IncompleteOpt
+            ),
+        ]
+
+        @functools.wraps(command)
+        def run(
+            *args: Any,
+            source: SheetSource,
+            dictionary: Path | None,
+            include_incomplete: bool,
+            **kwargs: Any,
+        ) -> None:
+            command(*args, sheets_from=SheetInput(source, dictionary, include_incomplete), **kwargs)
+
+        params = [*own, *added]
+        run.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return decorate
+
+
 Strict = Annotated[
     bool, typer.Option("--strict", help="Treat warnings (unanswered required items) as errors.")
 ]
@@ -197,36 +266,31 @@ def summary_line(problems: Sequence[Problem], n_sheets: int, n_files: int, spec:
 def read_batch(
     files: list[Path],
     progress: Progress,
-    source: SheetSource = SheetSource.file,
+    how: SheetInput | None = None,
     *,
     instrument: str | None = None,
-    dictionary: Path | None = None,
-    include_incomplete: bool = False,
 ) -> SheetBatch:
-    """Read every file into one batch, one progress step per file; ``source`` chooses the
-    reader (REDCap exports and FHIR responses through :mod:`fidelity.interop`)."""
+    """Read every file into one batch, one progress step per file, in the format ``how``
+    says (:func:`fidelity.ratings.read_sheets`; ``instrument`` maps a REDCap export)."""
     from fidelity.ratings import SheetBatch, read_sheets
 
-    if source is not SheetSource.redcap and (dictionary is not None or include_incomplete):
+    how = how or SheetInput()
+    if how.source is not SheetSource.redcap and (how.dictionary or how.include_incomplete):
         fail("error: --dictionary and --include-incomplete go with --from redcap", EXIT_USAGE)
     batch = SheetBatch()
     for f in files:
         progress.step(f"reading {f.name}")
-        if source is SheetSource.redcap:
-            from fidelity.interop.redcap import read_redcap
-
-            batch = batch + read_redcap(
+        if how.source is SheetSource.redcap:
+            batch = batch + read_sheets(
                 f,
+                format="redcap",
                 instrument=instrument,
-                dictionary=dictionary,
-                include_incomplete=include_incomplete,
+                dictionary=how.dictionary,
+                include_incomplete=how.include_incomplete,
             )
-        elif source is SheetSource.fhir:
-            from fidelity.interop.fhir import read_fhir
-
-            batch = batch + read_fhir(f)
         else:
-            batch = batch + read_sheets(f)
+            fhir = how.source is SheetSource.fhir
+            batch = batch + read_sheets(f, format="fhir" if fhir else None)
     return batch
 
 

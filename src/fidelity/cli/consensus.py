@@ -10,14 +10,12 @@ from typing import Annotated
 import typer
 
 from fidelity.cli._common import (
-    DictionaryOpt,
     Files,
-    FromOpt,
-    IncompleteOpt,
     InstrumentOpt,
-    SheetSource,
+    SheetInput,
     input_progress,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     write_outputs,
 )
@@ -38,8 +36,10 @@ _BY_SUFFIX = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".jsonl": "json",
 
 
 @app.command("consensus")
+@reads_sheets()
 def consensus_cmd(
     files: Files,
+    sheets_from: SheetInput,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", file_okay=False, help="Directory for the meeting files."),
@@ -51,9 +51,6 @@ def consensus_cmd(
             "--format", "-f", help="Format of the consensus sheets (default: that of the input)."
         ),
     ] = None,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Prepare consensus meetings: for every assessment rated by two or more raters that has
     no consensus sheet yet, write the discrepancies (discrepancies.csv, .xlsx and .md,
@@ -69,10 +66,8 @@ def consensus_cmd(
         batch = read_batch(
             files,
             progress,
-            source,
+            sheets_from,
             instrument=instrument,
-            dictionary=dictionary,
-            include_incomplete=include_incomplete,
         )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing raters")

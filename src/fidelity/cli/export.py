@@ -13,9 +13,11 @@ from fidelity.cli._common import (
     Files,
     InstrumentOpt,
     Progress,
+    SheetInput,
     fail,
     load_or_fail,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     write_lines,
     write_outputs,
@@ -87,11 +89,13 @@ def fhir_cmd(
     _emit(text, out)
 
 
-def _sheets(files: list[Path], instrument: str | None) -> tuple[Instrument, SheetBatch]:
+def _sheets(
+    files: list[Path], instrument: str | None, how: SheetInput
+) -> tuple[Instrument, SheetBatch]:
     """The sheets of ``files`` and their instrument; errors end the run (exit 1)."""
     from fidelity.ratings import validate
 
-    batch = read_batch(files, Progress(enabled=False, steps=0))
+    batch = read_batch(files, Progress(enabled=False, steps=0), how, instrument=instrument)
     inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
     if errors := [p for p in problems if p.severity == "error"]:
@@ -101,8 +105,10 @@ def _sheets(files: list[Path], instrument: str | None) -> tuple[Instrument, Shee
 
 
 @app.command("fhir-responses")
+@reads_sheets()
 def fhir_responses_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     out: Annotated[
         Path | None,
@@ -116,7 +122,7 @@ def fhir_responses_cmd(
     """Write one FHIR QuestionnaireResponse per (valid) sheet, as a Bundle or NDJSON."""
     from fidelity.interop.fhir import responses, responses_bundle, responses_ndjson
 
-    inst, batch = _sheets(files, instrument)
+    inst, batch = _sheets(files, instrument, sheets_from)
     found = responses(inst, batch, base=base)
     text = (
         responses_ndjson(found)
@@ -127,8 +133,10 @@ def fhir_responses_cmd(
 
 
 @app.command("redcap-records")
+@reads_sheets()
 def redcap_records_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     out: Annotated[
         Path | None,
@@ -139,7 +147,7 @@ def redcap_records_cmd(
     """Write (valid) sheets as REDCap raw records, ready for REDCap's Data Import Tool."""
     from fidelity.interop.redcap import records_csv, records_json, sheets_to_records
 
-    inst, batch = _sheets(files, instrument)
+    inst, batch = _sheets(files, instrument, sheets_from)
     records = sheets_to_records(inst, batch)
     _emit(records_json(records) + "\n" if as_json else records_csv(inst, records), out)
 

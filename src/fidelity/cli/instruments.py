@@ -99,16 +99,20 @@ def lint_cmd(
     files: Annotated[list[Path], typer.Argument(help="Instrument YAML files to check.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
 ) -> None:
-    """Check instrument files against the schema and every model rule; exit 1 on any problem."""
+    """Check instrument files against the schema and every model rule; exit 1 on any error
+    (warnings, such as REDCap names that had to be shortened, are listed but allowed)."""
     from fidelity.lint import check_instrument_file
 
     problems = [p for f in files for p in check_instrument_file(f)]
+    n_warnings = sum(1 for p in problems if p.severity == "warning")
     if as_json:
-        print_json([p.to_dict() for p in problems])
+        print_json([{**p.to_dict(), "severity": p.severity} for p in problems])
     else:
         for p in problems:
             write_lines([str(p)])  # one problem per line, never wrapped
         summary = f"{len(files)} file(s) checked, {len(problems)} problem(s)"
+        if n_warnings:
+            summary += f" ({n_warnings} warning(s))"
         console(stderr=True).print(summary, markup=False)
-    if problems:
+    if len(problems) > n_warnings:
         raise typer.Exit(EXIT_INVALID)

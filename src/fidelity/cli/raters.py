@@ -10,17 +10,15 @@ from typing import Annotated
 import typer
 
 from fidelity.cli._common import (
-    DictionaryOpt,
     Files,
-    FromOpt,
-    IncompleteOpt,
     InstrumentOpt,
-    SheetSource,
+    SheetInput,
     console,
     input_progress,
     plain,
     print_json,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     write_lines,
     write_outputs,
@@ -37,8 +35,10 @@ class PeriodOpt(enum.StrEnum):
 
 
 @app.command("raters")
+@reads_sheets()
 def raters_cmd(
     files: Files,
+    sheets_from: SheetInput,
     gold: Annotated[
         Path | None,
         typer.Option(
@@ -68,9 +68,6 @@ def raters_cmd(
             "--out", "-o", file_okay=False, help="Also write raters.md and raters*.csv here."
         ),
     ] = None,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Rater calibration: each rater's exact and within-one agreement, weighted kappa and AC2
     with the reference, and bias (mean signed difference) overall and per domain, with a
@@ -86,10 +83,8 @@ def raters_cmd(
         batch = read_batch(
             files,
             progress,
-            source,
+            sheets_from,
             instrument=instrument,
-            dictionary=dictionary,
-            include_incomplete=include_incomplete,
         )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing with the reference")

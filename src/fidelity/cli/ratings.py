@@ -20,13 +20,10 @@ from fidelity._util.atomic import atomic_write
 from fidelity.cli._common import LARGE_INPUT_BYTES as LARGE_INPUT_BYTES
 from fidelity.cli._common import (
     OUTPUT_MANIFEST,
-    DictionaryOpt,
     Files,
-    FromOpt,
-    IncompleteOpt,
     InstrumentOpt,
     Progress,
-    SheetSource,
+    SheetInput,
     Strict,
     console,
     fail,
@@ -34,6 +31,7 @@ from fidelity.cli._common import (
     load_or_fail,
     print_json,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     summary_line,
     text,
@@ -44,8 +42,9 @@ from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, echo_err
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
-    from fidelity.ratings import Problem
+    from fidelity.ratings import Problem, ProblemList
     from fidelity.scoring import ScoreResult
 
 app = typer.Typer()
@@ -63,6 +62,11 @@ class OutFormat(enum.StrEnum):
 
     csv = "csv"
     json = "json"
+    parquet = "parquet"
+
+
+PROBLEM_SUFFIXES = (".csv", ".xlsx", ".parquet")
+"""The formats of ``validate --problems``, by the file's suffix."""
 
 
 class TemplateFormat(enum.StrEnum):
@@ -77,20 +81,20 @@ class TemplateFormat(enum.StrEnum):
 
 
 @app.command("validate")
+@reads_sheets()
 def validate_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
     strict: Strict = False,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
     problems_file: Annotated[
         Path | None,
         typer.Option(
             "--problems",
             help="Also write every problem as a row (file, row, assessment, rater, item, value, "
-            "allowed, code, severity, message) to this .csv or .xlsx file.",
+            "allowed, code, severity, message) to this .csv, .xlsx or .parquet file (Parquet "
+            "with the provenance and the inputs' SHA-256 in its metadata).",
             dir_okay=False,
         ),
     ] = None,
@@ -108,24 +112,27 @@ def validate_cmd(
     from fidelity.ratings import validate
     from fidelity.ratings.problem_report import grouped_lines
 
-    if problems_file is not None and problems_file.suffix.lower() not in (".csv", ".xlsx"):
-        echo_err(f"--problems: {problems_file} must end in .csv or .xlsx")
+    if problems_file is not None and problems_file.suffix.lower() not in PROBLEM_SUFFIXES:
+        echo_err(f"--problems: {problems_file} must end in .csv, .xlsx or .parquet")
         raise typer.Exit(EXIT_USAGE)
 
     batch = read_batch(
         files,
         Progress(enabled=False, steps=0),
-        source,
+        sheets_from,
         instrument=instrument,
-        dictionary=dictionary,
-        include_incomplete=include_incomplete,
     )
     inst = resolve_instrument(batch, instrument)
     problems = validate(inst, batch)
     failing = not problems.ok or (strict and len(problems) > 0)
     n_errors = len(problems.errors)
     if problems_file is not None:
-        _write_problems(problems_file, problems)
+        provenance = {
+            "instrument": inst.spec,
+            "content_hash": inst.content_hash,
+            "n_sheets": len(batch),
+        }
+        _write_problems(problems_file, problems, provenance, files)
     if as_json:
         print_json(
             {
@@ -156,17 +163,22 @@ def validate_cmd(
         raise typer.Exit(EXIT_INVALID)
 
 
-def _write_problems(target: Path, problems: Sequence[Problem]) -> None:
+def _write_problems(
+    target: Path, problems: ProblemList, provenance: dict[str, object], files: list[Path]
+) -> None:
     """The problems as a table for whoever fixes the sheets: CSV (cells that a spreadsheet
-    would evaluate are neutralised) or XLSX (every text cell stored as text)."""
+    would evaluate are neutralised), XLSX (every text cell stored as text) or Parquet (typed,
+    with ``provenance`` and the inputs in its metadata)."""
     from fidelity._util.text import csv_text
     from fidelity.ratings.problem_report import problem_table
 
-    table = problem_table(problems)
-    if target.suffix.lower() == ".csv":
-        data: str | bytes = csv_text(table)
+    suffix = target.suffix.lower()
+    if suffix == ".parquet":
+        data: str | bytes = _parquet(problems.to_arrow(_stamped(provenance, "validated_at")), files)
+    elif suffix == ".csv":
+        data = csv_text(problem_table(problems))
     else:
-        data = _xlsx_table(table)
+        data = _xlsx_table(problem_table(problems))
     try:
         atomic_write(target, data)
     except OSError as exc:
@@ -204,23 +216,25 @@ def _xlsx_table(table: pd.DataFrame) -> bytes:
 
 
 @app.command("score")
+@reads_sheets()
 def score_cmd(
     files: Files,
+    sheets_from: SheetInput,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output directory.", file_okay=False)
     ] = Path("."),
     fmt: Annotated[
         list[OutFormat] | None,
         typer.Option(
-            "--format", "-f", help="Output format; repeat for both (default: csv and json)."
+            "--format",
+            "-f",
+            help="Output format: csv, json or parquet (typed tables with their provenance); "
+            "repeat for several (default: csv and json).",
         ),
     ] = None,
     instrument: InstrumentOpt = None,
     strict: Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
     scores.
@@ -239,10 +253,8 @@ def score_cmd(
         batch = read_batch(
             files,
             progress,
-            source,
+            sheets_from,
             instrument=instrument,
-            dictionary=dictionary,
-            include_incomplete=include_incomplete,
         )
         progress.step("validating")
         inst = resolve_instrument(batch, instrument)
@@ -257,7 +269,9 @@ def score_cmd(
         progress.step("scoring")
         result = score(inst, batch)
         progress.step("writing")
-        outputs = _render_outputs(result, formats)
+        outputs: dict[str, str | bytes] = {**_render_outputs(result, formats)}
+        if OutFormat.parquet in formats:
+            outputs.update(_parquet_scores(result, files))
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     _print_warnings(problems.warnings)  # a view: the aggregated ones are not built
     if not quiet:
@@ -297,6 +311,31 @@ def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, s
         indent = 2 if len(result) <= COMPACT_JSON_ABOVE else None
         outputs["scores.json"] = result.to_json(indent=indent) + "\n"
     return outputs
+
+
+def _parquet_scores(result: ScoreResult, files: list[Path]) -> dict[str, bytes]:
+    """The four score tables as Parquet files, each with the provenance and the inputs."""
+    from fidelity.columnar import SCORE_TABLES
+
+    return {
+        f"{name.replace('_', '-')}.parquet": _parquet(result.to_arrow(name), files)
+        for name in SCORE_TABLES
+    }
+
+
+def _parquet(table: pa.Table, files: list[Path]) -> bytes:
+    """``table`` as Parquet bytes, the input files and their SHA-256 added to its provenance."""
+    from fidelity.columnar import input_digests, parquet_bytes, with_provenance
+
+    return parquet_bytes(with_provenance(table, inputs=input_digests(files)))
+
+
+def _stamped(provenance: dict[str, object], key: str) -> dict[str, object]:
+    """``provenance`` with the library version and the time now (under ``key``)."""
+    from fidelity._util.time import utc_timestamp
+    from fidelity._util.version import __version__
+
+    return {**provenance, "fidelity_version": __version__, key: utc_timestamp()}
 
 
 def _fmt(x: float) -> str:

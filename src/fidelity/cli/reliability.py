@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fidelity.cli._common import (
-    DictionaryOpt,
     Files,
-    FromOpt,
-    IncompleteOpt,
     InstrumentOpt,
-    SheetSource,
+    SheetInput,
     console,
     input_progress,
     print_json,
     read_batch,
+    reads_sheets,
     resolve_instrument,
     write_outputs,
 )
+from fidelity.cli._exits import EXIT_USAGE, echo_err
 
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
@@ -48,17 +47,18 @@ _Confidence = Annotated[
 ]
 
 
-class _Reading(NamedTuple):
-    """How to read the sheets: ``--from``, ``--dictionary``, ``--include-incomplete``."""
+class TableFormat(StrEnum):
+    """Formats of the tables ``fidelity reliability --out`` writes."""
 
-    source: SheetSource
-    dictionary: Path | None
-    include_incomplete: bool
+    csv = "csv"
+    parquet = "parquet"
 
 
 @app.command("reliability")
+@reads_sheets()
 def reliability_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     out: Annotated[
@@ -67,31 +67,35 @@ def reliability_cmd(
             "--out",
             "-o",
             file_okay=False,
-            help="Also write reliability.json and one CSV per table here.",
+            help="Also write reliability.json and one file per table here.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        list[TableFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Format of the tables in --out: csv or parquet (typed, with the provenance "
+            "and the inputs' SHA-256 in each file's metadata); repeat for both (default: csv).",
         ),
     ] = None,
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Inter-rater reliability (double-rated assessments), internal consistency and item
     spread of an audit, with the criteria behind every flag.
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """
-    reading = _Reading(source, dictionary, include_incomplete)
+    if fmt and out is None:
+        echo_err("--format names the format of the tables in --out; give --out DIR too")
+        raise typer.Exit(EXIT_USAGE)
     _inst, _result, report = _analyse(
-        files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=reading
+        files, instrument, confidence, n_bootstrap, seed, with_scores=False, reading=sheets_from
     )
     if out is not None:
-        from fidelity._util.text import csv_text
-
-        outputs = {"reliability.json": report.to_json() + "\n"}
-        for name, table in report.tables().items():
-            outputs[f"reliability-{name.replace('_', '-')}.csv"] = csv_text(table)
+        outputs = _table_outputs(report, set(fmt or [TableFormat.csv]), files)
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
     if as_json:
         print_json(report.to_dict())
@@ -120,6 +124,26 @@ def _legend_line(key: str, text: str, width: int) -> str:
     )
 
 
+def _table_outputs(
+    report: ReliabilityReport, formats: set[TableFormat], files: list[Path]
+) -> dict[str, str | bytes]:
+    """reliability.json and every table of the report in each of ``formats``."""
+    from fidelity._util.text import csv_text
+    from fidelity.columnar import input_digests, parquet_bytes, to_arrow, with_provenance
+
+    outputs: dict[str, str | bytes] = {"reliability.json": report.to_json() + "\n"}
+    inputs = input_digests(files) if TableFormat.parquet in formats else []
+    for name, table in report.tables().items():
+        stem = f"reliability-{name.replace('_', '-')}"
+        if TableFormat.csv in formats:
+            outputs[f"{stem}.csv"] = csv_text(table)
+        if TableFormat.parquet in formats:
+            typed = to_arrow(table, f"reliability_{name}", report.provenance)
+            arrow = with_provenance(typed, inputs=inputs)
+            outputs[f"{stem}.parquet"] = parquet_bytes(arrow)
+    return outputs
+
+
 class ReportFormat(StrEnum):
     """What ``fidelity report`` writes."""
 
@@ -128,8 +152,10 @@ class ReportFormat(StrEnum):
 
 
 @app.command("report")
+@reads_sheets()
 def report_cmd(
     files: Files,
+    sheets_from: SheetInput,
     instrument: InstrumentOpt = None,
     out: Annotated[
         Path,
@@ -157,9 +183,6 @@ def report_cmd(
     n_bootstrap: _Bootstrap = DEFAULT_BOOTSTRAP,
     seed: _Seed = DEFAULT_SEED,
     confidence: _Confidence = 0.95,
-    source: FromOpt = SheetSource.file,
-    dictionary: DictionaryOpt = None,
-    include_incomplete: IncompleteOpt = False,
 ) -> None:
     """Write the audit report: a self-contained HTML page (the default) with a summary, data
     quality, site scores, rounds, reliability, consistency and provenance, and charts; or
@@ -171,9 +194,8 @@ def report_cmd(
     from fidelity.report.html_report import audit_report_html
     from fidelity.report.rounds import round_order
 
-    reading = _Reading(source, dictionary, include_incomplete)
     inst, result, report = _analyse(
-        files, instrument, confidence, n_bootstrap, seed, reading=reading
+        files, instrument, confidence, n_bootstrap, seed, reading=sheets_from
     )
     assert result is not None
     order = [r.strip() for r in rounds.split(",") if r.strip()] if rounds is not None else None
@@ -190,7 +212,7 @@ def report_cmd(
         target = out / "report.html"
         outputs[target] = audit_report_html(inst, result, report, rounds=order)
     if per_site:
-        outputs.update(_site_outputs(inst, result, report, files, reading, order, out))
+        outputs.update(_site_outputs(inst, result, report, files, sheets_from, order, out))
     write_outputs(outputs)
     typer.echo(
         f"wrote {target}" + (f" and site pages in {out / 'sites'}" if per_site else ""), err=True
@@ -202,7 +224,7 @@ def _site_outputs(
     result: ScoreResult,
     report: ReliabilityReport,
     files: list[Path],
-    reading: _Reading,
+    reading: SheetInput,
     order: list[str] | None,
     out: Path,
 ) -> dict[Path, str | bytes]:
@@ -214,10 +236,8 @@ def _site_outputs(
         batch = read_batch(
             files,
             progress,
-            reading.source,
+            reading,
             instrument=inst.spec,
-            dictionary=reading.dictionary,
-            include_incomplete=reading.include_incomplete,
         )
     checked = check_sheets(inst, batch)
     outputs: dict[Path, str | bytes] = {}
@@ -236,7 +256,7 @@ def _analyse(
     seed: int,
     *,
     with_scores: bool = True,
-    reading: _Reading | None = None,
+    reading: SheetInput | None = None,
 ) -> tuple[Instrument, ScoreResult | None, ReliabilityReport]:
     """Read, validate, (score) and analyse the sheets, with a progress bar on large inputs.
 
@@ -247,14 +267,11 @@ def _analyse(
     from fidelity.scoring import score
 
     with input_progress(files, steps=len(files) + 1 + int(with_scores)) as progress:
-        how = reading or _Reading(SheetSource.file, None, False)
         batch = read_batch(
             files,
             progress,
-            how.source,
+            reading,
             instrument=instrument,
-            dictionary=how.dictionary,
-            include_incomplete=how.include_incomplete,
         )
         inst = resolve_instrument(batch, instrument)
         result = None

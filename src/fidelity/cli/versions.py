@@ -12,12 +12,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fidelity.cli._common import console, fail, load_or_fail, print_json, write_outputs
-from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE
+from fidelity.cli._common import (
+    Progress,
+    SheetInput,
+    console,
+    fail,
+    load_or_fail,
+    print_json,
+    read_batch,
+    reads_sheets,
+    write_outputs,
+)
+from fidelity.cli._exits import EXIT_INVALID, EXIT_USAGE, echo_err
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from fidelity.ratings import SheetBatch
     from fidelity.versions import Diff
 
 app = typer.Typer()
@@ -127,23 +138,26 @@ def _print_comparability(out: Console, d: Diff) -> None:
 
 
 @app.command("migrate")
+@reads_sheets(hint="; the version the sheets were rated on is given with --from-version ID@VERSION")
 def migrate_cmd(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Rating-sheet files (.json, .jsonl, .csv, .xlsx).",
+            help="Rating-sheet files (.json, .jsonl, .csv, .xlsx; with --from, REDCap exports "
+            "or FHIR responses).",
             exists=True,
             dir_okay=False,
             readable=True,
         ),
     ],
+    sheets_from: SheetInput,
     to: Annotated[
         str, typer.Option("--to", metavar="ID@VERSION", help="Version to migrate the sheets to.")
     ],
-    source: Annotated[
+    from_version: Annotated[
         str | None,
         typer.Option(
-            "--from",
+            "--from-version",
             metavar="ID@VERSION",
             help="Version the sheets were rated on; default: the version each sheet names.",
         ),
@@ -161,11 +175,13 @@ def migrate_cmd(
     from fidelity.versions import migrate_files
 
     target = load_or_fail(to)
-    pinned_source = load_or_fail(source) if source is not None else None
+    pinned_source = load_or_fail(from_version) if from_version is not None else None
     out = out_dir if out_dir is not None else Path(".")
     if out.exists() and not out.is_dir():
         fail(f"error: output path {out} is not a directory", EXIT_USAGE)
-    result = migrate_files(files, target, source=pinned_source)
+    result = migrate_files(
+        files, target, source=pinned_source, sheets=_read_other(files, sheets_from, from_version)
+    )
     written = []
     for output in result.outputs:
         path = out / output.name
@@ -186,6 +202,19 @@ def migrate_cmd(
         typer.echo(f"wrote {path}")
     n = sum(o.n_sheets for o in result.outputs)
     typer.echo(f"{n} sheet(s) migrated to {target.spec}")
+
+
+def _read_other(files: list[Path], how: SheetInput, pinned: str | None) -> SheetBatch | None:
+    """The sheets of REDCap exports or FHIR responses (``--from``), read for
+    :func:`~fidelity.versions.migrate_files` (which reads fidelity's own files itself); the
+    reading warnings (forms not marked Complete) on standard error."""
+    if how == SheetInput():
+        return None
+    batch = read_batch(files, Progress(enabled=False, steps=0), how, instrument=pinned)
+    for problem in batch.problems:
+        if problem.severity == "warning":
+            echo_err(f"warning: {problem}")
+    return batch
 
 
 # ---------------------------------------------------------------------------------------------

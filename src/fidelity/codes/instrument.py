@@ -209,6 +209,41 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     _rule(
+        "FI113",
+        "error",
+        "declared REDCap name not valid",
+        (
+            "An item's `redcap` key declares the name of its variable in a REDCap project "
+            "(kept the same across versions; see [REDCap and FHIR](../interop.md)). REDCap "
+            "names hold only lowercase letters, digits and underscores and begin with a letter."
+        ),
+        "item {item}: {name} is not a REDCap name: use lowercase letters, digits and "
+        "underscores, starting with a letter",
+    ),
+    _rule(
+        "FI114",
+        "error",
+        "declared REDCap name too long",
+        (
+            "A declared `redcap` name has at most 26 characters: REDCap warns above that, and "
+            "statistics packages an export goes to cut longer names short."
+        ),
+        "item {item}: REDCap name {name} has {n} characters; a REDCap name has at most 26",
+    ),
+    _rule(
+        "FI115",
+        "error",
+        "declared REDCap name taken",
+        (
+            "Every variable of the REDCap dictionary is unique: a declared `redcap` name (or "
+            "the name of its comment field, the name plus `_cmt`) may not be the variable of "
+            "another item, of another item's comment, of a sheet field (`fi_assessment`, "
+            "`fi_rater`, ...), of `record_id`, `fi_version` or of the form's status field "
+            "`<form>_complete`."
+        ),
+        "item {item}: {what} {name} is also the variable of {other}; declare another name",
+    ),
+    _rule(
         "FI201",
         "error",
         "released version changed",
@@ -260,5 +295,32 @@ RULES: tuple[Rule, ...] = (
         ),
         "{old} → {new} is a {actual} bump, but the changes since {since} are {severity} "
         "and need a {needed} bump: {changes}",
+    ),
+    _rule(
+        "FI301",
+        "warning",
+        "derived REDCap name shortened",
+        (
+            "A warning of `fidelity lint` only: an item without a `redcap` key gets the "
+            "REDCap name derived from its id (`-` becomes `_`). Above 26 characters it is "
+            "cut to 21 and given four hex digits of a hash of the id: stable, but hard to "
+            "read in an export. Declare a readable name with the `redcap` key."
+        ),
+        "item {item}: the REDCap name derived from its id would have {n} characters and is "
+        "shortened to {name}; declare a readable one with the redcap key",
+    ),
+    _rule(
+        "FI302",
+        "warning",
+        "derived REDCap name taken",
+        (
+            "A warning of `fidelity lint`, and the reason `fidelity export redcap` refuses the "
+            "instrument: the REDCap name derived from an item's id (or the name of its comment "
+            "field) is also the variable of something else, for example item `q1-cmt` and the "
+            "comment on item `q1` (both `q1_cmt`), or item `fi-rater` and the sheet field "
+            "`rater`. Give one of the items a name of its own with the `redcap` key."
+        ),
+        "item {item}: {what} {name}, derived from its id, is also the variable of {other}; "
+        "give one of them a name of its own with the redcap key",
     ),
 )

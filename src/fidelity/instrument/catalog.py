@@ -45,6 +45,7 @@ __all__ = [
     "CatalogEntry",
     "CatalogError",
     "CatalogProblem",
+    "as_instrument",
     "catalog_problems",
     "forget_lock_warnings",
     "instrument_from_yaml",
@@ -228,6 +229,20 @@ def catalog_problems() -> list[CatalogProblem]:
 def list_instruments() -> list[CatalogEntry]:
     """Every instrument version available, sorted by id then version."""
     return sorted(_entries(), key=lambda e: (e.id, _semver_key(e.version), e.source))
+
+
+def as_instrument(inst: Instrument | str | os.PathLike[str]) -> Instrument:
+    """``inst`` itself when it is an :class:`Instrument`; a spec (``id``, ``id@version`` or a
+    path to a YAML file) loaded with :func:`load_instrument`. Anything else is a
+    ``TypeError`` naming what was given and what is accepted."""
+    if isinstance(inst, Instrument):
+        return inst
+    if isinstance(inst, str | os.PathLike):
+        return load_instrument(inst)
+    raise TypeError(
+        "instrument must be an Instrument or an instrument spec: 'id', 'id@version' or the "
+        f"path of an instrument file (as load_instrument takes), not {type(inst).__name__}"
+    )
 
 
 def load_instrument(spec: str | os.PathLike[str]) -> Instrument:

@@ -172,10 +172,9 @@ class Item(_Frozen):
     weight: Weight = 1.0
     allow_na: StrictBool = False
     required: StrictBool = True
-    redcap: (
-        Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9_]{0,25}$")] | None
-    ) = None
-    """The REDCap variable name, stable across versions; default: derived from the id."""
+    redcap: Annotated[str, StringConstraints(strict=True, min_length=1)] | None = None
+    """The REDCap variable name, stable across versions; default: derived from the id.
+    Checked by FI113-FI115 (:mod:`fidelity.instrument.redcap`)."""
 
     @field_validator("anchors", mode="before")
     @classmethod

@@ -39,8 +39,8 @@ class InstrumentProblem:
 
     @property
     def severity(self) -> Severity:
-        """The severity of the code's rule (every FI rule is an error: the file does not
-        load)."""
+        """The severity of the code's rule: an error (the file does not load), or for the
+        lint warnings on derived REDCap names (FI301, FI302) a warning."""
         return rule(self.code).severity
 
     @property
@@ -50,7 +50,8 @@ class InstrumentProblem:
 
     def __str__(self) -> str:
         at = f" [{self.path}]" if self.path else ""
-        return f"{self.where}: {self.code} {self.message}{at}"
+        tag = "warning " if self.severity == "warning" else ""
+        return f"{self.where}: {tag}{self.code} {self.message}{at}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""

@@ -17,6 +17,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fidelity.instrument.problems import Finding, finding
+from fidelity.instrument.redcap import (
+    declared_names_are_short,
+    declared_names_are_unique,
+    declared_names_are_valid,
+)
 
 if TYPE_CHECKING:  # the model runs these rules when it validates, so it imports this module
     from fidelity.instrument.model import Band, Instrument, Item
@@ -322,9 +327,13 @@ RULES: tuple[tuple[str, Check], ...] = (
     ("FI109", principles_are_measured),
     ("FI108", bands_cover_score_range),
     ("FI110", item_map_is_consistent),
+    ("FI113", declared_names_are_valid),
+    ("FI114", declared_names_are_short),
+    ("FI115", declared_names_are_unique),
 )
 """Every cross-reference rule of the instrument model, in report order. (FI111, the file's
-place in the catalog, is checked by the catalog; FI112, ``extends``, by the loader.)"""
+place in the catalog, is checked by the catalog; FI112, ``extends``, by the loader; the
+warnings FI301-FI302 on derived REDCap names by :mod:`fidelity.lint`.)"""
 
 ENTRY_RULES = frozenset({"FI102", "FI107", "FI104", "FI105"})
 """Rules about single domains and items; their findings are reported entry by entry."""

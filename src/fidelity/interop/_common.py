@@ -1,23 +1,12 @@
-"""What every exchange format shares: the error they raise for input that cannot be mapped."""
+"""What every exchange format shares: the error they raise for input that cannot be mapped
+(:class:`~fidelity.errors.InteropError`, kept in :mod:`fidelity.errors` so that the readers in
+:mod:`fidelity.ratings.readers` raise it too) and the consensus flag as a bool."""
 
 from __future__ import annotations
 
-from fidelity.errors import FidelityError
+from fidelity.errors import InteropError
 
 __all__ = ["InteropError", "consensus_flag"]
-
-
-class InteropError(FidelityError, ValueError):
-    """An instrument or sheets that cannot be written in an exchange format, or a file in
-    that format that cannot be read as sheets (an edited dictionary, a label export).
-
-    ``reasons`` lists every reason, one line each, naming the record, row and variable or the
-    item; the message is those lines.
-    """
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = list(reasons)
-        super().__init__("\n".join(self.reasons))
 
 
 def consensus_flag(value: object) -> bool | None:

@@ -4,68 +4,15 @@ a data manager as CSV or XLSX) and terminal lines that group repeated problems."
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fidelity.ratings.problems import Problem
-
-if TYPE_CHECKING:
-    import pandas as pd
+from fidelity.ratings.problems import PROBLEM_COLUMNS, Problem, problem_table
+from fidelity.ratings.problems import problem_row as _place
 
 __all__ = ["PROBLEM_COLUMNS", "ROWS_SHOWN", "grouped_lines", "problem_table"]
 
-PROBLEM_COLUMNS = (
-    "file",
-    "row",
-    "assessment",
-    "rater",
-    "item",
-    "value",
-    "allowed",
-    "code",
-    "severity",
-    "message",
-)
-"""The columns of :func:`problem_table`; ``row`` is the spreadsheet row, the JSON Lines line
-or the list index of the sheet, whichever its input has."""
-
 ROWS_SHOWN = 20
 """How many rows a grouped line names before ``and N more``."""
-
-
-def _place(p: Problem) -> int | None:
-    s = p.sheet
-    if s is None:
-        return None
-    for v in (s.row, s.line, s.index):
-        if v is not None:
-            return int(v)
-    return None
-
-
-def problem_table(problems: Iterable[Problem]) -> pd.DataFrame:
-    """One row per problem with :data:`PROBLEM_COLUMNS`; the value as text, as it was read."""
-    import pandas as pd
-
-    rows = []
-    for p in problems:
-        s = p.sheet
-        rows.append(
-            {
-                "file": s.file if s is not None else None,
-                "row": _place(p),
-                "assessment": s.assessment if s is not None else None,
-                "rater": s.rater if s is not None else None,
-                "item": p.item,
-                "value": None if p.value is None else str(p.value),
-                "allowed": p.allowed,
-                "code": p.code,
-                "severity": p.severity,
-                "message": p.message,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
-    frame["row"] = frame["row"].astype("Int64")
-    return frame
 
 
 def _key(p: Problem) -> tuple[Any, ...] | None:

@@ -17,15 +17,22 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.text import short
 from fidelity.codes import Severity, rule
+from fidelity.columnar import to_arrow, to_polars
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
 
 __all__ = [
+    "PROBLEM_COLUMNS",
     "Problem",
     "ProblemBlock",
     "ProblemGroup",
@@ -35,6 +42,8 @@ __all__ = [
     "json_kind",
     "jsonable",
     "make_problem",
+    "problem_row",
+    "problem_table",
 ]
 
 _REPR_SHOWN = 5
@@ -57,10 +66,15 @@ class SheetRef(NamedTuple):
     index: int | None = None  # type: ignore[assignment]  # shadows tuple.index on purpose
     assessment: str | None = None
     rater: str | None = None
+    record: str | None = None
+    """The record id of a sheet read from another system's export (a REDCap record)."""
 
     def where(self) -> str:
-        """The location without the sheet's identity: ``audit.csv row 5``."""
+        """The location without the sheet's identity: ``audit.csv row 5`` (``export.csv row
+        5, record A7--2`` for a REDCap record)."""
         base = self.file or "<sheets>"
+        if self.record is not None and self.row is not None:
+            return f"{base} row {self.row}, record {self.record}"
         if self.row is not None:
             return f"{base} row {self.row}"
         if self.line is not None:
@@ -86,7 +100,7 @@ class SheetRef(NamedTuple):
             "index": self.index,
             "assessment": self.assessment,
             "rater": self.rater,
-        }
+        } | ({"record": self.record} if self.record is not None else {})
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,59 @@ def make_problem(
     return Problem(
         code, text, sheet, path, item, item_label, value, allowed, severity or registered.severity
     )
+
+
+PROBLEM_COLUMNS = (
+    "file",
+    "row",
+    "assessment",
+    "rater",
+    "item",
+    "value",
+    "allowed",
+    "code",
+    "severity",
+    "message",
+)
+"""The columns of :func:`problem_table`; ``row`` is the spreadsheet row, the JSON Lines line
+or the list index of the sheet, whichever its input has."""
+
+
+def problem_row(p: Problem) -> int | None:
+    """The row, line or list index of the problem's sheet, whichever its input has."""
+    s = p.sheet
+    if s is None:
+        return None
+    for v in (s.row, s.line, s.index):
+        if v is not None:
+            return int(v)
+    return None
+
+
+def problem_table(problems: Iterable[Problem]) -> pd.DataFrame:
+    """One row per problem with :data:`PROBLEM_COLUMNS`; the value as text, as it was read."""
+    import pandas as pd
+
+    rows = []
+    for p in problems:
+        s = p.sheet
+        rows.append(
+            {
+                "file": s.file if s is not None else None,
+                "row": problem_row(p),
+                "assessment": s.assessment if s is not None else None,
+                "rater": s.rater if s is not None else None,
+                "item": p.item,
+                "value": None if p.value is None else str(p.value),
+                "allowed": p.allowed,
+                "code": p.code,
+                "severity": p.severity,
+                "message": p.message,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
 
 
 def jsonable(v: Any) -> Any:
@@ -335,6 +402,20 @@ class ProblemList(Sequence[Problem]):
             self._src = np.concatenate((self._src, np.full(len(more), -1, dtype=np.int32)))
             self._pos = np.concatenate((self._pos, np.arange(start, start + len(more))))
         self._concrete.extend(more)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per problem (:data:`PROBLEM_COLUMNS`), to send to whoever fixes the
+        sheets."""
+        return problem_table(self)
+
+    def to_arrow(self, provenance: Mapping[str, Any] | None = None) -> pa.Table:
+        """:meth:`to_pandas` as a typed Arrow table (the ``problems`` schema of
+        :data:`fidelity.columnar.TABLES`), ``provenance`` in its metadata."""
+        return to_arrow(self.to_pandas(), "problems", provenance or {})
+
+    def to_polars(self) -> pl.DataFrame:
+        """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""
+        return to_polars(self.to_arrow())
 
     def _severities(self) -> NDArray[np.bool_]:
         """Per problem, whether it is an error (without building block problems)."""

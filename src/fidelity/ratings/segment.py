@@ -43,6 +43,11 @@ class Segment:
     """Long CSV: the row of each item's cell, so problems point to the exact row."""
     extra: list[tuple[int, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    """The column of the source that holds a field, rating or comment, where it is not named
+    after it (a REDCap variable): ``"ratings.t-open"`` → ``"t_open"``."""
+    records: list[str] | None = None
+    """The record id of each sheet, when the source has its own (a REDCap export)."""
 
     @property
     def n(self) -> int:
@@ -56,7 +61,8 @@ class Segment:
         r = ident(self.fields.get("rater"), i)
         loc = self.locator
         if loc == "row":
-            return SheetRef(self.source, p, None, None, a, r)
+            rec = self.records[i] if self.records is not None else None
+            return SheetRef(self.source, p, None, None, a, r, rec)
         if loc == "line":
             return SheetRef(self.source, None, p, None, a, r)
         if loc == "index":
@@ -70,7 +76,7 @@ class Segment:
     def path(self, i: int, *parts: str) -> str:
         """JSON path (records) or column name (tabular) of a value in local sheet ``i``."""
         if self.tabular or self.locator == "row":
-            return parts[-1]
+            return self.columns.get(".".join(parts), parts[-1])
         base = f"$[{int(self.positions[i])}]" if self.locator == "index" else "$"
         out = base
         for k, part in enumerate(parts):

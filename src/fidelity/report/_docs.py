@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fidelity.codes import REGISTRY, Rule, rule
+from fidelity.columnar import schema_markdown as schema_table
 
 __all__ = [
     "API_MODULES",
@@ -22,6 +23,7 @@ __all__ = [
     "api_modules",
     "conditionally_required",
     "expand_rule_markers",
+    "expand_table_markers",
     "module_file",
     "rule_section",
     "rule_table",
@@ -44,6 +46,7 @@ API_MODULES: tuple[str, ...] = (
     "versions",
     "lint",
     "interop",
+    "columnar",
     "errors",
     "codes",
 )
@@ -110,6 +113,16 @@ def expand_rule_markers(markdown: str) -> str:
     code raises ``KeyError``."""
     text = _RULE_MARKER.sub(lambda m: rule_section(m.group(1)), markdown)
     return _TABLE_MARKER.sub(lambda m: rule_table(m.group(1)), text)
+
+
+_SCHEMA_MARKER = re.compile(r"^<!-- table-schema ([a-z_]+) -->[ \t]*$", re.MULTILINE)
+
+
+def expand_table_markers(markdown: str) -> str:
+    """``markdown`` with every ``<!-- table-schema NAME -->`` line replaced by the schema of
+    that table (:func:`fidelity.columnar.schema_markdown`), so the documented columns and types
+    are those the code writes. An unknown table raises ``ValueError``."""
+    return _SCHEMA_MARKER.sub(lambda m: schema_table(m.group(1)), markdown)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,11 @@ Conventions (each stated in the report itself):
   disagreement.
 * **Internal consistency** uses one sheet per assessment (the consensus sheet when there is
   one, otherwise the first rater's sheet in rater order) with reverse-scored items turned
-  round, and pairwise deletion because NA items are excluded by design.
+  round, and pairwise deletion because NA items are excluded by design: Cronbach's alpha
+  (Feldt CI), McDonald's omega total from a one-factor minres model as ``psych::omega``
+  (percentile bootstrap CI with the report's resamples and seed; ``nan`` with the reason for a
+  Heywood case or a fit that does not converge) and ordinal alpha from polychoric correlations
+  as ``psych::polychoric`` (no CI).
 * **Flags** apply commonly used criteria, listed in :data:`~fidelity.report.model.CRITERIA`
   with their sources.
 """
@@ -30,13 +34,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.time import utc_timestamp
 from fidelity._util.version import __version__
+from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings import (
     ANSWERED,
     NA,
@@ -68,9 +74,8 @@ from fidelity.stats.consistency import cronbach_alpha, item_spread
 from fidelity.stats.estimate import Estimate
 from fidelity.stats.icc import icc
 from fidelity.stats.krippendorff import krippendorff_alpha
-
-if TYPE_CHECKING:
-    from fidelity.instrument import Instrument
+from fidelity.stats.omega import omega_total
+from fidelity.stats.polychoric import ordinal_alpha
 
 __all__ = ["assessment_keys", "reliability_report"]
 
@@ -261,8 +266,9 @@ def _item_totals(e: Estimate, names: list[str]) -> tuple[ItemTotal, ...]:
 
 
 def consistency_rows(a: _Audit) -> tuple[ConsistencyRow, ...]:
-    """Consistency table: Cronbach's alpha per domain (pairwise deletion), one sheet per
-    assessment, reverse-scored items turned round."""
+    """Consistency table: Cronbach's alpha, McDonald's omega (one-factor minres, percentile
+    bootstrap with the report's resamples and seed) and ordinal alpha per domain (pairwise
+    deletion), one sheet per assessment, reverse-scored items turned round."""
     c = a.c
     chosen = a.values[a.one]
     scored = np.where(c.reverse[None, :], (c.hi + c.lo)[None, :] - chosen, chosen)
@@ -270,6 +276,9 @@ def consistency_rows(a: _Audit) -> tuple[ConsistencyRow, ...]:
     for d, members in zip(c.domain_ids, c.domain_items, strict=True):
         names = [c.item_ids[j] for j in members]
         e = cronbach_alpha(scored[:, members], missing="pairwise", confidence=a.confidence)
+        omega = omega_total(scored[:, members], confidence=a.confidence,
+                            n_resamples=a.n_bootstrap, seed=a.seed)  # fmt: skip
+        ordinal = ordinal_alpha(scored[:, members])
         items = _item_totals(e, names)
         flags = ["cronbach"] if below(e, CRONBACH_ACCEPTABLE) else []
         if any(it.low_item_total for it in items):
@@ -282,6 +291,8 @@ def consistency_rows(a: _Audit) -> tuple[ConsistencyRow, ...]:
                 missing="pairwise",
                 items=items,
                 flags=tuple(flags),
+                omega=omega,
+                ordinal_alpha=ordinal,
             )
         )
     return tuple(rows)
@@ -322,7 +333,7 @@ def spread_rows(a: _Audit, consistency: tuple[ConsistencyRow, ...]) -> tuple[Spr
 
 
 def reliability_report(
-    inst: Instrument,
+    inst: Instrument | str,
     sheets: Any,
     *,
     confidence: float = 0.95,
@@ -331,11 +342,13 @@ def reliability_report(
 ) -> ReliabilityReport:
     """Inter-rater reliability, internal consistency and item spread of an audit.
 
-    ``sheets`` is anything :func:`fidelity.validate` accepts. Invalid sheets raise
+    ``inst`` is an instrument or its spec (``"enrich-peer-support@1.1.0"``); ``sheets`` is
+    anything :func:`fidelity.validate` accepts. Invalid sheets raise
     :class:`~fidelity.ratings.SheetsInvalidError` listing every problem. Bootstrap intervals
     (Krippendorff's alpha) resample assessments, ``n_bootstrap`` times, seeded by ``seed``.
     See the module docstring for every convention.
     """
+    inst = as_instrument(inst)
     checked = check_sheets(inst, as_batch(sheets))
     if not checked.problems.ok:
         raise SheetsInvalidError(checked.problems)

@@ -145,7 +145,8 @@ def _reliability(report: ReliabilityReport) -> list[str]:
         "## Internal consistency",
         "",
         f"One sheet per assessment ({d.consistency_sheets}); reverse-scored items "
-        "turned round; pairwise deletion.",
+        "turned round; pairwise deletion. Omega (total) from a one-factor minres model "
+        "(percentile bootstrap CI); ordinal alpha from polychoric correlations.",
         "",
     ]
     lines += _md_table(tables["consistency"].header, tables["consistency"].rows)

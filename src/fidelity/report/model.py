@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from fidelity.columnar import to_arrow, to_polars
 from fidelity.report.html_view import report_html
 from fidelity.report.tables import TextTable, frames, summary, text_tables
 from fidelity.report.terminal import render as render_terminal
@@ -23,6 +24,8 @@ from fidelity.stats.estimate import Estimate, json_ready
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
     from rich.console import Console, ConsoleOptions, RenderResult
 
 __all__ = [
@@ -189,7 +192,10 @@ class ItemTotal(_Record):
 
 @dataclass(frozen=True)
 class ConsistencyRow(_Record):
-    """Internal consistency of one domain, with its items' item–total statistics."""
+    """Internal consistency of one domain, with its items' item–total statistics: Cronbach's
+    alpha, McDonald's omega (total, one-factor minres, bootstrap CI) and ordinal alpha (alpha
+    of the polychoric correlations); an undefined one carries its reason (e.g. a Heywood case
+    or a fit that did not converge)."""
 
     domain: str
     alpha: Estimate
@@ -197,6 +203,8 @@ class ConsistencyRow(_Record):
     missing: str
     items: tuple[ItemTotal, ...]
     flags: tuple[str, ...]
+    omega: Estimate
+    ordinal_alpha: Estimate
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN as None)."""
@@ -205,6 +213,8 @@ class ConsistencyRow(_Record):
                 "domain": self.domain,
                 "alpha": estimate_summary(self.alpha),
                 "standardized_alpha": self.standardized_alpha,
+                "omega": estimate_summary(self.omega),
+                "ordinal_alpha": estimate_summary(self.ordinal_alpha),
                 "missing": self.missing,
                 "items": [it.to_dict() for it in self.items],
                 "flags": list(self.flags),
@@ -278,6 +288,25 @@ class ReliabilityReport:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Flat tables: ``scores``, ``items``, ``consistency``, ``item_total`` and ``spread``."""
         return frames(self)
+
+    def to_pandas(self, table: str = "scores") -> pd.DataFrame:
+        """One of :meth:`tables` (``scores``, ``items``, ``consistency``, ``item_total``,
+        ``spread``); ``df.attrs["provenance"]`` holds the report's provenance."""
+        found = self.tables().get(table)
+        if found is None:
+            raise ValueError(f"unknown table {table!r}; use one of {', '.join(self.tables())}")
+        found.attrs["provenance"] = self.provenance
+        return found
+
+    def to_arrow(self, table: str = "scores") -> pa.Table:
+        """:meth:`to_pandas` as a typed Arrow table in its documented schema
+        (``reliability_<table>`` in :data:`fidelity.columnar.TABLES`), the provenance in its
+        metadata."""
+        return to_arrow(self.to_pandas(table), f"reliability_{table}")
+
+    def to_polars(self, table: str = "scores") -> pl.DataFrame:
+        """:meth:`to_arrow` as a Polars DataFrame (needs Polars)."""
+        return to_polars(self.to_arrow(table))
 
     def table_rows(
         self, code: Callable[[str], str] = str, *, reasons: bool = False

@@ -84,6 +84,8 @@ def _consistency_table(
         "n",
         "Cronbach's alpha",
         "standardized",
+        "omega (total)",
+        "ordinal alpha (polychoric)",
         "items with r(item, rest) < 0.30",
         "flags",
     ]
@@ -93,6 +95,8 @@ def _consistency_table(
             str(r.alpha.n_subjects),
             fmt_est(r.alpha, reasons=reasons),
             fmt_num(r.standardized_alpha),
+            fmt_est(r.omega, reasons=reasons),
+            fmt_est(r.ordinal_alpha, reasons=reasons),
             ", ".join(
                 f"{code(it.item)} ({fmt_num(it.r_item_total)})"
                 for it in r.items

@@ -5,6 +5,8 @@ facades are :mod:`fidelity.reliability` and :mod:`fidelity.psychometrics`.
 Modules: :mod:`~fidelity.stats.estimate` (the :class:`Estimate` result), :mod:`~fidelity.stats.icc`,
 :mod:`~fidelity.stats.krippendorff`, :mod:`~fidelity.stats.agreement`,
 :mod:`~fidelity.stats.bootstrap`, :mod:`~fidelity.stats.consistency`,
+:mod:`~fidelity.stats.omega` (McDonald's omega), :mod:`~fidelity.stats.polychoric` (polychoric
+correlations, ordinal alpha),
 :mod:`~fidelity.stats.variance` (REML variance components of the crossed subjects × raters
 model), :mod:`~fidelity.stats.icc_reml` (two-way ICC on incomplete data) and
 :mod:`~fidelity.stats.dstudy` (G-study and D-study). Nothing is re-exported

@@ -34,9 +34,17 @@ in Gwet (2014) and his irrCAC software. Cohen's kappa with every subject rated b
 raters uses the Fleiss, Cohen & Everitt (1969, doi:10.1037/h0028106) large-sample
 variance instead.
 
-Confidence intervals: ``value ± t_{n-1, (1+confidence)/2} · se`` (Student t with
-``n - 1`` degrees of freedom, ``n`` = subjects with at least one rating) with the upper
-limit truncated at 1, the convention of Gwet (2014) and irrCAC.
+Confidence intervals (``ci_method``, every coefficient here): ``value ± c · se``, upper limit
+truncated at 1, where the quantile ``c`` is
+
+* ``"t"`` (default): Student t with ``n - 1`` degrees of freedom, ``t_{n-1, (1+confidence)/2}``
+  (``n`` = subjects with at least one rating), the convention of Gwet (2014) and irrCAC;
+* ``"normal"``: the standard normal quantile ``z_{(1+confidence)/2}``, the convention of SAS
+  PROC FREQ (AGREE) and Stata ``kap``; with it, Cohen's kappa reproduces PROC FREQ's simple
+  and weighted kappa intervals (SAS/STAT User's Guide, The FREQ Procedure, "Agreement Study").
+
+The two differ by the factor ``t / z`` on the half-width (1.04 at n = 30, 1.004 at n = 300).
+``Estimate.ci_method`` records which was used, with its degrees of freedom.
 
 Weights: ``"linear"`` ``w_kl = 1 - |k - l| / (q - 1)`` and ``"quadratic"``
 ``w_kl = 1 - ((k - l) / (q - 1))^2`` are defined on the *positions* k, l of the categories
@@ -53,7 +61,8 @@ quadratic, custom or "within k"), ``weight_matrix`` (q × q, as nested lists), `
 (observed agreement) and ``pe`` (chance agreement); the last three are absent when the
 coefficient is undefined before they are computed.
 
-Every option is keyword-only: ``(x, *, weights=None, categories=None, confidence=0.95)``.
+Every option is keyword-only:
+``(x, *, weights=None, categories=None, confidence=0.95, ci_method="t")``.
 """
 
 from __future__ import annotations
@@ -65,7 +74,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special, stats
 
 from fidelity.stats._tally import (
     WEIGHT_NAMES,
@@ -83,6 +92,8 @@ if TYPE_CHECKING:
     from fidelity.stats.estimate import Ratings
 
 __all__ = [
+    "CI_METHODS",
+    "CiMethod",
     "brennan_prediger",
     "cohen_kappa",
     "conger_kappa",
@@ -92,6 +103,9 @@ __all__ = [
 ]
 
 Coefficient = Literal["cohen", "conger", "fleiss", "bp", "gwet", "pa"]
+#: The quantile of the large-sample interval: Student t with n - 1 df, or standard normal.
+CiMethod = Literal["t", "normal"]
+CI_METHODS: tuple[str, ...] = ("t", "normal")
 
 _PE_ONE = 1.0 - 1e-12
 
@@ -220,8 +234,11 @@ def _agreement(
     categories: CategoriesArg = None,
     confidence: float = 0.95,
     within: int = 0,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     confidence = check_confidence(confidence)
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown ci_method {ci_method!r}; use 't' or 'normal'")
     s = _setup(x, coef, weights, categories, within)
     n, r = s.data.codes.shape
     q = s.data.categories.size
@@ -255,24 +272,31 @@ def _agreement(
         var, se_method = _fce_variance(s.data.codes, s.w, value, pe), _SE_FCE
     else:
         var, se_method = _gwet_variance(value, pa_i, multi, pe, pe_i, n, n2), _SE_GWET
-    return _result(s, value, var, se_method, n, r, confidence)
+    return _result(s, value, var, se_method, n, r, confidence, ci_method)
 
 
 def _result(
-    s: _Setup, value: float, var: float, se_method: str, n: int, r: int, confidence: float
-) -> Estimate:
-    """The Estimate with its standard error and Student-t interval (none for one subject)."""
+    s: _Setup, value: float, var: float, se_method: str, n: int, r: int, confidence: float,
+    ci_method: CiMethod,
+) -> Estimate:  # fmt: skip
+    """The Estimate with its standard error and large-sample interval (none for one subject)."""
     if n < 2 or not math.isfinite(var):
         return Estimate(
             value=float(value), method=s.method, n_subjects=n, n_raters=r, details=s.info,
             se_reason=_NO_SE, ci_reason=_NO_SE + ", so no interval",
         )  # fmt: skip
     se = math.sqrt(max(var, 0.0))
-    half = float(stats.t.ppf((1.0 + confidence) / 2.0, n - 1)) * se
+    if ci_method == "normal":
+        quantile = float(special.ndtri((1.0 + confidence) / 2.0))
+        described = "standard normal quantile; upper limit truncated at 1"
+    else:
+        quantile = float(stats.t.ppf((1.0 + confidence) / 2.0, n - 1))
+        described = f"Student t, {n - 1} df; upper limit truncated at 1"
+    half = quantile * se
     return Estimate(
         value=float(value), method=s.method, n_subjects=n, n_raters=r,
         ci=(value - half, min(1.0, value + half)), se=se, confidence=confidence, details=s.info,
-        se_method=se_method, ci_method=f"Student t, {n - 1} df; upper limit truncated at 1",
+        se_method=se_method, ci_method=described,
     )  # fmt: skip
 
 
@@ -352,6 +376,7 @@ def cohen_kappa(
     weights: WeightsArg = None,
     categories: CategoriesArg = None,
     confidence: float = 0.95,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     """Cohen's kappa for two raters, unweighted or weighted.
 
@@ -364,14 +389,16 @@ def cohen_kappa(
     Standard error: Fleiss, Cohen & Everitt (1969, doi:10.1037/h0028106) large-sample
     (non-null) variance when both raters rated every subject; with missing ratings, Gwet's
     (2014) linearisation variance (on complete data the two differ only by the factor
-    n / (n - 1) on the variance); ``se_method`` says which. CI: Student t with n - 1 df,
-    upper limit truncated at 1.
+    n / (n - 1) on the variance); ``se_method`` says which. CI: ``value ± c · se``, upper
+    limit truncated at 1, with ``c`` from ``ci_method``: ``"t"`` (default; Student t, n - 1
+    df, as irrCAC) or ``"normal"`` (standard normal, as SAS PROC FREQ and Stata ``kap``).
 
     Args:
         x: subjects × 2 raters array (NaN = missing) or a long table (subject, rater, rating).
         weights: None (nominal), ``"linear"``, ``"quadratic"`` or a symmetric q × q matrix.
         categories: the full ordered category set of the scale (default: observed values).
         confidence: confidence level of ``ci``.
+        ci_method: ``"t"`` (default) or ``"normal"``: the quantile of the interval.
 
     Returns:
         An ``Estimate``; ``value`` is NaN with a ``reason`` when kappa is undefined.
@@ -382,7 +409,10 @@ def cohen_kappa(
         ValueError: more than two raters, ratings outside ``categories``, bad weights.
         TypeError: an option passed by position (every option is keyword-only).
     """
-    return _agreement(x, "cohen", weights=weights, categories=categories, confidence=confidence)
+    return _agreement(
+        x, "cohen", weights=weights, categories=categories, confidence=confidence,
+        ci_method=ci_method,
+    )  # fmt: skip
 
 
 def fleiss_kappa(
@@ -391,6 +421,7 @@ def fleiss_kappa(
     weights: WeightsArg = None,
     categories: CategoriesArg = None,
     confidence: float = 0.95,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     """Fleiss' kappa for any number of raters (Fleiss 1971, doi:10.1037/h0031619).
 
@@ -398,13 +429,16 @@ def fleiss_kappa(
     ``pi_k = mean_i r_ik / r_i``. With complete data this is Fleiss' (1971) kappa; with
     missing ratings and weights it is Gwet's (2014, ch. 5) generalisation. Standard error:
     Gwet's linearisation variance conditional on the raters (not Fleiss, Nee & Landis'
-    1979 variance under the null hypothesis). CI: t with n - 1 df, upper limit at most 1.
-    Options as in :func:`cohen_kappa`, keyword-only.
+    1979 variance under the null hypothesis). CI: ``ci_method="t"`` (default; n - 1 df) or
+    ``"normal"``, upper limit at most 1. Options as in :func:`cohen_kappa`, keyword-only.
 
     ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
     ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
-    return _agreement(x, "fleiss", weights=weights, categories=categories, confidence=confidence)
+    return _agreement(
+        x, "fleiss", weights=weights, categories=categories, confidence=confidence,
+        ci_method=ci_method,
+    )  # fmt: skip
 
 
 def conger_kappa(
@@ -413,19 +447,23 @@ def conger_kappa(
     weights: WeightsArg = None,
     categories: CategoriesArg = None,
     confidence: float = 0.95,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     """Conger's kappa for any number of raters (Conger 1980, doi:10.1037/0033-2909.88.2.322).
 
     Chance agreement averages the Cohen-type pairwise chance agreements of all rater pairs,
     from rater-specific marginals: ``pe = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``.
     Missing ratings and the standard error follow Gwet (2014, ch. 5): linearisation variance
-    conditional on the raters; CI: t with n - 1 df, upper limit at most 1. Options as in
-    :func:`cohen_kappa`, keyword-only.
+    conditional on the raters; CI: ``ci_method="t"`` (default; n - 1 df) or ``"normal"``,
+    upper limit at most 1. Options as in :func:`cohen_kappa`, keyword-only.
 
     ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
     ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
-    return _agreement(x, "conger", weights=weights, categories=categories, confidence=confidence)
+    return _agreement(
+        x, "conger", weights=weights, categories=categories, confidence=confidence,
+        ci_method=ci_method,
+    )  # fmt: skip
 
 
 def brennan_prediger(
@@ -434,18 +472,22 @@ def brennan_prediger(
     weights: WeightsArg = None,
     categories: CategoriesArg = None,
     confidence: float = 0.95,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     """Brennan & Prediger's (1981, doi:10.1177/001316448104100307) coefficient.
 
     Uniform chance agreement over the q categories of the scale: ``pe = sum_kl w_kl / q^2``
     (so it depends on the full category set). Standard error: Gwet (2014) linearisation
-    variance; CI: t with n - 1 df, upper limit at most 1. Options as in :func:`cohen_kappa`,
-    keyword-only.
+    variance; CI: ``ci_method="t"`` (default; n - 1 df) or ``"normal"``, upper limit at most
+    1. Options as in :func:`cohen_kappa`, keyword-only.
 
     ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
     ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
-    return _agreement(x, "bp", weights=weights, categories=categories, confidence=confidence)
+    return _agreement(
+        x, "bp", weights=weights, categories=categories, confidence=confidence,
+        ci_method=ci_method,
+    )  # fmt: skip
 
 
 def gwet_ac(
@@ -454,19 +496,24 @@ def gwet_ac(
     weights: WeightsArg = None,
     categories: CategoriesArg = None,
     confidence: float = 0.95,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     """Gwet's AC1 (unweighted) or AC2 (weighted) agreement coefficient.
 
     Gwet (2008, doi:10.1348/000711006X126600; 2014, ch. 4-5):
     ``pe = T_w / (q (q - 1)) sum_k pi_k (1 - pi_k)`` with ``T_w = sum_kl w_kl`` and pooled
     ``pi_k = mean_i r_ik / r_i`` over every subject with a rating. Standard error: Gwet's
-    linearisation variance conditional on the raters; CI: t with n - 1 df, upper limit at
-    most 1. Options as in :func:`cohen_kappa`, keyword-only.
+    linearisation variance conditional on the raters; CI: ``ci_method="t"`` (default; n - 1
+    df) or ``"normal"``, upper limit at most 1. Options as in :func:`cohen_kappa`,
+    keyword-only.
 
     ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
     ``pe`` (described in :mod:`fidelity.stats.agreement`).
     """
-    return _agreement(x, "gwet", weights=weights, categories=categories, confidence=confidence)
+    return _agreement(
+        x, "gwet", weights=weights, categories=categories, confidence=confidence,
+        ci_method=ci_method,
+    )  # fmt: skip
 
 
 def percent_agreement(
@@ -476,6 +523,7 @@ def percent_agreement(
     categories: CategoriesArg = None,
     confidence: float = 0.95,
     within: int = 0,
+    ci_method: CiMethod = "t",
 ) -> Estimate:
     """Share of agreeing rater pairs, exact (``within=0``) or within ``within`` levels.
 
@@ -484,8 +532,8 @@ def percent_agreement(
     rater pairs that agree; averaged over those subjects (Gwet 2014, ch. 2). No chance
     correction. ``weights`` (with ``within=0``) gives Gwet's weighted percent agreement,
     partial credit ``w_kl`` for a pair rated k and l. Standard error: Gwet's
-    linearisation variance; CI: t with n - 1 df, upper limit at most 1. Options as in
-    :func:`cohen_kappa`, keyword-only, plus ``within``.
+    linearisation variance; CI: ``ci_method="t"`` (default; n - 1 df) or ``"normal"``, upper
+    limit at most 1. Options as in :func:`cohen_kappa`, keyword-only, plus ``within``.
 
     ``details``: ``weights``, ``weight_matrix``, ``categories``, ``n_pairable``, ``pa`` and
     ``pe`` (described in :mod:`fidelity.stats.agreement`); ``pe`` is 0.
@@ -495,5 +543,6 @@ def percent_agreement(
     if within and weights is not None:
         raise ValueError("give either `within` or `weights`, not both")
     return _agreement(
-        x, "pa", weights=weights, categories=categories, confidence=confidence, within=int(within)
-    )
+        x, "pa", weights=weights, categories=categories, confidence=confidence,
+        within=int(within), ci_method=ci_method,
+    )  # fmt: skip

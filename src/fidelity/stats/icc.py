@@ -41,9 +41,12 @@ _CI_ONE_WAY = (
 )
 _CI_CONSISTENCY = "F-based (Shrout & Fleiss 1979; McGraw & Wong 1996, case 3)"
 _CI_AGREEMENT = (
-    "McGraw & Wong (1996) Table 7, case 2A: Satterthwaite approximation; "
-    "the ICC(A,k) bounds equal the Spearman-Brown step-up of the ICC(A,1) bounds "
+    "McGraw & Wong (1996) Table 7, case 2A: Satterthwaite approximation "
     "(as in pingouin and R psych::ICC)"
+)
+_CI_AGREEMENT_K = (
+    "McGraw & Wong (1996) Table 7, case 2A ICC(A,k) bounds: the Spearman-Brown step-up "
+    "k b / (1 + (k - 1) b) of the Satterthwaite ICC(A,1) bounds b (as in pingouin and R psych::ICC)"
 )
 _NO_SE = "no analytic standard error for the ICC; use bootstrap() for one"
 
@@ -447,7 +450,8 @@ def _two_way_estimates(
             "MSR": r["msr"] * unit * unit, "MSC": r["msc"] * unit * unit,
             "MSE": r["mse"] * unit * unit, "k": k,
         }  # fmt: skip
-        ci_method = _CI_CONSISTENCY if form[4] == "3" else _CI_AGREEMENT
+        agreement = _CI_AGREEMENT if form[6] == "1" else _CI_AGREEMENT_K
+        ci_method = _CI_CONSISTENCY if form[4] == "3" else agreement
         results[form] = _icc_estimate(form, r, det, n_all, k, confidence, ci_method)
     return results
 

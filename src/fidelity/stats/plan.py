@@ -25,9 +25,10 @@ Closed forms, each for ``k`` raters per subject and a two-sided ``confidence`` l
   one-degree-of-freedom chi-square test of ``κ0`` has non-centrality ``n Σ (P_i(κ1) −
   P_i(κ0))² / P_i(κ0)``, and ``n`` is the smallest size whose non-central chi-square power
   reaches ``power`` at two-sided ``alpha``;
-* :func:`icc_width_probability` -- an exact check: the probability that the exact F interval
-  of the one-way ICC (Searle 1971) is no wider than ``w`` with ``n`` subjects, from the
-  distribution ``MSB/MSW ~ (1 + kθ) F(n−1, n(k−1))``.
+* :func:`icc_width_probability` and :func:`icc_expected_width` -- exact checks: the
+  probability that the exact F interval of the one-way ICC (Searle 1971) is no wider than
+  ``w`` with ``n`` subjects, and its expected width, from the distribution
+  ``MSB/MSW ~ (1 + kθ) F(n−1, n(k−1))``.
 
 Sizes are rounded up to whole subjects. Invalid arguments raise :class:`ValueError`.
 """
@@ -40,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "icc_expected_width",
     "icc_n_assurance",
     "icc_n_precision",
     "icc_n_test",
@@ -130,25 +132,45 @@ def icc_n_test(
     return math.ceil(n - 1e-9)
 
 
+def _exact_widths(n: int, rho: float, k: int, confidence: float) -> NDArray[np.float64]:
+    """Widths of the exact F interval of the one-way ICC at 20000 equally spaced quantiles of
+    the distribution of ``MSB/MSW``, which is ``(1 + kθ) F(n−1, n(k−1))``."""
+    from scipy import stats
+
+    if n < 2 or int(n) != n:
+        raise ValueError(f"n (subjects) must be a whole number >= 2, not {n}")
+    d1, d2 = n - 1, n * (k - 1)
+    a = (1 - confidence) / 2
+    fu, fl = stats.f.ppf(1 - a, d1, d2), stats.f.ppf(a, d1, d2)
+    scale = 1 + k * rho / (1 - rho)
+    q = (np.arange(20000) + 0.5) / 20000
+    f = scale * stats.f.ppf(q, d1, d2)
+    lo = np.clip((f / fu - 1) / (f / fu + k - 1), -1 / (k - 1), 1)
+    hi = np.clip((f / fl - 1) / (f / fl + k - 1), -1 / (k - 1), 1)
+    return np.asarray(hi - lo, dtype=np.float64)
+
+
 def icc_width_probability(
     n: int, rho: float, k: int, width: float, confidence: float = 0.95
 ) -> float:
     """Probability that the exact F interval of the one-way ICC from ``n`` subjects is at most
     ``width`` wide, when the true ICC is ``rho`` (exact, by integrating over the F
     distribution of ``MSB/MSW``)."""
-    from scipy import stats
-
     _check(rho, k, width, confidence)
-    d1, d2 = n - 1, n * (k - 1)
-    a = (1 - confidence) / 2
-    fu, fl = stats.f.ppf(1 - a, d1, d2), stats.f.ppf(a, d1, d2)
-    scale = 1 + k * rho / (1 - rho)
-    # width as a function of the observed F, on a dense grid of the F distribution's quantiles
-    q = (np.arange(20000) + 0.5) / 20000
-    f = scale * stats.f.ppf(q, d1, d2)
-    lo = np.clip((f / fu - 1) / (f / fu + k - 1), -1 / (k - 1), 1)
-    hi = np.clip((f / fl - 1) / (f / fl + k - 1), -1 / (k - 1), 1)
-    return float(np.mean(hi - lo <= width))
+    return float(np.mean(_exact_widths(n, rho, k, confidence) <= width))
+
+
+def icc_expected_width(n: int, rho: float, k: int, confidence: float = 0.95) -> float:
+    """Expected width of the exact F interval of the one-way ICC from ``n`` subjects when the
+    true ICC is ``rho`` (exact, as :func:`icc_width_probability`): the quantity Bonett's
+    (2002) sample size aims at.
+
+    Example:
+        >>> round(icc_expected_width(20, 0.85, 4), 3)
+        0.205
+    """
+    _check(rho, k, None, confidence)
+    return float(np.mean(_exact_widths(n, rho, k, confidence)))
 
 
 def kappa_variance(kappa: float, prevalence: float, n: int = 1) -> float:

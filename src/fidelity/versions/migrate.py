@@ -423,8 +423,9 @@ def _source_version(
     if source is not None:
         other = [p for p in pins if p != source.spec]
         if other:
+            pinned = ", ".join(other)
             raise _Refused(
-                [f"{path}: sheets are pinned to {', '.join(other)}, not to --from {source.spec}"]
+                [f"{path}: sheets are pinned to {pinned}, not to --from-version {source.spec}"]
             )
         return source
     unpinned = [r for r in one.records() if not r.get("instrument")]
@@ -433,7 +434,9 @@ def _source_version(
             [f"{path}: sheets name several versions ({', '.join(pins)}); migrate them apart"]
         )
     if unpinned or len(pins) != 1:
-        raise _Refused([f"{path}: some sheets name no instrument version; give it with --from"])
+        raise _Refused(
+            [f"{path}: some sheets name no instrument version; give it with --from-version"]
+        )
     try:
         return (loader or load_instrument)(pins[0])
     except Exception as exc:
@@ -500,6 +503,7 @@ def migrate_files(
     *,
     source: Instrument | None = None,
     loader: Loader | None = load_instrument,
+    sheets: SheetBatch | None = None,
 ) -> MigrationResult:
     """Read, check and migrate rating-sheet files to ``target``; raise
     :class:`MigrationRefused` (listing every reason) when anything cannot be migrated.
@@ -507,11 +511,14 @@ def migrate_files(
     Each input gives one output named after it: JSON for ``.json``, ``.csv`` and ``.xlsx``
     inputs (tables have no place for provenance), JSON Lines for ``.jsonl``. The source
     version is ``source`` or the version the sheets are pinned to. Migrated sheets are
-    validated on ``target`` before anything is returned.
+    validated on ``target`` before anything is returned. ``sheets`` are the files already
+    read, one segment per file (for example a REDCap export through
+    ``read_sheets(files, format="redcap")``); reading warnings in them (FR702, a form not
+    marked Complete and left out) are the caller's to report.
     """
     paths = [Path(f) for f in files]
-    batch = read_sheets(paths)
-    reasons = [str(p) for p in batch.problems]
+    batch = read_sheets(paths) if sheets is None else sheets
+    reasons = [str(p) for p in batch.problems if p.severity == "error"]
     if reasons:
         raise MigrationRefused(reasons)
     run = _FileMigration(target, source, loader)

@@ -1,6 +1,7 @@
 """REDCap: an instrument's data dictionary and instrument ZIP, sheets as raw records, and raw
 exports (CSV or flat JSON) read back as sheets."""
 
+from fidelity.instrument.redcap import MAX_NAME, comment_var, item_var
 from fidelity.interop.redcap.dictionary import (
     HEADERS,
     MISSING_CODES_SETTING,
@@ -13,7 +14,6 @@ from fidelity.interop.redcap.dictionary import (
     map_from_dictionary,
     parse_dictionary,
 )
-from fidelity.interop.redcap.names import MAX_NAME, comment_var, item_var
 from fidelity.interop.redcap.read import read_redcap
 from fidelity.interop.redcap.records import (
     record_columns,

@@ -17,9 +17,8 @@ import json
 from typing import Any
 
 from fidelity.instrument import Instrument
+from fidelity.instrument.redcap import NA_CODE, FieldMap, choice_code, field_map
 from fidelity.interop._common import InteropError, consensus_flag
-from fidelity.interop.redcap.dictionary import NA_CODE, FieldMap, field_map
-from fidelity.interop.redcap.names import choice_code
 from fidelity.ratings import as_batch
 
 __all__ = ["record_columns", "records_csv", "records_json", "sheets_to_records"]

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity.instrument import Instrument
+from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
 from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
 from fidelity.ratings.checks.fields import (
@@ -85,9 +86,11 @@ SEGMENT_STEPS: tuple[Callable[[SegmentCheck], None], ...] = (
 informant of each sheet, the state of each cell)."""
 
 
-def validate(inst: Instrument, sheets: Any) -> ProblemList:
+def validate(inst: Instrument | str, sheets: Any) -> ProblemList:
     """Check rating sheets against ``inst`` and return every problem found.
 
+    ``inst`` is an :class:`~fidelity.instrument.Instrument` or a spec that
+    :func:`~fidelity.catalog.load_instrument` loads (``"enrich-peer-support@1.1.0"``).
     ``sheets`` is anything :func:`~fidelity.ratings.batch.as_batch` accepts. The result is a
     list (empty when all is well) of :class:`~fidelity.ratings.problems.Problem`, ordered by
     input, sheet and item; ``.errors``/``.warnings`` split it and ``.ok`` says whether the
@@ -101,8 +104,9 @@ def validate(inst: Instrument, sheets: Any) -> ProblemList:
     return check_sheets(inst, sheets).problems
 
 
-def check_sheets(inst: Instrument, sheets: Any) -> CheckedSheets:
+def check_sheets(inst: Instrument | str, sheets: Any) -> CheckedSheets:
     """Validate and keep the arrays for scoring (cached on the batch per instrument)."""
+    inst = as_instrument(inst)
     compiled = compile_instrument(inst)
     batch = as_batch(sheets)
     cached = batch._checked.get(inst.content_hash)
@@ -201,7 +205,10 @@ def _where_column(seg: Segment) -> NDArray[Any]:
     base = seg.source or "<sheets>"
     pos = seg.positions.tolist()
     out = np.empty(len(pos), dtype=object)
-    if seg.locator == "row":
+    if seg.locator == "row" and seg.records is not None:
+        recs = seg.records
+        out[:] = [f"{base} row {p}, record {r}" for p, r in zip(pos, recs, strict=True)]
+    elif seg.locator == "row":
         out[:] = [f"{base} row {p}" for p in pos]
     elif seg.locator == "line":
         out[:] = [f"{base} line {p}" for p in pos]

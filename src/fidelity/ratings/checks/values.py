@@ -362,7 +362,9 @@ def check_unanswered(ctx: SegmentCheck) -> None:
             sheet = seg.ref(i, cell_pos(seg, item_id, i))
         else:  # the cells of one sheet share its reference
             sheet = refs.get(i) or refs.setdefault(i, seg.ref(i))
-        return sheet, item_id if flat_paths else seg.path(i, "ratings", item_id)
+        if flat_paths:  # the column: the item id, or the variable of another system's export
+            return sheet, seg.columns.get(f"ratings.{item_id}", item_id)
+        return sheet, seg.path(i, "ratings", item_id)
 
     ctx.add_block(
         ProblemBlock(

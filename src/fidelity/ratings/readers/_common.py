@@ -13,15 +13,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fidelity._util.text import plain_list, short
+from fidelity.instrument.redcap import field_var
 from fidelity.ratings.problems import Problem, SheetRef, make_problem
 from fidelity.ratings.segment import Segment, empty_segment, file_problem
 from fidelity.ratings.sheet import COMMENT_SUFFIX, FIELDS, Mode
 
 __all__ = [
+    "FHIR_HINT",
     "LONG_COLUMNS",
     "MAX_COLUMNS",
     "MAX_FILE_BYTES",
     "MAX_ITEM_IDS",
+    "REDCAP_HINT",
     "columns_from_rows",
     "decode",
     "duplicate_columns",
@@ -98,6 +101,12 @@ def decode(name: str, data: bytes) -> str | Segment:
         )
 
 
+REDCAP_HINT = "this is a REDCap export: read it with --from redcap (format='redcap')"
+"""What a problem adds when a file read as fidelity's own is a REDCap export."""
+FHIR_HINT = "read FHIR QuestionnaireResponses with --from fhir (format='fhir')"
+"""What a problem adds when a JSON file read as sheets holds FHIR resources."""
+
+
 def header_problem(header: Sequence[str], ref: SheetRef) -> Problem | None:
     """FR005 when a table's header has more than :data:`MAX_COLUMNS` columns, FR020 when it
     lacks the ``assessment`` or ``rater`` column."""
@@ -113,11 +122,13 @@ def header_problem(header: Sequence[str], ref: SheetRef) -> Problem | None:
         return None
     shown = ", ".join(short(repr(h), 30) for h in header[:6])
     more = f" and {len(header) - 6} more" if len(header) > 6 else ""
+    redcap = any(field_var(f) in header for f in ("assessment", "rater"))
     return make_problem(
         "FR020",
         message=f"wrong header: no {plain_list(missing, 'or')} column; a rating "
         f"sheet table needs the columns assessment and rater, then one column per "
-        f"item id (wide) or item and value columns (long); found {shown}{more}",
+        f"item id (wide) or item and value columns (long); found {shown}{more}"
+        + (f"; {REDCAP_HINT}" if redcap else ""),
         sheet=ref,
     )
 

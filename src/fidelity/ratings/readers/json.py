@@ -16,11 +16,11 @@ import numpy as np
 
 from fidelity._util.text import short
 from fidelity.ratings.problems import Problem, SheetRef, json_kind, jsonable, make_problem
-from fidelity.ratings.readers._common import decode, too_many_items
+from fidelity.ratings.readers._common import FHIR_HINT, decode, too_many_items
 from fidelity.ratings.segment import Segment, file_problem
 from fidelity.ratings.sheet import ABSENT, FIELDS, RECORD_KEYS, Mode, RatingSheet
 
-__all__ = ["read_json", "read_jsonl", "records_segment"]
+__all__ = ["fhir_resources", "read_json", "read_jsonl", "records_segment"]
 
 _Unparsed = object()
 
@@ -89,6 +89,8 @@ def read_json(name: str, raw: bytes) -> Segment:
     data, error = _loads(text, line_numbers=True)
     if error is not None:
         return file_problem(name, "FR010", error)
+    if fhir_resources([data] if isinstance(data, dict) else data):
+        return file_problem(name, "FR011", kind=f"FHIR resources: {FHIR_HINT}")
     if isinstance(data, dict):
         return records_segment(name, [data], "single", [0])
     if isinstance(data, list):
@@ -96,6 +98,16 @@ def read_json(name: str, raw: bytes) -> Segment:
             return file_problem(name, "FR002", "the JSON list is empty: it holds no sheets")
         return records_segment(name, data, "index", list(range(len(data))))
     return file_problem(name, "FR011", kind=json_kind(data))
+
+
+def fhir_resources(data: Any) -> bool:
+    """Whether ``data`` (a list of parsed JSON values) are FHIR resources: every one an
+    object with a ``resourceType``, which no rating sheet has."""
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and all(isinstance(d, dict) and "resourceType" in d for d in data)
+    )
 
 
 def read_jsonl(name: str, raw: bytes) -> Segment:
@@ -117,6 +129,8 @@ def read_jsonl(name: str, raw: bytes) -> Segment:
             continue
         records.append(data)
         lines.append(lineno)
+    if fhir_resources(records):
+        return file_problem(name, "FR011", kind=f"FHIR resources: {FHIR_HINT}")
     seg = records_segment(name, records, "line", lines)
     seg.problems[:0] = problems
     return seg
