@@ -289,8 +289,10 @@ def provenance(
         f"{conf} intervals; AC2 with quadratic weights; Krippendorff's alpha bootstrap "
         f"{p['n_bootstrap']} resamples, seed {p['seed']}. {ident}",
         "consistency": f"Sources: {d.consistency_sheets}, "
-        f"{p['n_assessments']} assessments; Cronbach's alpha with pairwise deletion, "
-        "reverse-scored items turned round; spread is the share of answers at each level. "
+        f"{p['n_assessments']} assessments; Cronbach's alpha with pairwise deletion (Feldt "
+        "interval), McDonald's omega total from a one-factor minres model, ordinal alpha from "
+        "polychoric correlations; reverse-scored items turned round; spread is the share of "
+        "answers at each level. "
         f"{ident}",
         "instrument": f"Scored at {result.provenance['scored_at']}, report generated at "
         f"{p['generated_at']}. {ident}",
