@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "LABELLED_SITES",
+    "NAMED_SITES",
     "OKABE_ITO",
     "Chart",
     "bland_altman",
@@ -41,9 +41,10 @@ OKABE_ITO = (
 )
 """The Okabe–Ito palette, distinguishable with every common colour-vision deficiency."""
 
-LABELLED_SITES = 40
-"""Up to this many sites, the site-scores chart names each one; beyond, it shows them in rank
-order (at most 12 inches tall), and the table beside it names them."""
+NAMED_SITES = 60
+"""The site charts name each site up to this many sites; beyond, they draw the sites by rank
+in a chart of fixed height (a row per site would be a page per hundred sites, and slow to
+draw), and the table beside them names the sites."""
 
 
 class Chart:
@@ -114,10 +115,10 @@ def _rank(sites: Sequence[str], overall: Sequence[float]) -> list[int]:
 
 
 def _site_axis(ax: Any, names: Sequence[str]) -> None:
-    if len(names) <= LABELLED_SITES:
+    if len(names) <= NAMED_SITES:
         ax.set_yticks(range(len(names)), list(names), fontsize=8)
-    else:  # too many to name: the sites in rank order (the table names them)
-        ax.set_ylabel("sites, lowest to highest score")
+    else:  # too many to name: the sites by rank (the table names them)
+        ax.set_ylabel(f"rank of {len(names)} sites")
         ax.set_yticks([])
 
 
@@ -129,7 +130,7 @@ def _cut_lines(ax: Any, cutoffs: Sequence[tuple[str, float]], labels: bool = Tru
 
 
 def _height(n: int) -> float:
-    return min(max(2.0, 0.28 * n + 1.0), 12.0)
+    return max(2.0, 0.28 * n + 1.0) if n <= NAMED_SITES else 5.0
 
 
 def site_dots(
@@ -141,7 +142,7 @@ def site_dots(
 ) -> Chart:
     """Overall score of every site (a dot per site, sorted), with the band cut-offs drawn and,
     given ``halfwidth``, each score's interval of rating error; the sites are named on the
-    axis up to :data:`LABELLED_SITES` of them."""
+    axis up to :data:`NAMED_SITES` of them."""
     order = _rank(sites, overall)
     fig = _figure(7.5, _height(len(order)))
     ax = fig.add_subplot()

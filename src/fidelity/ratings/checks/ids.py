@@ -43,6 +43,8 @@ def id_flaw(v: str) -> str | None:
     ``None``."""
     if v != v.strip():
         return "has spaces around it"
+    if v.isprintable():  # no character of a C or Z category other than the plain space
+        return None
     for ch in v:
         if ch == " ":
             continue
@@ -55,8 +57,30 @@ def id_flaw(v: str) -> str | None:
 
 def id_key(v: str) -> str:
     """The form under which two spellings of an id are the same id: Unicode compatibility
-    normalisation (NFKC) and case folding."""
+    normalisation (NFKC) and case folding (for ASCII text both are lower-casing)."""
+    if v.isascii():
+        return v.lower()
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", v).casefold())
+
+
+def _all_plain(ids: list[str]) -> bool:
+    """Whether no id in ``ids`` has a flaw (:func:`id_flaw`), checked on all of them at once:
+    every character printable (the only printable space is the plain one), and no plain
+    space next to a line break once they are joined by line breaks, nor at either end."""
+    if not "".join(ids).isprintable():
+        return False
+    joined = "\n".join(ids)
+    ends = joined.startswith(" ") or joined.endswith(" ")
+    return not (ends or " \n" in joined or "\n " in joined)
+
+
+def _keys(ids: list[str]) -> list[str]:
+    """:func:`id_key` of every id; for ASCII ids without line breaks, one lower-casing of them
+    all joined."""
+    joined = "\n".join(ids)
+    if ids and joined.isascii() and joined.count("\n") == len(ids) - 1:
+        return joined.lower().split("\n")
+    return [id_key(v) for v in ids]
 
 
 def check_id_form(ctx: SegmentCheck) -> None:
@@ -66,6 +90,8 @@ def check_id_form(ctx: SegmentCheck) -> None:
     for f in ID_FIELDS:
         col = ctx.meta[f]
         codes, uniques = factorize(col)
+        if _all_plain([v for v in uniques if isinstance(v, str)]):
+            continue
         for u, v in enumerate(uniques):
             if not isinstance(v, str):
                 continue
@@ -94,6 +120,9 @@ def check_near_duplicates(
     for f in ID_FIELDS:
         codes, uniques = factorize(meta[f])
         if not uniques:
+            continue
+        keys = _keys([v for v in uniques if isinstance(v, str)])
+        if len(set(keys)) == len(keys):  # no two spellings of one id: nothing to report
             continue
         first_row = _first_rows(codes, len(uniques))
         by_key: dict[str, int] = {}

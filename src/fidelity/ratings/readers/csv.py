@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -99,10 +100,23 @@ def _without_blank_rows(
     return [c[keep] for c in columns], rows[keep]
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as ``io.StringIO(text)`` gives them (split after each ``\\n``),
+    one at a time: reading the header does not copy the whole file."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _header(name: str, text: str) -> list[str] | Segment:
     """The column names, or a segment holding what is wrong with them."""
     try:
-        header = next(csv.reader(io.StringIO(text), strict=True))
+        header = next(csv.reader(_lines(text), strict=True))
     except csv.Error as exc:
         return file_problem(name, "FR024", f"malformed CSV in the header: {exc}")
     except StopIteration:
