@@ -10,7 +10,7 @@ import pytest
 
 import fidelity
 from fidelity.ratings import validate
-from fidelity.simulate import simulate_audit
+from fidelity.simulate import simulate_audit, simulate_rounds
 
 ROOT = Path(__file__).parent.parent
 ENRICH = fidelity.load_instrument("enrich-peer-support@1.1.0")
@@ -144,3 +144,70 @@ def test_repeated_informants_are_refused() -> None:
     inst = fidelity.load_instrument("enrich-peer-support")
     with pytest.raises(ValueError, match=r"\['supervisor'\] listed more than once"):
         simulate_audit(inst, informants=["supervisor", "supervisor"])
+
+
+# Audit rounds with a known change
+
+
+def test_rounds_are_seeded_and_the_first_round_is_the_one_round_audit() -> None:
+    inst = fidelity.load_instrument("enrich-peer-support")
+    change = {"site-02": 0.5, "site-03": {"reciprocity": -1.0}}
+    a = simulate_rounds(inst, ("baseline", "6m", "12m"), change, seed=7, n_sites=6)
+    b = simulate_rounds(inst, ("baseline", "6m", "12m"), change, seed=7, n_sites=6)
+    assert np.array_equal(a.values, b.values, equal_nan=True) and a.rater == b.rater
+    one = simulate_audit(inst, seed=7, n_sites=6)
+    assert np.array_equal(a.values[: len(one)], one.values, equal_nan=True)
+    assert a.assessment_round is not None
+    assert sorted(set(a.assessment_round)) == ["12m", "6m", "baseline"]
+    other = simulate_rounds(inst, ("baseline", "6m", "12m"), change, seed=8, n_sites=6)
+    assert not np.array_equal(a.values, other.values, equal_nan=True)
+
+
+def test_rounds_re_rate_the_same_interviews_moved_by_the_change() -> None:
+    inst = fidelity.load_instrument("enrich-peer-support")
+    sim = simulate_rounds(inst, ("b", "6m", "12m"), {"site-02": 0.5}, seed=3, n_sites=4)
+    n_a = len(sim.assessment_ids) // 3
+    domain = np.array([[d.id for d in inst.domains].index(it.domain) for it in inst.items])
+    for k in (1, 2):
+        shift = sim.true_item[k * n_a : (k + 1) * n_a] - sim.true_item[:n_a]
+        expected = k * sim.true_change[1][sim.assessment_site[:n_a]][:, domain]
+        assert np.allclose(shift, expected)
+    assert sim.assessment_ids[:n_a] == sim.assessment_ids[n_a : 2 * n_a]
+    assert min(d for d, r in zip(sim.date, sim.to_pandas()["round"], strict=True) if r == "6m") \
+        >= "2024-08-01"  # fmt: skip
+
+
+def test_round_sheets_are_valid_and_name_their_round(tmp_path: Path) -> None:
+    inst = fidelity.load_instrument("enrich-peer-support")
+    sim = simulate_rounds(inst, change={"site-01": 0.4}, seed=2, n_sites=3)
+    assert not validate(inst, sim.sheets).errors
+    assert {s["round"] for s in sim.sheets} == {"baseline", "6m"}
+    frame = sim.to_pandas()
+    assert list(frame.columns[:8]) == [*fidelity.ratings.FIELDS]
+    assert not validate(inst, sim.write_csv(tmp_path / "r.csv")).errors
+    assert "round" not in simulate_audit(inst, n_sites=2).to_pandas()
+
+
+def test_bad_round_arguments() -> None:
+    inst = fidelity.load_instrument("enrich-peer-support")
+    with pytest.raises(ValueError, match="distinct"):
+        simulate_rounds(inst, ("a", "a"))
+    with pytest.raises(ValueError, match="site 'nowhere'"):
+        simulate_rounds(inst, change={"nowhere": 1.0})
+    with pytest.raises(ValueError, match="domain 'nope'"):
+        simulate_rounds(inst, change={"site-01": {"nope": 1.0}})
+
+
+def test_module_entry_point_writes_rounds_with_a_change(tmp_path: Path) -> None:
+    from fidelity.simulate import main
+
+    out = tmp_path / "r.csv"
+    args = ["--sites", "3", "--rounds", "baseline,6m", "--change", "site-02=0.5", "--csv", str(out)]
+    assert main(args) == 0
+    assert not validate(ENRICH, out).errors
+    frame = fidelity.score(ENRICH, out).to_pandas()
+    assert set(frame["round"]) == {"baseline", "6m"}
+    same = simulate_rounds(ENRICH, ("baseline", "6m"), {"site-02": 0.5}, n_sites=3)
+    assert out.read_text() == same.to_pandas().to_csv(index=False, lineterminator="\n")
+    with pytest.raises(SystemExit):
+        main(["--rounds", "a,b", "--change", "site-02"])

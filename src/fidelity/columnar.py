@@ -193,6 +193,8 @@ _SCHEMAS = (
             _c("round", "string", "audit round"),
             _c("n_assessments", "int64", "assessments combined"),
             *_SCORES,
+            _c("n_<domain>", "int64", "the site's assessments with that domain's score"),
+            _c("n_overall", "int64", "the site's assessments with an overall score"),
         ),
     ),
     TableSchema(
@@ -367,15 +369,21 @@ def _dumps(data: Mapping[str, Any]) -> str:
 
 
 def _repeated_names(frame: pd.DataFrame, spec: TableSchema) -> list[str]:
-    """The frame's columns that a repeated column stands for; a column the schema does not
-    name is an error (the schema and the table builder disagree)."""
+    """The names a table's repeated columns stand for (domain ids or scale levels), read from
+    the frame's columns of the repeated column with the shortest prefix (a table may repeat
+    more than one column, ``<domain>`` and ``n_<domain>``, over the same names); a column the
+    schema does not name is an error (the schema and the table builder disagree)."""
     fixed = {c.name for c in spec.columns if not c.repeated}
-    rep = next((c for c in spec.columns if c.repeated), None)
+    reps = sorted((c for c in spec.columns if c.repeated), key=lambda c: -len(c.prefix))
     extra = [str(c) for c in frame.columns if c not in fixed]
-    wrong = [c for c in extra if rep is None or not c.startswith(rep.prefix)]
+    owner = {c: next((r for r in reps if c.startswith(r.prefix)), None) for c in extra}
+    wrong = [c for c, r in owner.items() if r is None]
     if wrong:
         raise ValueError(f"table {spec.name!r} has no column {', '.join(map(repr, wrong))}")
-    return [c[len(rep.prefix) :] for c in extra] if rep is not None else []
+    if not reps:
+        return []
+    base = reps[-1]
+    return [c[len(base.prefix) :] for c, r in owner.items() if r is base]
 
 
 def to_arrow(

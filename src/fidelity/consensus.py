@@ -15,6 +15,12 @@ consensus sheet yet and returns a :class:`ConsensusPrep` with
   left empty and carry a comment ``open: rater-a 2, rater-b 4``, so the meeting decides only
   what is open.
 
+Audit rounds are kept apart: one assessment id in two rounds is two assessments, each with
+its own consensus sheet (carrying its ``round``), the discrepancy list gains a ``round``
+column after ``assessment``, and the Markdown list has one section per round. An assessment
+id whose sheets name a round on some sheets and none on others is refused
+(:class:`ConsensusError`): which round its consensus belongs to is unknown.
+
 The sheets are written in the format of the input (:meth:`ConsensusPrep.sheets_csv`,
 :meth:`~ConsensusPrep.sheets_json`, :meth:`~ConsensusPrep.sheets_xlsx`, the latter from the
 ``fidelity template`` workbook with the open cells highlighted). Once filled in they validate
@@ -57,8 +63,8 @@ __all__ = [
 
 
 class ConsensusError(FidelityError, ValueError):
-    """Sheets that cannot be prepared for consensus meetings as given (sheets of several audit
-    rounds at once)."""
+    """Sheets that cannot be prepared for consensus meetings as given (an assessment whose
+    sheets name a round on some sheets and none on others)."""
 
 
 CONSENSUS_RATER = "consensus"
@@ -85,7 +91,8 @@ DISCREPANCY_COLUMNS = (
     "high_anchor",
     "comments",
 )
-"""Columns of the discrepancy list. ``kind`` is ``levels`` (two different levels; ``difference``
+"""Columns of the discrepancy list (with audit rounds, ``round`` follows ``assessment``).
+``kind`` is ``levels`` (two different levels; ``difference``
 is the distance in levels), ``NA`` (a level against not applicable) or ``missing`` (an answer
 against an empty cell); ``values`` lists every rater's answer."""
 
@@ -101,8 +108,9 @@ class ConsensusPrep:
         discrepancies: one row per open assessment and item (see :data:`DISCREPANCY_COLUMNS`).
         sheets: the pre-filled consensus sheets as records (``ratings`` maps every item id to
             the agreed value, or ``None`` where the meeting must decide).
-        open_items: for each assessment, the ids of its open items in instrument order.
-        complete: assessments already having a consensus sheet (left alone).
+        open_items: for each assessment, the ids of its open items in instrument order; keyed
+            by the assessment id, or ``"<id> (round <round>)"`` for sheets that name a round.
+        complete: assessments already having a consensus sheet (left alone), keyed likewise.
     """
 
     instrument: str
@@ -127,7 +135,7 @@ class ConsensusPrep:
         book = Workbook()
         sheet = book.active
         sheet.title = "discrepancies"
-        sheet.append(list(DISCREPANCY_COLUMNS))
+        sheet.append(list(self.discrepancies.columns))
         for c in sheet[1]:
             c.font = Font(bold=True)
         for row in self.discrepancies.itertuples(index=False):
@@ -147,9 +155,17 @@ class ConsensusPrep:
         if not self.open_items:
             return "\n".join([*lines, "No double-rated assessment is waiting for consensus.", ""])
         frame = self.discrepancies
-        for assessment, items in self.open_items.items():
+        current: str | None = None
+        for key, items in self.open_items.items():
+            assessment, audit_round = _split_key(key)
             rows = frame[frame["assessment"] == assessment]
-            lines += [f"## {_md(assessment)}", ""]
+            if audit_round is not None:
+                rows = rows[rows["round"] == audit_round]
+                if audit_round != current:
+                    lines += [f"## Round {_md(audit_round)}", ""]
+                    current = audit_round
+            level = "###" if audit_round is not None else "##"
+            lines += [f"{level} {_md(assessment)}", ""]
             if not items:
                 lines += ["The raters agree on every item: the consensus sheet is complete.", ""]
                 continue
@@ -207,7 +223,7 @@ class ConsensusPrep:
                 cell = sheet.cell(row=r, column=k, value=shown)
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
-            for item in self.open_items.get(rec["assessment"], []):
+            for item in self.open_items.get(_key(rec["assessment"], rec.get("round")), []):
                 sheet.cell(row=r, column=where[item]).fill = fill
         buf = io.BytesIO()
         book.save(buf)
@@ -284,29 +300,56 @@ def _answer_table(checked: CheckedSheets) -> list[list[str]]:
     return table
 
 
-def _one_round(checked: CheckedSheets) -> str | None:
-    """The audit round all sheets belong to (``None`` when they name none). Sheets of several
-    rounds are refused: one assessment id in two rounds is two assessments, and a meeting
-    prepares one round's disagreements."""
-    rounds = sorted({str(r) for r in checked.round.tolist() if r is not None})
-    if len(rounds) > 1:
+_Key = tuple[str, str | None]
+
+
+def _key(assessment: str, audit_round: str | None) -> str:
+    """The name of an assessment in :attr:`ConsensusPrep.open_items`."""
+    return assessment if audit_round is None else f"{assessment} (round {audit_round})"
+
+
+def _split_key(key: str) -> _Key:
+    if key.endswith(")") and " (round " in key:
+        a, r = key[:-1].rsplit(" (round ", 1)
+        return a, r
+    return key, None
+
+
+def _keys(checked: CheckedSheets) -> list[_Key]:
+    """(assessment, round) of every sheet; an assessment id with and without a round is
+    refused."""
+    keys = [
+        (str(a), None if r is None else str(r))
+        for a, r in zip(checked.assessment.tolist(), checked.round.tolist(), strict=True)
+    ]
+    rounds: dict[str, set[str | None]] = {}
+    for a, r in keys:
+        rounds.setdefault(a, set()).add(r)
+    mixed = sorted(a for a, rs in rounds.items() if None in rs and len(rs) > 1)
+    if mixed:
         raise ConsensusError(
-            f"the sheets span the audit rounds {', '.join(rounds)}; consensus meetings are "
-            "prepared one round at a time: pass the sheets of one round"
+            f"assessment(s) {', '.join(mixed)} name an audit round on some sheets and none on "
+            "others: give every sheet of an assessment its round"
         )
-    return rounds[0] if rounds else None
+    return keys
 
 
-def _groups(checked: CheckedSheets) -> tuple[dict[str, list[int]], list[str]]:
-    """Rater sheets of every double-rated assessment without a consensus sheet (in input
-    order), and the assessments that already have one."""
-    done = {str(a) for a, c in zip(checked.assessment, checked.consensus, strict=True) if c}
-    groups: dict[str, list[int]] = {}
-    for s, (a, c) in enumerate(zip(checked.assessment, checked.consensus, strict=True)):
+def _groups(checked: CheckedSheets) -> tuple[dict[_Key, list[int]], list[_Key]]:
+    """Rater sheets of every double-rated (assessment, round) without a consensus sheet, round
+    by round (rounds and assessments in input order), and those that already have one."""
+    keys = _keys(checked)
+    done = {k for k, c in zip(keys, checked.consensus.tolist(), strict=True) if c}
+    groups: dict[_Key, list[int]] = {}
+    for s, (k, c) in enumerate(zip(keys, checked.consensus.tolist(), strict=True)):
         if not c:
-            groups.setdefault(str(a), []).append(s)
-    double = {a: rows for a, rows in groups.items() if len(rows) >= 2}
-    return {a: r for a, r in double.items() if a not in done}, [a for a in double if a in done]
+            groups.setdefault(k, []).append(s)
+    first_round = {r: n for n, r in enumerate(dict.fromkeys(r for _, r in keys))}
+    double = sorted(
+        ((k, rows) for k, rows in groups.items() if len(rows) >= 2),
+        key=lambda kv: first_round[kv[0][1]],
+    )
+    waiting = {k: rows for k, rows in double if k not in done}
+    return waiting, [k for k, _ in double if k in done]
 
 
 def _comments(
@@ -459,25 +502,29 @@ def prepare_consensus(
 
     batch = as_batch(sheets)
     checked = _checked(inst, batch, keep)
-    audit_round = _one_round(checked)
     groups, complete = _groups(checked)
+    with_rounds = any(r is not None for r in checked.round.tolist())
     comments = _sheet_comments(batch)
     table = _answer_table(checked)
     rows: list[dict[str, Any]] = []
     out_sheets: list[dict[str, Any]] = []
     open_items: dict[str, list[str]] = {}
-    for a, members in groups.items():
+    for (a, audit_round), members in groups.items():
         found = _discrepancy_rows(inst, checked, table, a, members, comments)
+        for r in found:
+            r["round"] = audit_round
+            r["_a"] = len(open_items)
         rows += found
-        open_items[a] = [r["item"] for r in found]
-        sheet = _prefilled(inst, checked, table, a, members, open_items[a])
+        open_items[_key(a, audit_round)] = [r["item"] for r in found]
+        sheet = _prefilled(inst, checked, table, a, members, [r["item"] for r in found])
         if audit_round is not None:
             sheet["round"] = audit_round
         out_sheets.append(sheet)
-    frame = pd.DataFrame(rows, columns=list(DISCREPANCY_COLUMNS))
+    columns = list(DISCREPANCY_COLUMNS)
+    if with_rounds:
+        columns.insert(1, "round")
+    frame = pd.DataFrame(rows, columns=[*columns, "_a"])
     if len(frame):
-        first = {a: k for k, a in enumerate(open_items)}
-        frame["_a"] = frame["assessment"].map(first)
         frame["_kind"] = frame["kind"].map(_KIND_ORDER)
         frame["_order"] = np.arange(len(frame))
         frame = (
@@ -486,9 +533,11 @@ def prepare_consensus(
                 ascending=[True, True, False, True],
                 kind="stable",
             )
-            .drop(columns=["_a", "_kind", "_order"])
+            .drop(columns=["_kind", "_order"])
             .reset_index(drop=True)
         )
+    frame = frame.drop(columns=["_a"])
+    done = [_key(a, r) for a, r in complete]
     return ConsensusPrep(
-        inst.spec, frame, out_sheets, open_items, complete, inst, tuple(checked.metadata)
+        inst.spec, frame, out_sheets, open_items, done, inst, tuple(checked.metadata)
     )

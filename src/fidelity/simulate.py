@@ -22,6 +22,11 @@ reliability of an item is ``var(μ) / (var(μ) + bias_sd² + rater_sd²)``
 (:meth:`SimulatedAudit.expected_icc`); the latent ratings are kept (``latent``) so a
 reliability test can check an ICC estimate against it before rounding blurs it.
 
+Audit rounds (:func:`simulate_rounds`) re-rate the same interviews with a known true change:
+``μ_r[a, item] = μ[a, item] + Δ_r[site, domain(item)] + Normal(0, round_sd)``, raters and
+design drawn afresh. With ``round_sd = 0`` an unchanged site differs between rounds only by
+rating error, which is what the report's SEM measures, so its verdicts can be checked.
+
 Everything is drawn from one ``numpy.random.Generator`` seeded with ``seed``, in a fixed
 order, so the same arguments give the same audit on every machine.
 """
@@ -29,6 +34,7 @@ order, so the same arguments give the same audit on every machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as _dt
 import json
 import sys
@@ -47,7 +53,13 @@ from fidelity.ratings import FIELDS
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_INFORMANT_EFFECTS", "SimulatedAudit", "main", "simulate_audit"]
+__all__ = [
+    "DEFAULT_INFORMANT_EFFECTS",
+    "SimulatedAudit",
+    "main",
+    "simulate_audit",
+    "simulate_rounds",
+]
 
 DEFAULT_INFORMANT_EFFECTS: Mapping[str, float] = {
     "peer-worker": 0.15,
@@ -83,6 +95,8 @@ class SimulatedAudit:
     values: NDArray[np.float64]
     na: NDArray[np.bool_]
     latent: NDArray[np.float64]
+    assessment_round: tuple[str, ...] | None = None  # per assessment; None: one round
+    true_change: NDArray[np.float64] | None = None  # rounds × sites × domains: Δ
     _records: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -104,9 +118,7 @@ class SimulatedAudit:
     def _build_records(self) -> list[dict[str, Any]]:
         inst = self.instrument
         item_ids = [it.id for it in inst.items]
-        asked = {
-            i.id: np.array([i.id in it.informants for it in inst.items]) for i in inst.informants
-        }
+        asked = _asked_by(inst)
         out = []
         for s in range(len(self)):
             a = int(self.sheet_assessment[s])
@@ -125,6 +137,9 @@ class SimulatedAudit:
                     "site": self.sites[int(self.assessment_site[a])],
                     "informant": inf,
                     "date": self.date[s],
+                    **(
+                        {} if self.assessment_round is None else {"round": self.assessment_round[a]}
+                    ),
                     "consensus": bool(self.consensus[s]),
                     "ratings": ratings,
                 }
@@ -144,6 +159,7 @@ class SimulatedAudit:
             "site": np.asarray(self.sites, dtype=object)[self.assessment_site[a]],
             "informant": np.asarray(self.assessment_informant, dtype=object)[a],
             "date": np.asarray(self.date, dtype=object),
+            "round": np.asarray(self.assessment_round or [None] * len(self.assessment_ids))[a],
             "consensus": np.where(self.consensus, "true", "false").astype(object),
         }
         for j, item in enumerate(self.instrument.items):
@@ -151,7 +167,8 @@ class SimulatedAudit:
             text = np.where(np.isnan(col), "", np.nan_to_num(col).astype(np.int64).astype(str))
             text = np.where(self.na[:, j], "NA", text)
             data[item.id] = text.astype(object)
-        fields = [f for f in FIELDS if f != "round"]  # a one-round audit names no round
+        # a one-round audit names no round
+        fields = [f for f in FIELDS if f != "round" or self.assessment_round is not None]
         return pd.DataFrame(data, columns=[*fields, *(it.id for it in self.instrument.items)])
 
     def write_csv(self, path: str | Path) -> Path:
@@ -363,12 +380,23 @@ def _draw_interviews(
         + truth.beta[None, :]
         + rng.normal(0.0, params["interview_sd"], size=(n_a, m))
     )
-    asked_by = {
-        i.id: np.array([i.id in it.informants for it in inst.items]) for i in inst.informants
-    }
+    asked_by = _asked_by(inst)
     asked = np.stack([asked_by[i] for i in a_inf]) if n_a else np.zeros((0, m), dtype=bool)
     na = (rng.random((n_a, m)) < params["p_na"]) & items.allow_na[None, :] & asked
 
+    double, cons = _draw_design(rng, n_a, params)
+    return _Interviews(a_site, a_inf, a_ids, mu, asked, na, double, cons)
+
+
+def _asked_by(inst: Instrument) -> dict[str, NDArray[np.bool_]]:
+    """Per informant: which items are asked of them."""
+    return {i.id: np.array([i.id in it.informants for it in inst.items]) for i in inst.informants}
+
+
+def _draw_design(
+    rng: np.random.Generator, n_a: int, params: dict[str, Any]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which interviews are double-rated, and which of those get a consensus sheet."""
     n_double = round(params["double_rated"] * n_a)
     double = np.zeros(n_a, dtype=bool)
     double[rng.choice(n_a, size=n_double, replace=False)] = True
@@ -376,7 +404,7 @@ def _draw_interviews(
     cons = np.zeros(n_a, dtype=bool)
     if n_cons:
         cons[rng.choice(np.flatnonzero(double), size=n_cons, replace=False)] = True
-    return _Interviews(a_site, a_inf, a_ids, mu, asked, na, double, cons)
+    return double, cons
 
 
 def _draw_sheets(
@@ -438,30 +466,123 @@ def _draw_sheets(
     )
 
 
+def simulate_rounds(
+    inst: Instrument,
+    rounds: Sequence[str] = ("baseline", "6m"),
+    change: Mapping[str, float | Mapping[str, float]] | None = None,
+    *,
+    seed: int = 20240601,
+    round_sd: float = 0.0,
+    round_days: int = 182,
+    **options: Any,
+) -> SimulatedAudit:
+    """Simulate an audit in ``rounds`` with a known true change (see the module docstring).
+
+    ``change`` maps a site id to its true change per round, in levels: a number moves every
+    domain, ``{domain id: change}`` those. Round 0 is ``simulate_audit(inst, seed=seed,
+    **options)``; round ``k`` is ``k`` changes above it, drawn from ``default_rng([seed,
+    k])``, ``round_days`` later. ``true_change``: Δ per round, site and domain."""
+    labels = [str(r) for r in rounds]
+    if not labels or len(set(labels)) != len(labels):
+        raise ValueError(f"rounds must be distinct labels, got {labels}")
+    first = simulate_audit(inst, seed=seed, **options)
+    items = _Items.of(inst)
+    step_of = list((change or {}).items())
+    step = _change_matrix(inst, first.sites, dict(step_of))
+    base = _interviews_of(first, inst)
+    audits = [first]
+    for k in range(1, len(labels)):
+        rng = np.random.default_rng([seed, k])
+        mu = base.mu + k * step[base.site][:, items.domain]
+        mu = mu + (rng.normal(0.0, round_sd, size=mu.shape) if round_sd > 0 else 0.0)
+        double, cons = _draw_design(rng, len(base), first.params)
+        interviews = dataclasses.replace(base, mu=mu, double=double, consensus=cons)
+        start = _dt.date.fromisoformat(first.params["start_date"]) + _dt.timedelta(k * round_days)
+        params = {**first.params, "start_date": start.isoformat()}
+        truth = _Truth(first.sites, first.true_site + k * step, np.zeros(len(items)), 0.0)
+        audits.append(_draw_sheets(rng, inst, items, truth, interviews, params))
+    params = {**first.params, "rounds": labels, "round_sd": round_sd, "round_days": round_days}
+    params["change"] = {k: v if isinstance(v, float | int) else dict(v) for k, v in step_of}
+    true_change = np.stack([k * step for k in range(len(labels))])
+    return _merge(audits, labels, params, true_change)
+
+
+def _change_matrix(
+    inst: Instrument, sites: tuple[str, ...], change: Mapping[str, float | Mapping[str, float]]
+) -> NDArray[np.float64]:
+    """Sites × domains: the true change per round that ``change`` asks for."""
+    domain_ids = [d.id for d in inst.domains]
+    out = np.zeros((len(sites), len(domain_ids)))
+    for site, delta in change.items():
+        if site not in sites:
+            raise ValueError(f"change names site {site!r}; the audit has {sites[0]}..{sites[-1]}")
+        per = delta if isinstance(delta, Mapping) else dict.fromkeys(domain_ids, delta)
+        for dom, d in per.items():
+            if dom not in domain_ids:
+                raise ValueError(f"change names domain {dom!r}; {inst.spec} has {domain_ids}")
+            out[sites.index(site), domain_ids.index(dom)] = float(d)
+    return out
+
+
+def _interviews_of(audit: SimulatedAudit, inst: Instrument) -> _Interviews:
+    """The interviews of a one-round audit: true levels, asked and NA items (not the design)."""
+    asked = np.stack([_asked_by(inst)[i] for i in audit.assessment_informant])
+    na = np.zeros((len(audit.assessment_ids), len(inst.items)), dtype=bool)
+    na[audit.sheet_assessment] = audit.na
+    return _Interviews(
+        audit.assessment_site, audit.assessment_informant, audit.assessment_ids,
+        audit.true_item, asked, na, audit.double_rated, audit.double_rated,
+    )  # fmt: skip
+
+
+def _merge(
+    audits: list[SimulatedAudit], labels: list[str], params: dict[str, Any], change: Any
+) -> SimulatedAudit:
+    """One audit of the rounds' sheets, each assessment tagged with its round."""
+    joined: dict[str, Any] = {}
+    for name in ("assessment_ids", "assessment_informant", "rater", "date"):
+        joined[name] = tuple(x for a in audits for x in getattr(a, name))
+    for name in ("assessment_site", "double_rated", "consensus"):
+        joined[name] = np.concatenate([getattr(a, name) for a in audits])
+    for name in ("true_item", "values", "na", "latent"):
+        joined[name] = np.vstack([getattr(a, name) for a in audits])
+    offsets = np.cumsum([0] + [len(a.assessment_ids) for a in audits[:-1]])
+    sheet_a = [a.sheet_assessment + off for a, off in zip(audits, offsets, strict=True)]
+    rounds = tuple(lab for a, lab in zip(audits, labels, strict=True) for _ in a.assessment_ids)
+    joined["sheet_assessment"] = np.concatenate(sheet_a)
+    return dataclasses.replace(
+        audits[0], params=params, assessment_round=rounds, true_change=change, _records=[], **joined
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fidelity.simulate``: write a synthetic audit as CSV and/or JSON."""
     parser = argparse.ArgumentParser(
         prog="python -m fidelity.simulate", description="Write a seeded synthetic audit."
     )
-    parser.add_argument("--instrument", default="enrich-peer-support")
-    parser.add_argument("--sites", type=int, default=24)
-    parser.add_argument("--double-rated", type=float, default=1 / 3)
-    parser.add_argument("--consensus", type=float, default=0.5)
-    parser.add_argument("--rater-sd", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--csv", type=Path, help="write the wide CSV here")
-    parser.add_argument("--json", type=Path, help="write the JSON list here")
-    parser.add_argument("--truth", type=Path, help="write the true site levels (CSV) here")
+    add = parser.add_argument
+    add("--instrument", default="enrich-peer-support")
+    add("--sites", type=int, default=24)
+    add("--double-rated", type=float, default=1 / 3)
+    add("--consensus", type=float, default=0.5)
+    add("--rater-sd", type=float, default=0.5)
+    add("--seed", type=int, default=20240601)
+    add("--rounds", help="audit rounds, comma-separated (baseline,6m): the interviews re-rated")
+    add("--change", action="append", default=[], help="with --rounds: SITE=CHANGE (repeat)")
+    for name, what in (("csv", "wide CSV"), ("json", "JSON list"), ("truth", "true levels")):
+        add(f"--{name}", type=Path, help=f"write the {what} here")
     args = parser.parse_args(argv)
     inst = load_instrument(args.instrument)
-    audit = simulate_audit(
-        inst,
-        n_sites=args.sites,
-        double_rated=args.double_rated,
-        consensus=args.consensus,
-        rater_sd=args.rater_sd,
-        seed=args.seed,
-    )
+    options = {"n_sites": args.sites, "double_rated": args.double_rated,
+               "consensus": args.consensus, "rater_sd": args.rater_sd}  # fmt: skip
+    if args.rounds:
+        pairs = [c.partition("=") for c in args.change]
+        if any(not sep or not d.lstrip("+-").replace(".", "", 1).isdigit() for _, sep, d in pairs):
+            parser.error("--change takes SITE=CHANGE, e.g. site-01=0.5")
+        change = {site: float(d) for site, _, d in pairs}
+        audit = simulate_rounds(inst, args.rounds.split(","), change, seed=args.seed, **options)
+    else:
+        audit = simulate_audit(inst, seed=args.seed, **options)
     if args.csv:
         audit.write_csv(args.csv)
     if args.json:
@@ -469,9 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.truth:
         audit.truth().round(4).to_csv(args.truth, index=False, lineterminator="\n")
     sys.stdout.write(
-        f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at "
-        f"{len(audit.sites)} sites; expected latent item ICC "
-        f"{audit.expected_icc():.3f}\n"
+        f"{len(audit)} sheets, {len(audit.assessment_ids)} interviews at {len(audit.sites)} "
+        f"sites; expected latent item ICC {audit.expected_icc():.3f}\n"
     )
     return 0
 

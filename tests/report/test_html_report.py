@@ -22,7 +22,7 @@ from fidelity.report import reliability_report
 from fidelity.report.html_report import SECTIONS, audit_report_html
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "enrich-audit.csv"
-CHARTS = {"site-scores", "reliability-forest", "bland-altman"}
+CHARTS = {"site-scores", "site-domains", "reliability-forest", "bland-altman", "item-spread"}
 
 
 class _Page(HTMLParser):
@@ -137,6 +137,89 @@ def test_the_report_shows_rounds_with_their_changes(tmp_path: Path) -> None:
     assert "baseline → 6m" in text and "beyond measurement error" in text
 
 
+def _rounds_audit(tmp_path: Path) -> Path:
+    from fidelity.simulate import simulate_rounds
+
+    inst = fidelity.load_instrument("enrich-peer-support")
+    sim = simulate_rounds(inst, change={"site-02": 1.0}, seed=11, n_sites=8, double_rated=0.5)
+    return sim.write_csv(tmp_path / "rounds.csv")
+
+
+def _sites_table(section: str) -> dict[str, str]:
+    """Site → overall cell of the site-scores table of an HTML section."""
+    rows = re.findall(r"<tr><td>(site-\d+)</td>(.*?)</tr>", section)
+    return {site: re.findall(r"<td[^>]*>(.*?)</td>", cells)[-2] for site, cells in rows}
+
+
+def test_with_rounds_site_scores_are_of_the_latest_round(tmp_path: Path) -> None:
+    from fidelity.report.rounds import latest_round
+
+    sheets = _rounds_audit(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["report", str(sheets), "-o", str(out), "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    sites = page.split('<section id="sites">')[1].split("</section>")[0]
+    assert "Scores of round 6m, the latest" in sites
+    inst = fidelity.load_instrument("enrich-peer-support")
+    label, latest = latest_round(fidelity.score(inst, sheets))
+    assert label == "6m"
+    expected = latest.site_scores().set_index("site")["overall"]
+    shown = _sites_table(sites)
+    assert shown and all(shown[s] == f"{expected[s]:.2f}" for s in shown)
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    n_latest, n_all = len(latest.by_assessment()), len(fidelity.score(inst, sheets).by_assessment())
+    assert f"8 sites, {n_latest} interviews (assessments)" in summary
+    assert f"in round 6m, the latest ({n_all} interviews in all rounds" in summary
+    rounds = page.split('<section id="rounds">')[1].split("</section>")[0]
+    assert "<th>baseline</th><th>6m</th>" in rounds  # overall per site and round
+    assert "Change between consecutive rounds" in rounds
+
+
+def test_the_markdown_report_has_the_rounds_and_charts_in_their_sections(tmp_path: Path) -> None:
+    sheets = _rounds_audit(tmp_path)
+    out = tmp_path / "md"
+    result = CliRunner().invoke(
+        app, ["report", str(sheets), "-o", str(out), "--bootstrap", "0", "--format", "md"]
+    )
+    assert result.exit_code == 0, result.output
+    text = (out / "report.md").read_text()
+    rounds = text.split("## Rounds")[1].split("\n## ")[0]
+    assert "| site | baseline | 6m |" in rounds and "baseline → 6m" in rounds
+    assert "](round-trajectories.svg)" in rounds
+    assert "](item-spread.svg)" in text.split("## Item spread")[1]
+    for name in ("round-trajectories", "item-spread", "site-scores"):
+        assert (out / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+    assert "Scores of round 6m, the latest." in text
+    for heading in ("## Summary", "## Data quality", "## Fidelity per site", "## Rounds"):
+        assert heading in text
+    assert text.count("*Sources: ") == 6  # every section but the instrument
+    assert "*Scored at " in text.split("## Criteria behind the flags")[1]
+
+
+def test_the_instrument_says_it_is_not_validated_up_front(page: str) -> None:
+    caveat = page.split('<div class="caveat"')[1].split("</div>")[0]
+    assert "It has not itself been validated" in caveat
+    assert "unvalidated index" in caveat and "Instrument status: released." in caveat
+    assert page.index('class="caveat"') < page.index('<section id="summary">')
+
+
+def test_every_section_says_where_its_numbers_come_from(page: str) -> None:
+    inst = fidelity.load_instrument("enrich-peer-support")
+    for anchor, _title in SECTIONS:
+        section = page.split(f'<section id="{anchor}">')[1].split("</section>")[0]
+        line = section.split('<p class="prov">')[1].split("</p>")[0]
+        assert inst.spec in line and inst.content_hash[:12] in line, anchor
+    reliability = page.split('<section id="reliability">')[1]
+    assert "double-rated assessments" in reliability and "seed 20240601" in reliability
+
+
+def test_the_spread_heatmap_has_alt_text_naming_the_items(page: str) -> None:
+    p = _parse(page)
+    alt = p.alts[p.charts.index("item-spread")]
+    assert alt.startswith("Share of answers at each level for 28 items")
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -193,6 +276,10 @@ def test_per_site_pages_name_weak_items_with_the_next_anchor(tmp_path: Path) -> 
         .startswith("# Fidelity feedback: site-03")
     )
     assert (tmp_path / "o" / "sites" / "site-03.svg").read_text().lstrip().startswith("<?xml")
+    assert "It has not itself been validated" in page and 'class="prov"' in page
+    assert (
+        "It has not itself been validated" in (tmp_path / "o" / "sites" / "site-03.md").read_text()
+    )
 
 
 def _screenshot(html_file: Path, shot: Path) -> subprocess.CompletedProcess[str]:
@@ -227,3 +314,27 @@ def test_a_site_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert len(image.getcolors(maxcolors=1 << 16) or range(51)) > 50
     errors = [x for x in proc.stderr.splitlines() if "CONSOLE" in x and "error" in x.lower()]
     assert not errors
+
+
+def test_site_pages_of_a_rounds_audit_show_the_latest_round_and_the_change(
+    tmp_path: Path,
+) -> None:
+    from fidelity.report.rounds import latest_round
+
+    sheets = _rounds_audit(tmp_path)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(
+        app, ["report", str(sheets), "-o", str(out), "--bootstrap", "0", "--per-site"]
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "sites" / "site-02.html").read_text()
+    assert "Scores of round 6m, the latest." in page
+    assert "Change since the previous round" in page and "baseline → 6m" in page
+    inst = fidelity.load_instrument("enrich-peer-support")
+    _label, latest = latest_round(fidelity.score(inst, sheets))
+    row = latest.site_scores().set_index("site").loc["site-02"]
+    domains = page.split("Strongest domains")[1].split("</table>")[0]
+    shown = re.findall(r"<tr><td>([a-z-]+)</td><td>([\d.]+)</td></tr>", domains)
+    assert shown and all(f"{row[d]:.2f}" == v for d, v in shown)
+    md = (out / "sites" / "site-02.md").read_text()
+    assert "Scores of round 6m, the latest." in md and "*Sources: " in md

@@ -82,6 +82,8 @@ def example() -> ReliabilityReport:
 def _mask(text: str) -> str:
     text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z?", "TS", text)
     text = re.sub(r"\b[0-9a-f]{64}\b", "HASH", text)
+    text = re.sub(r"content hash [0-9a-f]{12}…", "content hash HASH…", text)
+    text = text.replace(f"fidelity {fidelity.__version__}.", "fidelity VERSION.")
     text = text.replace(
         f'"fidelity_version": "{fidelity.__version__}"', '"fidelity_version": "VERSION"'
     )
@@ -225,6 +227,22 @@ def test_at_80_columns_no_cell_wraps_and_ids_and_intervals_stay_whole(
     )
 
 
+def test_the_flags_legend_wraps_at_80_columns() -> None:
+    from typer.testing import CliRunner
+
+    from fidelity.cli import app
+
+    result = CliRunner().invoke(
+        app, ["reliability", str(EXAMPLE), "--bootstrap", "0"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    legend = result.stderr.split("Flags:\n")[1].splitlines()
+    assert max(len(line) for line in legend) <= 80
+    assert any(line.startswith("      ") for line in legend)  # continuation lines indented
+    joined = " ".join(line.strip() for line in legend)
+    assert "doi:10.1016/j.jcm.2016.02.012" in joined  # a DOI is never broken
+
+
 def test_a_wide_terminal_prints_each_table_whole(example: ReliabilityReport) -> None:
     out = _terminal(example, 200)
     assert "(1 of" not in out and "…" not in out
@@ -234,14 +252,19 @@ def test_redirected_output_reads_at_80_columns(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env["PYTHONPATH"] = str(Path(fidelity.__file__).parents[1])
-    with target.open("w") as fh:
+    legend = tmp_path / "err.txt"
+    with target.open("w") as fh, legend.open("w") as err:
         subprocess.run(
             [sys.executable, "-m", "fidelity", "reliability", str(EXAMPLE), "--bootstrap", "20"],
             stdout=fh,
-            stderr=subprocess.DEVNULL,
+            stderr=err,
             env=env,
             check=True,
         )
+    flags = legend.read_text(encoding="utf-8").split("Flags:\n")[1].splitlines()
+    assert flags and max(len(line) for line in flags) <= 80
+    heads = [line for line in flags if line.startswith("  ") and not line.startswith("   ")]
+    assert len(heads) == len(fidelity.report.CRITERIA)
     lines = _lines(target.read_text(encoding="utf-8"))
     assert max(len(line) for line in lines) <= 80 and "…" not in "\n".join(lines)
     assert "\x1b[" not in target.read_text(encoding="utf-8")  # no colour codes in a file

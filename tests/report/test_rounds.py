@@ -183,9 +183,17 @@ def test_known_changes_are_beyond_measurement_error_and_no_change_is_within() ->
     assert beyond == {"site-01", "site-04"}
     assert (moved.drop(index=["site-01", "site-04"])["verdict"] == WITHIN).all()
     assert moved.loc["site-01", "change"] > 0 > moved.loc["site-04", "change"]
-    row = moved.loc["site-01"]
-    n = per[(per["site"] == "site-01")]["n_assessments"].to_numpy()
-    assert row["se"] == pytest.approx(overall["sem"] * math.sqrt(1 / n[0] + 1 / n[1]))
+    site = per[per["site"] == "site-01"]
+    sem = error.set_index("score")["sem"]
+    domains = [d.id for d in inst.domains]
+    for d in domains:  # a domain: its SEM over the site's assessments that have it
+        n = site[f"n_{d}"].to_numpy()
+        row = changes[(changes["site"] == "site-01") & (changes["score"] == d)].iloc[0]
+        assert row["se"] == pytest.approx(sem[d] * math.sqrt(1 / n[0] + 1 / n[1]))
+    # the overall is a mean of domain means: their rating errors combined
+    pooled = sum(sem[d] ** 2 * (1 / site[f"n_{d}"].iloc[0] + 1 / site[f"n_{d}"].iloc[1])
+                 for d in domains)  # fmt: skip
+    assert moved.loc["site-01", "se"] == pytest.approx(math.sqrt(pooled) / len(domains))
 
 
 def test_a_site_missing_from_a_round_has_no_change_there() -> None:

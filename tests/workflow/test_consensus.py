@@ -238,10 +238,72 @@ def test_sheets_of_one_round_give_consensus_sheets_of_that_round() -> None:
     assert not validate(INST, [*recs, *prep.sheets]).errors
 
 
-def test_sheets_of_several_rounds_are_refused_with_the_rounds_named() -> None:
+def _two_rounds(tmp_path: Path) -> Path:
+    """A simulated two-round audit (no consensus sheets yet) as CSV."""
+    from fidelity.simulate import simulate_rounds
+
+    sim = simulate_rounds(INST, change={"site-02": 0.5}, seed=4, n_sites=6, consensus=0.0)
+    return sim.write_csv(tmp_path / "rounds.csv")
+
+
+def test_sheets_of_several_rounds_give_consensus_sheets_per_assessment_and_round(
+    tmp_path: Path,
+) -> None:
+    sheets = _two_rounds(tmp_path)
+    checked = fidelity.score(INST, sheets).to_pandas()
+    double = checked[~checked["consensus"]].groupby(["assessment", "round"]).size()
+    expected = {(a, r) for (a, r), n in double.items() if n >= 2}
+    prep = prepare_consensus(INST, sheets)
+    got = {(s["assessment"], s["round"]) for s in prep.sheets}
+    assert got == expected and len(prep.sheets) == len(expected)
+    assert {r for _, r in got} == {"baseline", "6m"}
+    # an assessment id double-rated in both rounds gets a sheet in each
+    both = {a for a, r in expected if r == "baseline"} & {a for a, r in expected if r == "6m"}
+    assert both and all((a, r) in got for a in both for r in ("baseline", "6m"))
+    keys = list(prep.open_items)
+    assert all(k.endswith(("(round baseline)", "(round 6m)")) for k in keys)
+    rounds_in_order = [k.rsplit("(round ", 1)[1] for k in keys]
+    assert rounds_in_order == sorted(rounds_in_order, key=["baseline)", "6m)"].index)
+    frame = prep.discrepancies
+    assert list(frame.columns[:2]) == ["assessment", "round"]
+    for key, items in prep.open_items.items():
+        a, r = key[: -len(")")].rsplit(" (round ", 1)
+        assert sorted(frame[(frame["assessment"] == a) & (frame["round"] == r)]["item"]) == sorted(
+            items
+        )
+    md = prep.discrepancies_markdown()
+    assert md.index("## Round baseline") < md.index("## Round 6m")
+    # filled in, the consensus sheets of both rounds are valid beside the raters' sheets
+    written = tmp_path / "consensus.csv"
+    written.write_text(prep.sheets_csv())
+    assert not validate(INST, [sheets, written]).errors
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_cli_prepares_every_round_in_one_call(tmp_path: Path, fmt: str) -> None:
+    sheets = _two_rounds(tmp_path)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(app, ["consensus", str(sheets), "-o", str(out), "-f", fmt])
+    assert result.exit_code == 0, result.output
+    written = read_sheets(out / f"consensus-sheets.{fmt}")
+    records = list(written.records())
+    assert {r["round"] for r in records} == {"baseline", "6m"}
+    assert all(r["consensus"] in (True, "true") for r in records)
+    assert not validate(INST, written).errors
+    table = (out / "discrepancies.csv").read_text().splitlines()
+    assert table[0].startswith("assessment,round,site,")
+    assert {line.split(",")[1] for line in table[1:]} == {"baseline", "6m"}
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "discrepancies.xlsx")
+    header = [c.value for c in book["discrepancies"][1]]
+    assert header[:2] == ["assessment", "round"]
+
+
+def test_an_assessment_with_and_without_a_round_is_refused() -> None:
     from fidelity.consensus import ConsensusError
 
     recs = _raw()
-    both = [{**r, "round": "baseline"} for r in recs] + [{**r, "round": "6m"} for r in recs]
-    with pytest.raises(ConsensusError, match="span the audit rounds 6m, baseline; .* one round"):
-        prepare_consensus(INST, both)
+    mixed = [{**r, "round": "6m"} if k % 2 else r for k, r in enumerate(recs)]
+    with pytest.raises(ConsensusError, match="name an audit round on some sheets and none"):
+        prepare_consensus(INST, mixed)

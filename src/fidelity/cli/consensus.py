@@ -58,7 +58,8 @@ def consensus_cmd(
     """Prepare consensus meetings: for every assessment rated by two or more raters that has
     no consensus sheet yet, write the discrepancies (discrepancies.csv, .xlsx and .md,
     largest disagreements first) and consensus sheets pre-filled with what the raters agree on
-    (consensus-sheets.csv, .xlsx or .json; open items empty and marked).
+    (consensus-sheets.csv, .xlsx or .json; open items empty and marked). Sheets of several
+    audit rounds are prepared round by round, each consensus sheet with its round.
 
     Invalid sheets are refused (exit 1, problems listed one per line) and nothing is written.
     """

@@ -102,10 +102,26 @@ def reliability_cmd(
     else:
         console().print(report)
         typer.echo("Flags:", err=True)
+        width = max(console(stderr=True).width, 40)
         for key, text in report.criteria.items():
-            typer.echo(f"  {key}: {text}", err=True)
+            typer.echo(_legend_line(key, text, width), err=True)
     if out is not None:
         typer.echo(f"wrote {out / 'reliability.json'} and tables in {out}", err=True)
+
+
+def _legend_line(key: str, text: str, width: int) -> str:
+    """One flag of the legend wrapped to ``width`` columns, continuation lines indented; no
+    word (a DOI, a citation) is broken."""
+    import textwrap
+
+    return textwrap.fill(
+        f"{key}: {text}",
+        width=width,
+        initial_indent="  ",
+        subsequent_indent="      ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _table_outputs(
@@ -189,10 +205,9 @@ def report_cmd(
         from fidelity.report.html_report import report_charts
 
         target = out / "report.md"
-        charts = report_charts(inst, result, report)
-        links = "".join(f"![{c.alt}]({c.name}.svg)\n\n" for c in charts)
-        outputs[target] = audit_report_markdown(inst, result, report) + "\n## Charts\n\n" + links
-        outputs.update({out / f"{c.name}.svg": c.svg for c in charts})
+        charts = report_charts(inst, result, report, rounds=order)
+        outputs[target] = audit_report_markdown(inst, result, report, rounds=order, charts=charts)
+        outputs.update({out / f"{c.name}.svg": c.svg for c in charts.values()})
     else:
         target = out / "report.html"
         outputs[target] = audit_report_html(inst, result, report, rounds=order)

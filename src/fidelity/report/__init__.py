@@ -4,9 +4,12 @@ Modules: :mod:`~fidelity.report.model` (the report, its row types and the flag c
 :mod:`~fidelity.report.build` (:func:`reliability_report`, one builder per table),
 :mod:`~fidelity.report.tables`, :mod:`~fidelity.report.terminal`,
 :mod:`~fidelity.report.html_view` and :mod:`~fidelity.report.markdown` (the views), and
-:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown), and
-:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds), and
-:mod:`~fidelity.report.gstudy` (the site-score G-study's table and lines).
+:mod:`~fidelity.report.instrument_view` (an instrument as terminal text or Markdown),
+:mod:`~fidelity.report.rounds` (scores per audit round and the change between rounds),
+:mod:`~fidelity.report.gstudy` (the site-score G-study's table and lines), and the audit
+report: :mod:`~fidelity.report.sections` (what it says: current round, caveats, provenance),
+:mod:`~fidelity.report.html_report`, :mod:`~fidelity.report.charts` and
+:mod:`~fidelity.report.site_pages`.
 
 The names below are imported on first use, so that ``fidelity show`` (which needs only
 :mod:`~fidelity.report.instrument_view`) does not load the statistics.
@@ -30,6 +33,7 @@ _EXPORTS = {
     "audit_report_markdown": "fidelity.report.markdown",
     "reliability_report": "fidelity.report.build",
     "RoundsError": "fidelity.report.rounds",
+    "latest_round": "fidelity.report.rounds",
     "measurement_error": "fidelity.report.rounds",
     "round_changes": "fidelity.report.rounds",
     "round_order": "fidelity.report.rounds",
@@ -48,6 +52,7 @@ __all__ = [
     "SpreadRow",
     "audit_g_study",
     "audit_report_markdown",
+    "latest_round",
     "measurement_error",
     "reliability_report",
     "round_changes",
@@ -70,6 +75,7 @@ if TYPE_CHECKING:
     )
     from fidelity.report.rounds import (
         RoundsError,
+        latest_round,
         measurement_error,
         round_changes,
         round_order,

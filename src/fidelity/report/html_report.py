@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import base64
 import math
-from collections import Counter
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fidelity.report.charts import Chart, bland_altman, forest, site_dots, trajectories
+from fidelity.report.charts import (
+    Chart,
+    bland_altman,
+    domain_dots,
+    forest,
+    site_dots,
+    spread_heatmap,
+    trajectories,
+)
 from fidelity.report.gstudy import g_study_lines
-from fidelity.report.rounds import measurement_error, round_changes, site_round_scores
+from fidelity.report.rounds import measurement_error, site_errors
+from fidelity.report.sections import (
+    CHANGE_HEADER,
+    ROUNDS_METHOD,
+    WIDE_INTERVAL,
+    RoundTables,
+    change_rows,
+    current_scores,
+    instrument_caveats,
+    provenance,
+    quality_tables,
+    round_tables,
+    summary_lines,
+)
 from fidelity.report.tables import fmt_num
 from fidelity.report.terminal import G_STUDY_TITLE, TITLES
 
@@ -27,7 +47,7 @@ if TYPE_CHECKING:
     from fidelity.report.model import ReliabilityReport
     from fidelity.scoring import ScoreResult
 
-__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html", "report_charts"]
+__all__ = ["SECTIONS", "WIDE_INTERVAL", "audit_report_html", "report_charts", "site_charts"]
 
 SECTIONS = (
     ("summary", "Summary"),
@@ -40,8 +60,6 @@ SECTIONS = (
 )
 """The sections of the report, as (anchor, heading)."""
 
-WIDE_INTERVAL = 0.5
-"""An interval wider than this is too wide to support a conclusion about the coefficient."""
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
@@ -51,7 +69,10 @@ table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}
 .warn{background:#fff4e0;border-left:4px solid #E69F00;padding:.5rem .8rem}
-.note{color:#444;font-size:.92rem}figure{margin:1rem 0}figure img{max-width:100%}
+.note{color:#444;font-size:.92rem}
+.caveat{background:#eef5fb;border-left:4px solid #0072B2;padding:.5rem .8rem}
+.prov{color:#555;font-size:.8rem;border-top:1px dotted #bbb;padding-top:.3rem}
+figure{margin:1rem 0}figure img{max-width:100%}
 figcaption{font-size:.85rem;color:#444}code{font-size:.9em}
 @media print{body{max-width:none;margin:0}h2{break-after:avoid}
 figure,table{break-inside:avoid}a{color:inherit;text-decoration:none}nav{display:none}}
@@ -82,9 +103,10 @@ def _figure(chart: Chart) -> str:
     )
 
 
-def _section(anchor: str, body: str) -> str:
+def _section(anchor: str, body: str, source: str = "") -> str:
     title = dict(SECTIONS)[anchor]
-    return f'<section id="{anchor}"><h2>{escape(title)}</h2>{body}</section>'
+    line = f'<p class="prov">{escape(source)}</p>' if source else ""
+    return f'<section id="{anchor}"><h2>{escape(title)}</h2>{body}{line}</section>'
 
 
 def _est(v: float, ci: tuple[float, float] | None) -> str:
@@ -97,51 +119,23 @@ def _wide(ci: tuple[float, float] | None) -> bool:
     return ci is None or ci[1] - ci[0] > WIDE_INTERVAL
 
 
-def _summary(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> str:
-    sites = result.site_scores()
-    counts = Counter(str(b) for b in sites["band"] if b is not None)
-    bands = sorted(inst.scoring.bands, key=lambda b: b.lower)
-    raters = {str(r) for r, c in zip(result.rater, result.consensus, strict=True) if not c}
-    overall = next(r for r in report.scores if r.target == "overall")
-    icc, ci = overall.icc, overall.icc.ci
-    verdict = (
-        "too few double-rated interviews, or too much disagreement, to tell"
-        if _wide(ci) or math.isnan(icc.value)
-        else ("reliable enough to trust the scores" if ci and ci[0] >= 0.5 else "doubtful")
-    )
-    lines = [
-        f"{len(sites)} sites, {report.provenance['n_assessments']} interviews "
-        f"(assessments), {len(raters)} raters.",
-        "Bands: "
-        + "; ".join(f"{b.label}: {counts.get(b.id, 0)} site(s)" for b in bands)
-        + f"; without a band: {len(sites) - sum(counts.values())}.",
-        f"Reliability of the overall score: {report.design.icc_form} = "
-        f"{_est(icc.value, ci)} from {icc.n_subjects} double-rated interviews: {verdict}.",
-    ]
-    return "".join(f"<p>{escape(x)}</p>" for x in lines)
+def _summary(
+    inst: Instrument, now: tuple[str | None, ScoreResult], report: ReliabilityReport
+) -> str:
+    return "".join(f"<p>{escape(x)}</p>" for x in summary_lines(inst, now, report))
 
 
-def _quality(result: ScoreResult, item_text: dict[str, str]) -> str:
-    by_code = Counter(getattr(p, "code", "?") for p in result.problems)
-    rows = [[code, str(n)] for code, n in sorted(by_code.items())]
-    n = len(result)
-    out = f"<p>{n} rating sheets read; {len(result.problems)} warnings.</p>"
-    if rows:
-        out += _table(["code", "warnings"], rows, {1})
-    frame = result.to_pandas()
-    informant = frame["informant"].fillna("(none)")
-    totals = frame.groupby(informant)[["n_na", "n_missing"]].agg(["sum", "size"])
-    m = max(len(item_text), 1)
-    rows = []
-    for inf, r in totals.iterrows():
-        n_sheets = int(r[("n_na", "size")])
-        cells = n_sheets * m
-        rows.append(
-            [str(inf), str(n_sheets), f"{100 * r[('n_na', 'sum')] / cells:.1f}%",
-             f"{100 * r[('n_missing', 'sum')] / cells:.1f}%"]
-        )  # fmt: skip
-    out += "<p>NA and missing answers per informant, as a share of all item cells:</p>"
-    return out + _table(["informant", "sheets", "NA", "missing"], rows, {1, 2, 3})
+_COUNTS = {"warnings", "sheets", "NA", "missing"}
+
+
+def _quality(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> str:
+    out = ""
+    for caption, header, rows in quality_tables(inst, result, report):
+        out += f"<p>{escape(caption)}</p>"
+        if rows:
+            numeric = {k for k, h in enumerate(header) if h in _COUNTS}
+            out += _table(header, rows, numeric)
+    return out
 
 
 def _cutoffs(inst: Instrument) -> list[tuple[str, float]]:
@@ -154,14 +148,35 @@ def _scale(result: ScoreResult) -> tuple[float, float]:
     return float(np.min(c.lo)), float(np.max(c.hi))
 
 
-def _sites(inst: Instrument, result: ScoreResult) -> str:
-    sites = result.site_scores()
-    chart = site_dots(
-        [str(s) for s in sites["site"]],
-        [float(v) for v in sites["overall"]],
-        _cutoffs(inst),
-        _scale(result),
+def site_charts(
+    inst: Instrument, result: ScoreResult, now: ScoreResult, report: ReliabilityReport
+) -> tuple[Chart, Chart]:
+    """The site-scores chart (overall) and the domain panels of the sites of ``now`` (the
+    current round), with intervals of rating error from the SEM of all of ``result``."""
+    sites = now.site_scores()
+    names = [str(s) for s in sites["site"]]
+    error = measurement_error(result, report, confidence=report.provenance["confidence"])
+    half = site_errors(now, error).reindex(names)
+    overall = [float(v) for v in sites["overall"]]
+    domains = {
+        d: ([float(v) for v in sites[d]], [float(v) for v in half[d]]) for d in now.domain_ids
+    }
+    scale = _scale(result)
+    return (
+        site_dots(names, overall, _cutoffs(inst), scale, [float(v) for v in half["overall"]]),
+        domain_dots(names, overall, domains, _cutoffs(inst), scale),
     )
+
+
+def _sites(
+    inst: Instrument,
+    now: tuple[str | None, ScoreResult],
+    full: ScoreResult,
+    report: ReliabilityReport,
+) -> str:
+    label, result = now
+    sites = result.site_scores()
+    charts = site_charts(inst, full, result, report)
     header = ["site", "n", *result.domain_ids, "overall", "band"]
     rows = [
         [str(r["site"]), str(int(r["n_assessments"])),
@@ -170,38 +185,35 @@ def _sites(inst: Instrument, result: ScoreResult) -> str:
         for _, r in sites.iterrows()
     ]  # fmt: skip
     numeric = set(range(1, len(header) - 1))
-    return _figure(chart) + _table(header, rows, numeric)
+    which = (
+        f'<p class="note">Scores of round {escape(label)}, the latest; earlier rounds are in '
+        "the rounds section.</p>"
+        if label
+        else ""
+    )
+    return which + _figure(charts[0]) + _figure(charts[1]) + _table(header, rows, numeric)
 
 
-def _rounds(inst: Instrument, result: ScoreResult, report: ReliabilityReport, order: Any) -> str:
-    if result.round is None:
+def _rounds(inst: Instrument, tables: RoundTables | None) -> str:
+    if tables is None:
         return '<p class="note">The sheets name no audit round.</p>'
-    per = site_round_scores(result, order)
-    error = measurement_error(result, report, confidence=report.provenance["confidence"])
-    changes = round_changes(per, error)
-    rounds = list(per.attrs["provenance"]["rounds"])
-    series: dict[str, list[float]] = {}
-    for site, group in per.groupby("site"):
-        values = dict(zip(group["round"], group["overall"].astype(float), strict=True))
-        series[str(site)] = [values.get(r, math.nan) for r in rounds]
-    chart = trajectories(rounds, series, _cutoffs(inst))
+    chart = trajectories(
+        list(tables.order), tables.series(), _cutoffs(inst), tables.changed_sites()
+    )
     err_rows = [
         [str(r["score"]), fmt_num(r["icc"]), str(r["n"]), fmt_num(r["sd"]), fmt_num(r["sem"]),
          fmt_num(r["sdc"])]
-        for _, r in error.iterrows()
+        for _, r in tables.error.iterrows()
     ]  # fmt: skip
-    rows = [
-        [str(r["site"]), str(r["score"]), f"{r['from']} → {r['to']}", fmt_num(r["change"]),
-         fmt_num(r["threshold"]), str(r["verdict"])]
-        for _, r in changes.iterrows()
-    ]  # fmt: skip
+    head, by_round = tables.overall_by_round()
     return (
         _figure(chart)
-        + "<p>Measurement error from the double-rated interviews: SEM = SD × √(1 − ICC), "
-        "SDC = 1.96 × √2 × SEM for one interview (Weir 2005, doi:10.1519/15184.1). A site's "
-        "change is beyond measurement error when it exceeds 1.96 × SEM × √(1/n₁ + 1/n₂).</p>"
+        + "<h3>Overall score per site and round</h3>"
+        + _table(head, by_round, set(range(1, len(head))))
+        + f"<p>{escape(ROUNDS_METHOD)}</p>"
         + _table(["score", "ICC", "n", "SD", "SEM", "SDC"], err_rows, {1, 2, 3, 4, 5})
-        + _table(["site", "score", "rounds", "change", "threshold", "verdict"], rows, {3, 4})
+        + "<h3>Change between consecutive rounds, per site and score</h3>"
+        + _table(CHANGE_HEADER, change_rows(tables), {3, 4})
     )
 
 
@@ -266,9 +278,16 @@ def _reliability(inst: Instrument, result: ScoreResult, report: ReliabilityRepor
     return body + f"<h3>{escape(TITLES['items'])}</h3>" + _table(header, items, {2, 3, 5})
 
 
-def _consistency(report: ReliabilityReport) -> str:
+def spread_chart(inst: Instrument, report: ReliabilityReport) -> Chart:
+    """The item × level heatmap of the spread table."""
+    levels = sorted({v for it in inst.items for v in inst.scale_of(it).values})
+    shares = [{int(k): float(v) for k, v in r.shares.items()} for r in report.spread]
+    return spread_heatmap([r.item for r in report.spread], levels, shares)
+
+
+def _consistency(inst: Instrument, report: ReliabilityReport) -> str:
     tables = {t.key: t for t in report.table_rows(reasons=True)}
-    out = ""
+    out = _figure(spread_chart(inst, report))
     for key in ("consistency", "spread"):
         t = tables[key]
         out += f"<h3>{escape(TITLES[key])}</h3>" + _table(t.header, t.rows)
@@ -287,13 +306,7 @@ def _instrument(inst: Instrument, result: ScoreResult, report: ReliabilityReport
         ["confidence level", str(p["confidence"])],
         ["bootstrap", f"{p['n_bootstrap']} resamples, seed {p['seed']}"],
     ]
-    caveats = [inst.description]
-    if inst.status == "draft":
-        caveats.append("This instrument version is a draft: its scores are provisional.")
-    caveats.append(
-        "The band cut-offs are the instrument's own; unless its citations report a "
-        "validation, treat them as descriptive, not as validated thresholds."
-    )
+    caveats = [inst.description, *instrument_caveats(inst)]
     criteria = "".join(
         f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in report.criteria.items()
     )
@@ -318,16 +331,18 @@ def audit_report_html(
     ``result`` and ``report`` come from the same sheets (:func:`~fidelity.scoring.score`,
     :func:`~fidelity.report.reliability_report`); ``rounds`` orders the audit rounds (see
     :func:`~fidelity.report.rounds.round_order`)."""
-    item_text = {it.id: it.text for it in inst.items}
+    now = current_scores(result, rounds)
     bodies = {
-        "summary": _summary(inst, result, report),
-        "data-quality": _quality(result, item_text),
-        "sites": _sites(inst, result),
-        "rounds": _rounds(inst, result, report, rounds),
+        "summary": _summary(inst, now, report),
+        "data-quality": _quality(inst, result, report),
+        "sites": _sites(inst, now, result, report),
+        "rounds": _rounds(inst, round_tables(result, report, rounds)),
         "reliability": _reliability(inst, result, report),
-        "consistency": _consistency(report),
+        "consistency": _consistency(inst, report),
         "instrument": _instrument(inst, result, report),
     }
+    sources = provenance(inst, result, report, now)
+    caveat = "".join(f"<p>{escape(c)}</p>" for c in instrument_caveats(inst))
     nav = " · ".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in SECTIONS)
     title = f"Fidelity audit report: {inst.title}"
     return (
@@ -335,24 +350,31 @@ def audit_report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="note">{escape(inst.spec)}</p><nav>{nav}</nav>'
-        + "".join(_section(a, bodies[a]) for a, _ in SECTIONS)
+        f'<div class="caveat" role="note" id="caveats">{caveat}</div>'
+        + "".join(_section(a, bodies[a], sources[a]) for a, _ in SECTIONS)
         + "</body></html>\n"
     )
 
 
-def report_charts(inst: Instrument, result: ScoreResult, report: ReliabilityReport) -> list[Chart]:
-    """The site scores, ICC forest and Bland–Altman charts, for a Markdown report's SVG
-    files."""
-    sites = result.site_scores()
-    dots = site_dots(
-        [str(s) for s in sites["site"]],
-        [float(v) for v in sites["overall"]],
-        _cutoffs(inst),
-        _scale(result),
-    )
+def report_charts(
+    inst: Instrument, result: ScoreResult, report: ReliabilityReport, *, rounds: Any = None
+) -> dict[str, Chart]:
+    """The report's charts by section anchor (site scores of the current round, trajectories
+    when there are rounds, ICC forest and Bland–Altman, item spread), for a Markdown
+    report's SVG files."""
+    _label, now = current_scores(result, rounds)
+    dots, panels = site_charts(inst, result, now, report)
     rows = report.scores
     icc = forest(
         [r.target for r in rows],
         [(r.icc.value, *(r.icc.ci or (math.nan, math.nan))) for r in rows],
     )
-    return [dots, icc, bland_altman(*_pairs(result))]
+    out = {"sites": dots, "site-domains": panels, "reliability": icc}
+    out["bland-altman"] = bland_altman(*_pairs(result))
+    tables = round_tables(result, report, rounds)
+    if tables is not None:
+        out["rounds"] = trajectories(
+            list(tables.order), tables.series(), _cutoffs(inst), tables.changed_sites()
+        )
+    out["consistency"] = spread_chart(inst, report)
+    return out

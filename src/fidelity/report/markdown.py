@@ -1,17 +1,33 @@
-"""The Markdown audit report: provenance, fidelity per site, and the reliability,
-consistency and spread tables with the criteria behind every flag."""
+"""The Markdown audit report: the instrument's caveats, fidelity per site (of the latest
+round), the rounds with their changes, and the reliability, consistency and spread tables
+with the criteria behind every flag; each section ends with its provenance line, and its
+charts are SVG files beside the report (see :mod:`~fidelity.report.sections`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fidelity._util.text import md_text
 from fidelity.report.gstudy import g_study_lines
+from fidelity.report.sections import (
+    CHANGE_HEADER,
+    ROUNDS_METHOD,
+    RoundTables,
+    change_rows,
+    current_scores,
+    instrument_caveats,
+    provenance,
+    quality_tables,
+    round_tables,
+    summary_lines,
+)
 from fidelity.report.tables import fmt_num
 from fidelity.report.terminal import G_STUDY_TITLE
 
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
+    from fidelity.report.charts import Chart
     from fidelity.report.model import ReliabilityReport
 
 __all__ = ["audit_report_markdown"]
@@ -36,16 +52,21 @@ def _heading(inst: Instrument, result: Any, report: ReliabilityReport) -> list[s
         "",
         "Domains: " + "; ".join(f"`{k}` {v}" for k, v in domains.items()) + ".",
         "",
+        *(f"> {md_text(c)}" + "\n>" for c in instrument_caveats(inst)),
+        "",
     ]
 
 
-def _sites(inst: Instrument, result: Any) -> list[str]:
+def _sites(inst: Instrument, now: tuple[str | None, Any]) -> list[str]:
     """Fidelity per site: the site scores table and how many sites fall in each band."""
+    label, result = now
+    which = f" Scores of round {md_text(label)}, the latest." if label else ""
     lines = [
         "## Fidelity per site",
         "",
         "Each domain is the mean of the site's interview scores; the overall score follows "
-        f"the instrument's rule ({inst.scoring.overall.replace('_', ' ')}) on those domains.",
+        f"the instrument's rule ({inst.scoring.overall.replace('_', ' ')}) on those domains."
+        + which,
         "",
     ]
     sites = result.site_scores()
@@ -69,6 +90,37 @@ def _sites(inst: Instrument, result: Any) -> list[str]:
         for k, b in enumerate(bands)
     )
     return [*lines, "Bands: " + described + ".", ""]
+
+
+def _summary(inst: Instrument, now: Any, report: ReliabilityReport) -> list[str]:
+    """The summary: one sentence each on sites, bands and reliability."""
+    return ["## Summary", "", *(f"- {md_text(x)}" for x in summary_lines(inst, now, report)), ""]
+
+
+def _quality(inst: Instrument, result: Any, report: ReliabilityReport) -> list[str]:
+    """The data-quality tables, each under its caption."""
+    lines = ["## Data quality", ""]
+    for caption, header, rows in quality_tables(inst, result, report):
+        lines += [md_text(caption), ""]
+        if rows:
+            lines += _md_table(header, [[md_text(c) for c in r] for r in rows])
+    return lines
+
+
+def _rounds(tables: RoundTables) -> list[str]:
+    """The rounds: overall score per site and round, measurement error, changes."""
+    head, by_round = tables.overall_by_round()
+    lines = ["## Rounds", "", "Overall score per site and round.", ""]
+    lines += _md_table(head, [[md_text(r[0]), *r[1:]] for r in by_round])
+    error = [
+        [f"`{r['score']}`", fmt_num(r["icc"]), str(r["n"]), fmt_num(r["sd"]),
+         fmt_num(r["sem"]), fmt_num(r["sdc"])]
+        for _, r in tables.error.iterrows()
+    ]  # fmt: skip
+    lines += [ROUNDS_METHOD, "", *_md_table(["score", "ICC", "n", "SD", "SEM", "SDC"], error)]
+    changes = [[md_text(r[0]), f"`{r[1]}`", *r[2:]] for r in change_rows(tables)]
+    lines += ["Change between consecutive rounds, per site and score.", ""]
+    return lines + _md_table(CHANGE_HEADER, changes)
 
 
 def _reliability(report: ReliabilityReport) -> list[str]:
@@ -107,14 +159,43 @@ def _reliability(report: ReliabilityReport) -> list[str]:
     return lines + _md_table(tables["spread"].header, tables["spread"].rows)
 
 
-def audit_report_markdown(inst: Instrument, result: Any, report: ReliabilityReport) -> str:
-    """A self-contained Markdown audit report: provenance, fidelity per site, and the
-    reliability, consistency and spread tables with the criteria behind every flag.
+def _image(charts: Mapping[str, Chart], key: str) -> list[str]:
+    chart = charts.get(key)
+    return [f"![{md_text(chart.alt)}]({chart.name}.svg)", ""] if chart is not None else []
+
+
+def audit_report_markdown(
+    inst: Instrument,
+    result: Any,
+    report: ReliabilityReport,
+    *,
+    rounds: Any = None,
+    charts: Mapping[str, Chart] | None = None,
+) -> str:
+    """A self-contained Markdown audit report: the instrument's caveats, a summary, data
+    quality, fidelity per site, the rounds (when sheets name them), and the reliability,
+    consistency and spread tables with the criteria behind every flag, each section with its
+    provenance line.
 
     ``result`` is the :class:`~fidelity.scoring.ScoreResult` of the same sheets that
-    ``report`` was made from."""
-    lines = [*_heading(inst, result, report), *_sites(inst, result), *_reliability(report)]
+    ``report`` was made from; ``rounds`` orders the audit rounds; ``charts`` (from
+    :func:`~fidelity.report.html_report.report_charts`, keyed by section) are linked as
+    ``<name>.svg`` files in their sections."""
+    charts = charts or {}
+    now = current_scores(result, rounds)
+    sources = {k: [f"*{md_text(v)}*", ""] for k, v in provenance(inst, result, report, now).items()}
+    lines = [*_heading(inst, result, report), *_summary(inst, now, report), *sources["summary"]]
+    lines += [*_quality(inst, result, report), *sources["data-quality"], *_sites(inst, now)]
+    lines += [*_image(charts, "sites"), *_image(charts, "site-domains"), *sources["sites"]]
+    tables = round_tables(result, report, rounds)
+    if tables is not None:
+        lines += [*_rounds(tables), *_image(charts, "rounds"), *sources["rounds"]]
+    rel = _reliability(report)
+    cut = rel.index("## Internal consistency")
+    lines += rel[:cut] + _image(charts, "reliability") + _image(charts, "bland-altman")
+    lines += sources["reliability"] + rel[cut:] + _image(charts, "consistency")
+    lines += sources["consistency"]
     lines += ["## Criteria behind the flags", ""]
     lines += [f"- **{k}**: {v}" for k, v in report.criteria.items()]
-    lines.append("")
+    lines += ["", *sources["instrument"]]
     return "\n".join(lines)

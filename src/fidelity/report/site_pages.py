@@ -5,7 +5,9 @@ and for its weakest items the anchor of the next level up: what better practice 
 in the instrument's own words.
 
 Item means are on the score scale (reverse-scored items turned round), over the site's
-sheets (every rater's, consensus sheets included).
+sheets (every rater's, consensus sheets included). With audit rounds, the profile, domains and
+items are those of the latest round. Each page opens with the instrument's own caveats
+(status, whether it is validated) and ends with where its numbers come from.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from fidelity.report.charts import Chart, site_profile
 from fidelity.report.html_report import _CSS, _figure, _table
 from fidelity.report.rounds import measurement_error, round_changes, site_round_scores
+from fidelity.report.sections import current_scores, instrument_caveats
 from fidelity.report.tables import fmt_num
 
 if TYPE_CHECKING:
@@ -54,14 +57,18 @@ def _stem(site: str, taken: set[str]) -> str:
     return stem
 
 
-def _item_means(inst: Instrument, checked: CheckedSheets) -> dict[str, dict[str, float]]:
-    """Per site, per item: the mean item score over the site's sheets (NaN when unanswered)."""
-    values = np.array(checked.values, dtype=float)
+def _item_means(
+    inst: Instrument, checked: CheckedSheets, label: str | None
+) -> dict[str, dict[str, float]]:
+    """Per site, per item: the mean item score over the site's sheets of round ``label``
+    (all sheets when ``None``), NaN when unanswered."""
+    keep = np.array([label is None or r == label for r in checked.round.tolist()], dtype=bool)
+    values = np.array(checked.values, dtype=float)[keep]
     lo = np.array([inst.scale_of(it).min for it in inst.items], dtype=float)
     hi = np.array([inst.scale_of(it).max for it in inst.items], dtype=float)
     rev = np.array([it.reverse for it in inst.items])
     scored = np.where(rev[None, :], lo + hi - values, values)
-    sites = np.array([str(s) if s is not None else "(no site)" for s in checked.site])
+    sites = np.array([str(s) if s is not None else "(no site)" for s in checked.site[keep]])
     out: dict[str, dict[str, float]] = {}
     for site in np.unique(sites).tolist():
         block = scored[sites == site]
@@ -122,8 +129,12 @@ def _changes(result: ScoreResult, report: ReliabilityReport | None, rounds: Any)
     return round_changes(per, measurement_error(result, report))
 
 
-def _page(site: str, chart: Chart, facts: dict[str, list[list[str]]], changes: Any) -> str:
-    body = _figure(chart)
+def _page(
+    site: str, chart: Chart, facts: dict[str, list[list[str]]], changes: Any, notes: _Notes
+) -> str:
+    caveats = "".join(f"<p>{escape(c)}</p>" for c in notes.caveats)
+    body = f'<div class="caveat" role="note">{caveats}</div>'
+    body += f'<p class="note">{escape(notes.which)}</p>' + _figure(chart)
     for key, rows in facts.items():
         body += f"<h2>{escape(key.capitalize())}</h2>" + _table(_HEADERS[key], rows)
     if changes is not None:
@@ -134,6 +145,7 @@ def _page(site: str, chart: Chart, facts: dict[str, list[list[str]]], changes: A
         ]
         body += "<h2>Change since the previous round</h2>"
         body += _table(["score", "rounds", "change", "verdict"], rows)
+    body += f'<p class="prov">{escape(notes.source)}</p>'
     title = f"Fidelity feedback: {site}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -142,14 +154,37 @@ def _page(site: str, chart: Chart, facts: dict[str, list[list[str]]], changes: A
     )
 
 
-def _markdown(site: str, chart_file: str, facts: dict[str, list[list[str]]]) -> str:
-    lines = [f"# Fidelity feedback: {site}", "", f"![{site}: domain profile]({chart_file})", ""]
+@dataclass(frozen=True)
+class _Notes:
+    """What every page of one audit says: the instrument's caveats, which round the scores
+    are of, and where the numbers come from."""
+
+    caveats: list[str]
+    which: str
+    source: str
+
+    @classmethod
+    def of(cls, inst: Instrument, label: str | None, n_sheets: int) -> _Notes:
+        which = f"Scores of round {label}, the latest." if label else "Scores of all sheets."
+        source = (
+            f"Sources: {n_sheets} sheets{f' of round {label}' if label else ''}; domain and "
+            "overall scores as in the audit report, item means over the site's sheets on the "
+            f"score scale; anchors from the instrument. Instrument {inst.spec}, content hash "
+            f"{inst.content_hash[:12]}…."
+        )
+        return cls(instrument_caveats(inst), which, source)
+
+
+def _markdown(site: str, chart_file: str, facts: dict[str, list[list[str]]], notes: _Notes) -> str:
+    lines = [f"# Fidelity feedback: {site}", ""]
+    lines += [*(f"> {c}\n>" for c in notes.caveats), "", notes.which, ""]
+    lines += [f"![{site}: domain profile]({chart_file})", ""]
     for key, rows in facts.items():
         lines += [f"## {key.capitalize()}", "", "| " + " | ".join(_HEADERS[key]) + " |"]
         lines.append("|" + "---|" * len(_HEADERS[key]))
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join([*lines, f"*{notes.source}*", ""])
 
 
 def site_pages(
@@ -162,8 +197,10 @@ def site_pages(
 ) -> list[SitePage]:
     """One :class:`SitePage` per site of ``result`` (sheets checked as ``checked``); with
     ``report`` and audit rounds, the change since the previous round."""
-    scores = result.site_scores()
-    means = _item_means(inst, checked)
+    label, now = current_scores(result, rounds)
+    scores = now.site_scores()
+    means = _item_means(inst, checked, label)
+    notes = _Notes.of(inst, label, len(now))
     changes = _changes(result, report, rounds)
     domain_ids = list(result.domain_ids)
     cutoffs = [(b.label, float(b.lower)) for b in sorted(inst.scoring.bands, key=lambda b: b.lower)]
@@ -181,11 +218,12 @@ def site_pages(
         )
         facts = _facts(inst, site, scores, means.get(site, {}))
         stem = _stem(site, taken)
+        chart.svg  # noqa: B018 drawn now, so that the page does not keep its figure
         pages.append(
             SitePage(
                 stem,
-                _page(site, chart, facts, changes),
-                _markdown(site, f"{stem}.svg", facts),
+                _page(site, chart, facts, changes, notes),
+                _markdown(site, f"{stem}.svg", facts, notes),
                 chart,
             )
         )

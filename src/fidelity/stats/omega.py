@@ -176,11 +176,11 @@ def fit_one_factor(
     if estimator not in ("minres", "ml"):
         raise ValueError(f"unknown estimator {estimator!r}; use 'minres' or 'ml'")
     if estimator == "ml" and not _positive_definite(r):
-        why = (
+        singular = (
             "the correlation matrix is singular (some item is a linear combination of others), "
             "and the ML fit needs a positive-definite one; minres does not"
         )
-        return np.full(r.shape[0], math.nan), why, {}
+        return np.full(r.shape[0], math.nan), singular, {}
     init = _smc_start(r) if start is None else start
     lam, why, info = (_minres if estimator == "minres" else _ml)(r, init)
     if lam.sum() < 0:
