@@ -66,6 +66,8 @@ class _Batch:
         yz = np.where(d.mask[None], y, 0.0)
         self.sy, self.ry = yz.sum(axis=2), yz.sum(axis=1)
         self.tot, self.ss = yz.sum(axis=(1, 2)), (yz * yz).sum(axis=(1, 2))
+        # inc_i inc_i' per subject, flattened: sum_i c_i inc_i inc_i' is one matrix product
+        self.pairs = (d.inc[:, :, None] * d.inc[:, None, :]).reshape(d.n, d.k * d.k)
 
     def evaluate(self, theta: FloatArray, rows: FloatArray) -> tuple[FloatArray, ...]:
         """Criterion, mean, residual variance and gradient in theta (B, 2) of data sets
@@ -76,7 +78,8 @@ class _Batch:
         a = 1.0 + (ts * ts)[:, None] * d.n_i[None, :]
         b = ts * tr
         coef = (b * b)[:, None] / a
-        schur = -((d.inc.T[None] * coef[:, None, :]) @ d.inc)
+        both = (np.concatenate([coef, coef / a]) @ self.pairs).reshape(-1, d.k, d.k)
+        schur, g_s = -both[: theta.shape[0]], both[theta.shape[0] :]
         diag = np.arange(d.k)
         schur[:, diag, diag] += 1.0 + (tr * tr)[:, None] * d.c_j[None, :]
         with np.errstate(all="ignore"):
@@ -95,7 +98,6 @@ class _Batch:
             rss = np.maximum(ss - quad[:, 1, 1] - xy * xy / xhx, 0.0)
             dof = d.big_n - 1.0
             crit = logdet + np.log(xhx) + dof * (1.0 + _LOG_2PI + np.log(rss / dof))
-            g_s = (d.inc.T[None] * (coef / a)[:, None, :]) @ d.inc
             tr_ss = (1.0 / a).sum(axis=1) + np.einsum("bkl,blk->b", inv, g_s)
             tr_rr = np.trace(inv, axis1=1, axis2=2)
             grad = np.zeros_like(theta)
@@ -167,21 +169,22 @@ def _minimise(bt: _Batch, start: FloatArray, big_n: int) -> tuple[FloatArray, Fl
         step = _newton_step(bt, gamma[act], grad[act], act)
         alpha = np.ones(act.size)
         new_g = np.maximum(gamma[act] - step, 0.0)
+        scale = np.maximum(gamma[act].max(axis=1), 1.0)
+        # a step at the level of rounding: the optimum is reached, nothing to search
+        settled = np.abs(new_g - gamma[act]).max(axis=1) <= 1e-10 * scale
         new_c, new_grad = bt.in_ratios(new_g, act)
-        for _half in range(30):  # backtrack where the criterion rose
-            worse = ~(new_c <= crit[act])
+        for _half in range(12):  # backtrack where the criterion rose
+            worse = ~(new_c <= crit[act]) & ~settled
             if not worse.any():
                 break
             alpha[worse] *= 0.5
             new_g[worse] = np.maximum(gamma[act][worse] - alpha[worse, None] * step[worse], 0.0)
             new_c[worse], new_grad[worse] = bt.in_ratios(new_g[worse], act[worse])
-        moved = np.abs(new_g - gamma[act]).max(axis=1)
-        keep = new_c <= crit[act]
+        keep = (new_c <= crit[act]) & ~settled
         gamma[act[keep]], crit[act[keep]], grad[act[keep]] = (
             new_g[keep], new_c[keep], new_grad[keep]
         )
-        tiny = moved <= 1e-10 * np.maximum(gamma[act].max(axis=1), 1.0)
-        done[act] = (keep & tiny) | ~keep | _kkt_tight(gamma[act], grad[act])
+        done[act] = settled | ~keep | _kkt_tight(gamma[act], grad[act])
     return gamma, _kkt_ok(gamma, grad, crit, big_n)
 
 
