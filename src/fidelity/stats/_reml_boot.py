@@ -170,8 +170,12 @@ def _minimise(bt: _Batch, start: FloatArray, big_n: int) -> tuple[FloatArray, Fl
         alpha = np.ones(act.size)
         new_g = np.maximum(gamma[act] - step, 0.0)
         scale = np.maximum(gamma[act].max(axis=1), 1.0)
-        # a step at the level of rounding: the optimum is reached, nothing to search
-        settled = np.abs(new_g - gamma[act]).max(axis=1) <= 1e-10 * scale
+        # a step at the level of rounding, or a predicted decrease below the criterion's
+        # rounding: the optimum is reached as closely as the criterion can tell
+        gain = 0.5 * np.abs((step * grad[act]).sum(axis=1))
+        settled = (np.abs(new_g - gamma[act]).max(axis=1) <= 1e-10 * scale) | (
+            gain <= 1e-16 * np.maximum(np.abs(crit[act]), 1.0)
+        )
         new_c, new_grad = bt.in_ratios(new_g, act)
         for _half in range(12):  # backtrack where the criterion rose
             worse = ~(new_c <= crit[act]) & ~settled
