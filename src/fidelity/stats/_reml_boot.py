@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from fidelity.stats.estimate import FloatArray
 from fidelity.stats.variance import CrossedDesign, VarianceComponents, fit_crossed
@@ -27,8 +28,11 @@ _PROBE = 1e-5  # as fit_crossed: relative sd at which a zero component's slope i
 _KKT = 1e-6  # as fit_crossed: first-order tolerance per rating
 _ITERATIONS = 40
 
+Rows = npt.NDArray[np.intp]
+Mask = npt.NDArray[np.bool_]
 
-def _cholesky(s: FloatArray) -> tuple[FloatArray, FloatArray]:
+
+def _cholesky(s: FloatArray) -> tuple[FloatArray, Mask]:
     """Cholesky factors of a batch of matrices; those not positive definite (rounding at
     extreme ratios: the Schur complement is at least I in exact arithmetic) flagged and
     replaced by I."""
@@ -49,7 +53,7 @@ def _cholesky(s: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _spd_inverse(chol: FloatArray) -> FloatArray:
     """Inverses from Cholesky factors L (B, k, k): L^-T L^-1, L^-1 by forward substitution
     over the rows (k vectorised steps; far cheaper than a LAPACK call per small matrix)."""
-    bsz, k = chol.shape[0], chol.shape[1]
+    k = chol.shape[1]
     linv = np.zeros_like(chol)
     eye = np.eye(k)
     for i in range(k):
@@ -69,7 +73,7 @@ class _Batch:
         # inc_i inc_i' per subject, flattened: sum_i c_i inc_i inc_i' is one matrix product
         self.pairs = (d.inc[:, :, None] * d.inc[:, None, :]).reshape(d.n, d.k * d.k)
 
-    def evaluate(self, theta: FloatArray, rows: FloatArray) -> tuple[FloatArray, ...]:
+    def evaluate(self, theta: FloatArray, rows: Rows) -> tuple[FloatArray, ...]:
         """Criterion, mean, residual variance and gradient in theta (B, 2) of data sets
         ``rows``, as :meth:`CrossedDesign._evaluate` (``inf`` where not positive definite)."""
         d = self.d
@@ -112,7 +116,7 @@ class _Batch:
         crit = np.where(bad, np.inf, crit)
         return crit, mean, rss / dof, grad
 
-    def in_ratios(self, gamma: FloatArray, rows: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def in_ratios(self, gamma: FloatArray, rows: Rows) -> tuple[FloatArray, FloatArray]:
         """Criterion and gradient in the variance ratios (slope at a zero ratio probed)."""
         theta = np.sqrt(np.maximum(gamma, 0.0))
         probe = np.maximum(theta, _PROBE)
@@ -123,13 +127,14 @@ class _Batch:
         return crit, grad / (2.0 * probe)
 
 
-def _kkt_ok(gamma: FloatArray, slope: FloatArray, crit: FloatArray, big_n: int) -> FloatArray:
+def _kkt_ok(gamma: FloatArray, slope: FloatArray, crit: FloatArray, big_n: int) -> Mask:
+    """fit_crossed's convergence rule: first-order conditions within 1e-6 per rating."""
     theta = np.sqrt(np.maximum(gamma, 0.0))
     kkt = np.where(theta > 0.0, np.abs(slope) * np.maximum(theta * theta, 1.0), -slope)
-    return np.isfinite(crit) & np.all(kkt <= _KKT * big_n, axis=1)
+    return np.asarray(np.isfinite(crit) & np.all(kkt <= _KKT * big_n, axis=1))
 
 
-def _newton_step(bt: _Batch, gamma: FloatArray, grad: FloatArray, rows: FloatArray
+def _newton_step(bt: _Batch, gamma: FloatArray, grad: FloatArray, rows: Rows
                  ) -> FloatArray:  # fmt: skip
     """Projected Newton direction (bounded coordinates with an outward slope held at 0)."""
     free = (gamma > 0.0) | (grad < 0.0)
@@ -155,7 +160,7 @@ def _newton_step(bt: _Batch, gamma: FloatArray, grad: FloatArray, rows: FloatArr
     return np.asarray(step, dtype=np.float64)
 
 
-def _minimise(bt: _Batch, start: FloatArray, big_n: int) -> tuple[FloatArray, FloatArray]:
+def _minimise(bt: _Batch, start: FloatArray, big_n: int) -> tuple[FloatArray, Mask]:
     """Ratios gamma (B, 2) minimising each data set's criterion, and which converged."""
     bsz = bt.sy.shape[0]
     gamma = np.broadcast_to(start, (bsz, 2)).copy()
@@ -186,13 +191,15 @@ def _minimise(bt: _Batch, start: FloatArray, big_n: int) -> tuple[FloatArray, Fl
             new_c[worse], new_grad[worse] = bt.in_ratios(new_g[worse], act[worse])
         keep = (new_c <= crit[act]) & ~settled
         gamma[act[keep]], crit[act[keep]], grad[act[keep]] = (
-            new_g[keep], new_c[keep], new_grad[keep]
+            new_g[keep],
+            new_c[keep],
+            new_grad[keep],
         )
         done[act] = settled | ~keep | _kkt_tight(gamma[act], grad[act])
     return gamma, _kkt_ok(gamma, grad, crit, big_n)
 
 
-def _kkt_tight(gamma: FloatArray, grad: FloatArray) -> FloatArray:
+def _kkt_tight(gamma: FloatArray, grad: FloatArray) -> Mask:
     """First-order conditions well inside the L-BFGS-B refits' (projected gradient 1e-7)."""
     kkt = np.where(gamma > 0.0, np.abs(grad) * np.maximum(gamma, 1.0), -grad)
     return np.asarray(np.all(kkt <= 1e-9, axis=1))

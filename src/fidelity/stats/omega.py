@@ -253,8 +253,12 @@ def _pair_features(z: FloatArray, m: FloatArray) -> FloatArray:
     i, j), with zeros where missing: bootstrap-weighted sums of them are the moments."""
     n, k = z.shape
     iu, ju = np.triu_indices(k)
-    parts = (m[:, iu] * m[:, ju], (z[:, :, None] * m[:, None, :]).reshape(n, k * k),
-             z[:, iu] * z[:, ju], ((z * z)[:, :, None] * m[:, None, :]).reshape(n, k * k))  # fmt: skip
+    parts = (
+        m[:, iu] * m[:, ju],
+        (z[:, :, None] * m[:, None, :]).reshape(n, k * k),
+        z[:, iu] * z[:, ju],
+        ((z * z)[:, :, None] * m[:, None, :]).reshape(n, k * k),
+    )
     return np.ascontiguousarray(np.concatenate(parts, axis=1))
 
 
@@ -283,7 +287,7 @@ def _weighted_correlations(z: FloatArray, feats: FloatArray, w: FloatArray) -> F
     return r
 
 
-def _minres_newton(r: FloatArray, start: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _minres_newton(r: FloatArray, start: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Minres loadings of a batch of correlation matrices (B, k, k) by Newton's method on
     ``sum_{i<j} (lambda_i lambda_j - r_ij)**2`` from ``start``, and whether each converged
     to a minimum (finite, step at rounding level, positive definite Hessian)."""
