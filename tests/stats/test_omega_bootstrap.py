@@ -85,3 +85,15 @@ def test_resamples_near_a_heywood_case_are_refitted_the_plain_way() -> None:
     fast, slow = fn.on_index(x, index), _direct(fn, x, index)
     assert np.array_equal(np.isnan(fast), np.isnan(slow))
     assert np.nanmax(np.abs(fast - slow), initial=0.0) < 1e-8
+
+
+def test_many_items_fall_back_to_the_gathered_resamples(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = _items(80, 5, 0.1, seed=4)
+    r = omega_impl.correlation_matrix(x)[0]
+    fn = omega_impl._OmegaStatistic("minres", "pairwise", omega_impl.fit_one_factor(r)[0])
+    index = np.random.default_rng(1).integers(0, 80, size=(30, 80))
+    counts = fn.on_index(x, index)
+    monkeypatch.setattr(omega_impl, "_FEATURES_MAX", 10)
+    gathered = fn.on_index(x, index)
+    assert np.array_equal(np.isnan(counts), np.isnan(gathered))
+    assert np.nanmax(np.abs(counts - gathered)) < 1e-12

@@ -230,6 +230,8 @@ def _check(r: FloatArray, names: list[str], x: FloatArray, magnitude: float) -> 
 #: Bootstrap refits whose Newton solution has a uniqueness below this are redone by
 #: :func:`fit_one_factor` (near a Heywood case the two may part; elsewhere they agree).
 _NEWTON_SAFE_PSI = 0.05
+#: Largest number of per-subject products (float64) the counts path keeps (256 MB).
+_FEATURES_MAX = 2**25
 
 
 def _weighted_moments(feats: FloatArray, w: FloatArray, k: int) -> FloatArray:
@@ -361,7 +363,14 @@ class _OmegaStatistic:
         return out
 
     def on_index(self, x: FloatArray, index: npt.NDArray[np.intp]) -> FloatArray:
-        """omega on ``x[index[b]]`` for every row b of ``index``, from bootstrap counts."""
+        """omega on ``x[index[b]]`` for every row b of ``index``, from bootstrap counts (or,
+        when the per-subject products would not fit in :data:`_FEATURES_MAX` values, from the
+        gathered resamples in chunks)."""
+        n, k = x.shape
+        if n * (k * (k + 1) + 2 * k * k) > _FEATURES_MAX:
+            step = max(1, 2**21 // max(n * k, 1))
+            parts = [self(x[index[lo : lo + step]]) for lo in range(0, index.shape[0], step)]
+            return np.concatenate(parts)
         if self._feats is None or self._feats[0] != id(x):
             keep = ~np.isnan(x).any(axis=1) if self.missing == "listwise" else None
             xs = x if keep is None else np.where(keep[:, None], x, np.nan)
@@ -369,7 +378,6 @@ class _OmegaStatistic:
             z = np.where(m > 0, xs, 0.0)
             self._feats = (id(x), z, m, _pair_features(z, m))
         _, z, _, feats = self._feats
-        n = x.shape[0]
         out = np.empty(index.shape[0])
         step = max(1, 2**21 // max(n, 1))
         for lo in range(0, index.shape[0], step):
