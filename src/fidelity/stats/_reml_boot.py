@@ -10,7 +10,7 @@ data set on which the batch does not settle is refitted by ``fit_crossed`` alone
 
 Newton's method stops much closer to the optimum than the L-BFGS-B refits it replaces
 (which stop at a projected gradient of 1e-7 in the ratios), so bootstrap components differ
-from those at the level of L-BFGS-B's tolerance (about 1e-7 relative), not more.
+from those at the level of L-BFGS-B's tolerance (up to about 1e-6 relative), not more.
 """
 
 from __future__ import annotations
