@@ -33,7 +33,14 @@ def _chunk(n_elements_per_item: int) -> int:
 
 
 def evaluate(fn: BatchFn, batched: bool, x: FloatArray, index: npt.NDArray[np.intp]) -> FloatArray:
-    """Statistic on x[index[b]] for each row b of ``index`` (B, m)."""
+    """Statistic on x[index[b]] for each row b of ``index`` (B, m).
+
+    A statistic with an ``on_index(x, index)`` method evaluates the resamples itself from
+    the indices (e.g. from bootstrap counts as weights, without gathering each resample).
+    """
+    on_index = getattr(fn, "on_index", None)
+    if on_index is not None:
+        return np.asarray(on_index(x, index), dtype=np.float64).reshape(-1)
     b_total = index.shape[0]
     out = np.empty(b_total, dtype=np.float64)
     if batched:

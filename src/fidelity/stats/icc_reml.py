@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fidelity.stats._numeric import negligible, normalize
+from fidelity.stats._reml_boot import parametric_bootstrap_batched
 from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence, undefined
 from fidelity.stats.icc import ICC_FORMS, icc, resolve_form
 from fidelity.stats.variance import (
@@ -29,7 +30,6 @@ from fidelity.stats.variance import (
     additive_residual_ss,
     design_reason,
     fit_crossed,
-    parametric_bootstrap,
     rescaled,
 )
 
@@ -126,7 +126,7 @@ def _estimates(
     if vc.method.startswith("ANOVA"):
         return _complete_anova(x, forms, confidence, orig)
     run = n_boot and not exact
-    boot, failed = parametric_bootstrap(vc, design, n_boot, seed) if run else (None, 0)
+    boot, failed = parametric_bootstrap_batched(vc, design, n_boot, seed) if run else (None, 0)
     alpha = (1.0 - confidence) / 2.0
     out = []
     for form in forms:
