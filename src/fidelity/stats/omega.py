@@ -156,7 +156,7 @@ def _ml(r: FloatArray, start: FloatArray) -> tuple[FloatArray, str | None, dict[
                             options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000})  # fmt: skip
     info = {"objective": float(res.fun), "evaluations": int(res.nfev)}
     psi = np.asarray(res.x, dtype=np.float64)
-    if not res.success:
+    if not res.success and not _stalled_at_optimum(res, psi):
         return (
             np.sqrt(np.maximum(1.0 - psi, 0.0)),
             f"the ML fit did not converge: {res.message}",
@@ -166,6 +166,17 @@ def _ml(r: FloatArray, start: FloatArray) -> tuple[FloatArray, str | None, dict[
     vals, vecs = np.linalg.eigh(r * np.outer(sc, sc))
     lam = np.sqrt(psi) * vecs[:, -1] * math.sqrt(max(vals[-1] - 1.0, 0.0))
     return lam, None, info
+
+
+def _stalled_at_optimum(res: Any, psi: FloatArray) -> bool:
+    """Whether L-BFGS-B stopped only because its line search could not improve on rounding
+    error: the projected gradient is then zero for all practical purposes."""
+    if "ABNORMAL" not in str(res.message):
+        return False
+    g = np.asarray(res.jac, dtype=np.float64)
+    low, high = psi <= HEYWOOD_BOUND * (1.0 + 1e-12), psi >= 1.0 - 1e-12
+    projected = np.where(low, np.minimum(g, 0.0), np.where(high, np.maximum(g, 0.0), g))
+    return bool(np.all(np.isfinite(projected)) and np.max(np.abs(projected)) <= 1e-6)
 
 
 def fit_one_factor(
