@@ -280,6 +280,14 @@ def test_per_site_pages_name_weak_items_with_the_next_anchor(tmp_path: Path) -> 
     assert (
         "It has not itself been validated" in (tmp_path / "o" / "sites" / "site-03.md").read_text()
     )
+    hostile_md = hostile.with_suffix(".md").read_text()
+    assert hostile_md.startswith("# Fidelity feedback: &lt;script&gt;alert(1)&lt;/script&gt;")
+    every_md = "".join(p.with_suffix(".md").read_text() for p in pages)
+    assert (
+        "<script>" not in every_md
+        and "<i>" not in every_md
+        and "a&#124;b &amp; &lt;i&gt;" in every_md
+    )
 
 
 def _screenshot(html_file: Path, shot: Path) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fidelity._util.text import md_text
 from fidelity.report.charts import Chart, site_profile
 from fidelity.report.html_report import _CSS, _figure, _table
 from fidelity.report.rounds import measurement_error, round_changes, site_round_scores
@@ -176,15 +177,15 @@ class _Notes:
 
 
 def _markdown(site: str, chart_file: str, facts: dict[str, list[list[str]]], notes: _Notes) -> str:
-    lines = [f"# Fidelity feedback: {site}", ""]
-    lines += [*(f"> {c}\n>" for c in notes.caveats), "", notes.which, ""]
-    lines += [f"![{site}: domain profile]({chart_file})", ""]
+    lines = [f"# Fidelity feedback: {md_text(site)}", ""]
+    lines += [*(f"> {md_text(c)}\n>" for c in notes.caveats), "", md_text(notes.which), ""]
+    lines += [f"![{md_text(site)}: domain profile]({chart_file})", ""]
     for key, rows in facts.items():
         lines += [f"## {key.capitalize()}", "", "| " + " | ".join(_HEADERS[key]) + " |"]
         lines.append("|" + "---|" * len(_HEADERS[key]))
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+        lines += ["| " + " | ".join(md_text(c) for c in r) + " |" for r in rows]
         lines.append("")
-    return "\n".join([*lines, f"*{notes.source}*", ""])
+    return "\n".join([*lines, f"*{md_text(notes.source)}*", ""])
 
 
 def site_pages(
