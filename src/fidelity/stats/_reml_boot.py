@@ -245,7 +245,7 @@ def parametric_bootstrap_batched(
     start = np.asarray(vc.theta, dtype=np.float64) ** 2
     out = np.full((n_boot, 3), np.nan)
     failed = 0
-    chunk = max(1, 2**19 // max(n * k, 1))
+    chunk = max(1, 2**20 // max(n * k, 1))
     for lo in range(0, n_boot, chunk):
         size = min(chunk, n_boot - lo)
         draws = rng.standard_normal((size, n + k + n * k))  # the sequential draws, in order
