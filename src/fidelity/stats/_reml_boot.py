@@ -2,7 +2,8 @@
 
 The simulated data sets share the missing-data pattern, so the REML criterion of
 :mod:`fidelity.stats.variance` and its analytic gradient are evaluated for all of them in one
-batch (the ``k × k`` Schur complements stacked), and each is minimised over the variance
+batch (the ``k × k`` Schur complements stacked; the sums over subjects grouped by the
+subjects' number of ratings, see :class:`_Batch`), and each is minimised over the variance
 ratios ``gamma = theta**2 >= 0`` by projected Newton steps (Hessian from differences of the
 analytic gradient, backtracking on the criterion) from the fitted model's ratios. The
 convergence test is the first-order rule of :func:`~fidelity.stats.variance.fit_crossed`; a
