@@ -23,7 +23,8 @@ O(n k**2)); same machine, loaded:
 10 × 4: 0.08 → 0.09 s; 100 × 5: 0.18 → 0.11 s; 1,000 × 10: 1.52 → 0.53 s.
 
 The bootstrap components of the two (seed 0, 1,000 refits) differ by at most 8e-7 of the
-largest replicate (rater variance at 1,000 × 10; 1e-7 subject, 2e-8 error), the Newton refits' stopping tolerance.
+largest replicate (rater variance at 1,000 × 10; 1e-7 subject, 2e-8 error), the Newton
+refits' stopping tolerance.
 """
 
 from __future__ import annotations
