@@ -65,3 +65,26 @@ def test_refits_the_batch_leaves_unsettled_are_done_one_at_a_time(
     one, _ = parametric_bootstrap(vc, design, 20, 3)
     assert failed == 0
     np.testing.assert_allclose(many, one, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "k", "missing"), [(12, 3, 0.2), (50, 6, 0.4), (30, 5, 0.0)])
+def test_grouped_batch_criterion_equals_the_single_data_set_criterion(
+    n: int, k: int, missing: float
+) -> None:
+    """The batch sums over subjects grouped by their number of ratings; the criterion, the
+    mean, the residual variance and the gradient are those of ``CrossedDesign`` summing over
+    every subject, to rounding."""
+    z = normalize(_ratings(n, k, missing, 0.5, seed=n + k))[0]
+    design = CrossedDesign(z)
+    rng = np.random.default_rng(n)
+    y = rng.normal(size=(4, n, k)) + rng.normal(size=(4, n, 1))
+    batch = _reml_boot._Batch(design, y)
+    theta = np.array([[0.7, 0.4], [1.3, 0.0], [0.05, 2.0], [3.0, 0.9]])
+    crit, mean, ve, grad = batch.evaluate(theta, np.arange(4))
+    for b in range(4):
+        sums = design.sums(np.where(design.mask, y[b], np.nan))
+        c1, m1, v1, g1 = design._evaluate(theta[b], sums, gradient=True)
+        assert crit[b] == pytest.approx(c1, rel=1e-12)
+        assert mean[b] == pytest.approx(m1, rel=1e-9, abs=1e-12)
+        assert ve[b] == pytest.approx(v1, rel=1e-10)
+        np.testing.assert_allclose(grad[b], g1, rtol=1e-8, atol=1e-9 * n * k)

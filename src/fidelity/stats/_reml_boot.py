@@ -2,7 +2,8 @@
 
 The simulated data sets share the missing-data pattern, so the REML criterion of
 :mod:`fidelity.stats.variance` and its analytic gradient are evaluated for all of them in one
-batch (the ``k × k`` Schur complements stacked), and each is minimised over the variance
+batch (the ``k × k`` Schur complements stacked; the sums over subjects grouped by the
+subjects' number of ratings, see :class:`_Batch`), and each is minimised over the variance
 ratios ``gamma = theta**2 >= 0`` by projected Newton steps (Hessian from differences of the
 analytic gradient, backtracking on the criterion) from the fitted model's ratios. The
 convergence test is the first-order rule of :func:`~fidelity.stats.variance.fit_crossed`; a
@@ -63,55 +64,84 @@ def _spd_inverse(chol: FloatArray) -> FloatArray:
 
 
 class _Batch:
-    """The REML criterion of data sets ``y`` (B, n, k) on the pattern of ``d``."""
+    """The REML criterion of data sets ``y`` (B, n, k) on the pattern of ``d``.
+
+    The subjects block of ``M`` is ``1 + theta_s**2 n_i``: it depends on a subject only
+    through its number of ratings ``n_i``, which takes at most ``k`` values. Every sum over
+    subjects in the criterion and its gradient is therefore a sum over these groups of
+    sums fixed by the data (``inc_i inc_i'``, ``inc_i``, ``inc_i sy_i``, ``sy_i``,
+    ``sy_i**2`` within each group), formed once per batch; an evaluation then costs
+    ``O(k**3)`` per data set instead of ``O(n k**2)``.
+    """
 
     def __init__(self, d: CrossedDesign, y: FloatArray) -> None:
         self.d = d
         yz = np.where(d.mask[None], y, 0.0)
-        self.sy, self.ry = yz.sum(axis=2), yz.sum(axis=1)
+        sy, self.ry = yz.sum(axis=2), yz.sum(axis=1)
         self.tot, self.ss = yz.sum(axis=(1, 2)), (yz * yz).sum(axis=(1, 2))
-        # inc_i inc_i' per subject, flattened: sum_i c_i inc_i inc_i' is one matrix product
-        self.pairs = (d.inc[:, :, None] * d.inc[:, None, :]).reshape(d.n, d.k * d.k)
+        sizes, group = np.unique(d.n_i, return_inverse=True)
+        onehot = (group[:, None] == np.arange(sizes.size)[None, :]).astype(np.float64)
+        self.m, self.cnt = sizes, onehot.sum(axis=0)
+        # sum of inc_i inc_i' per group, flattened: sum_g c_g P_g is one matrix product
+        self.pairs = np.einsum("ig,ik,il->gkl", onehot, d.inc, d.inc)
+        self.flat = self.pairs.reshape(sizes.size, d.k * d.k)
+        u = np.stack([sy[:, group == g] @ d.inc[group == g] for g in range(sizes.size)], 1)
+        cols = (onehot.T @ d.inc) * sizes[:, None]
+        # F_g = sum over the group of inc_i [n_i, sy_i]; T_g of [n_i, sy_i][n_i, sy_i]'
+        self.f = np.stack([np.broadcast_to(cols, u.shape), u], axis=3)
+        s1, s2 = sy @ onehot * sizes, (sy * sy) @ onehot
+        nn = np.broadcast_to(self.cnt * sizes * sizes, s1.shape)
+        self.t = np.stack([np.stack([nn, s1], -1), np.stack([s1, s2], -1)], -2)
 
     def evaluate(self, theta: FloatArray, rows: Rows) -> tuple[FloatArray, ...]:
         """Criterion, mean, residual variance and gradient in theta (B, 2) of data sets
         ``rows``, as :meth:`CrossedDesign._evaluate` (``inf`` where not positive definite)."""
-        d = self.d
+        d, bsz = self.d, theta.shape[0]
         ts, tr = theta[:, 0], theta[:, 1]
-        sy, ry, tot, ss = self.sy[rows], self.ry[rows], self.tot[rows], self.ss[rows]
-        a = 1.0 + (ts * ts)[:, None] * d.n_i[None, :]
+        ry, tot, ss, f, t = self.ry[rows], self.tot[rows], self.ss[rows], self.f[rows], self.t[rows]
+        a = 1.0 + (ts * ts)[:, None] * self.m[None, :]
+        ia = 1.0 / a
         b = ts * tr
-        coef = (b * b)[:, None] / a
-        both = (np.concatenate([coef, coef / a]) @ self.pairs).reshape(-1, d.k, d.k)
-        schur, g_s = -both[: theta.shape[0]], both[theta.shape[0] :]
+        b2 = (b * b)[:, None, None]
+        both = (np.concatenate([ia, ia * ia]) @ self.flat).reshape(-1, d.k, d.k)
+        schur, g_s = -b2 * both[:bsz], b2 * both[bsz:]
         diag = np.arange(d.k)
         schur[:, diag, diag] += 1.0 + (tr * tr)[:, None] * d.c_j[None, :]
         with np.errstate(all="ignore"):
             chol, bad = _cholesky(schur)
             inv = _spd_inverse(chol)
-            logdet = np.log(a).sum(axis=1) + 2.0 * np.log(chol[:, diag, diag]).sum(axis=1)
-            p = np.stack([ts[:, None] * d.n_i[None, :], ts[:, None] * sy], axis=2)
+            logdet = (self.cnt * np.log(a)).sum(axis=1)
+            logdet += 2.0 * np.log(chol[:, diag, diag]).sum(axis=1)
             q = np.stack([tr[:, None] * d.c_j[None, :], tr[:, None] * ry], axis=2)
-            rhs = q - b[:, None, None] * (d.inc.T @ (p / a[:, :, None]))
+            rhs = q - (b * ts)[:, None, None] * (ia[:, :, None, None] * f).sum(axis=1)
             w_r = inv @ rhs
-            w_s = (p - b[:, None, None] * (d.inc @ w_r)) / a[:, :, None]
-            quad = np.swapaxes(w_s, 1, 2) @ p + np.swapaxes(w_r, 1, 2) @ q
+            # per group: w_r' F_g and w_r' P_g w_r (the subjects' w_s in closed form)
+            w_t = np.swapaxes(w_r, 1, 2)[:, None]
+            wf = (w_t @ f) * ts[:, None, None, None]
+            wpw = w_t @ (self.pairs[None] @ w_r[:, None])
+            pp = (ts * ts)[:, None, None, None] * t
+            bb = b[:, None, None, None]
+            part = pp - bb * wf
+            quad = (ia[:, :, None, None] * part).sum(axis=1) + np.swapaxes(w_r, 1, 2) @ q
+            gram_s = part - bb * np.swapaxes(wf, 2, 3) + bb * bb * wpw
+            gram_s = ((ia * ia)[:, :, None, None] * gram_s).sum(axis=1)
             xhx = d.big_n - quad[:, 0, 0]
             xy = tot - quad[:, 0, 1]
             mean = xy / xhx
             rss = np.maximum(ss - quad[:, 1, 1] - xy * xy / xhx, 0.0)
             dof = d.big_n - 1.0
             crit = logdet + np.log(xhx) + dof * (1.0 + _LOG_2PI + np.log(rss / dof))
-            tr_ss = (1.0 / a).sum(axis=1) + np.einsum("bkl,blk->b", inv, g_s)
+            tr_ss = (self.cnt * ia).sum(axis=1) + (inv * g_s).sum(axis=(1, 2))
             tr_rr = np.trace(inv, axis1=1, axis2=2)
+            gram_r = np.swapaxes(w_r, 1, 2) @ w_r
             grad = np.zeros_like(theta)
-            for j, (wj, levels, trace, t) in enumerate(
-                ((w_s, d.n, tr_ss, ts), (w_r, d.k, tr_rr, tr))
+            for j, (gram, levels, trace, tj) in enumerate(
+                ((gram_s, d.n, tr_ss, ts), (gram_r, d.k, tr_rr, tr))
             ):
-                resid = wj[:, :, 1] - mean[:, None] * wj[:, :, 0]
-                inner = levels - trace - (wj[:, :, 0] ** 2).sum(axis=1) / xhx
-                g = 2.0 / t * (inner - dof * (resid * resid).sum(axis=1) / rss)
-                grad[:, j] = np.where(t > 0.0, g, 0.0)
+                ww = gram[:, 1, 1] - 2.0 * mean * gram[:, 0, 1] + mean * mean * gram[:, 0, 0]
+                inner = levels - trace - gram[:, 0, 0] / xhx
+                g = 2.0 / tj * (inner - dof * ww / rss)
+                grad[:, j] = np.where(tj > 0.0, g, 0.0)
         bad |= ~(rss > 0.0) | ~np.isfinite(crit)
         crit = np.where(bad, np.inf, crit)
         return crit, mean, rss / dof, grad
@@ -162,7 +192,7 @@ def _newton_step(bt: _Batch, gamma: FloatArray, grad: FloatArray, rows: Rows
 
 def _minimise(bt: _Batch, start: FloatArray, big_n: int) -> tuple[FloatArray, Mask]:
     """Ratios gamma (B, 2) minimising each data set's criterion, and which converged."""
-    bsz = bt.sy.shape[0]
+    bsz = bt.ry.shape[0]
     gamma = np.broadcast_to(start, (bsz, 2)).copy()
     rows = np.arange(bsz)
     crit, grad = bt.in_ratios(gamma, rows)
@@ -216,7 +246,7 @@ def parametric_bootstrap_batched(
     start = np.asarray(vc.theta, dtype=np.float64) ** 2
     out = np.full((n_boot, 3), np.nan)
     failed = 0
-    chunk = max(1, 2**19 // max(n * k, 1))
+    chunk = max(1, 2**20 // max(n * k, 1))
     for lo in range(0, n_boot, chunk):
         size = min(chunk, n_boot - lo)
         draws = rng.standard_normal((size, n + k + n * k))  # the sequential draws, in order

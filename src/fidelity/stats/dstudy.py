@@ -13,7 +13,8 @@ the reliability of a score that averages ``n'`` raters:
 
 At ``n'`` = the number of raters in the data, ``Eρ²`` and ``Φ`` are ICC(C,k) and ICC(A,k) of
 :func:`fidelity.stats.icc_reml.icc_reml`. Components are REML estimates
-(:mod:`fidelity.stats.variance`); intervals are parametric-bootstrap percentiles.
+(:mod:`fidelity.stats.variance`); intervals are parametric-bootstrap percentiles, the
+refits done in batches (:mod:`fidelity.stats._reml_boot`).
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from typing import Any
 import numpy as np
 
 from fidelity.stats._numeric import normalize
+from fidelity.stats._reml_boot import parametric_bootstrap_batched
 from fidelity.stats.estimate import FloatArray, as_matrix, check_confidence
 from fidelity.stats.variance import (
     CrossedDesign,
     VarianceComponents,
     design_matrix,
     fit_crossed,
-    parametric_bootstrap,
     rescaled,
 )
 
@@ -94,7 +95,7 @@ def g_study(x: Any, *, confidence: float = 0.95, n_boot: int = 1000, seed: int =
     scaled = rescaled(vc, x, z, unit)
     if not n_boot:
         return GStudy(scaled, None, conf, 0, int(seed), None)
-    reps, _ = parametric_bootstrap(vc, design, int(n_boot), int(seed))
+    reps, _ = parametric_bootstrap_batched(vc, design, int(n_boot), int(seed))
     reps = reps * unit * unit
     alpha = (1.0 - conf) / 2.0
     ci = {
