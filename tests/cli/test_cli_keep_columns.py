@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -131,3 +132,47 @@ def test_a_kept_column_named_like_a_score_is_a_usage_error(tmp_path: Path) -> No
     )
     assert result.exit_code == 2 and "band would overwrite" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _double_rated(path: Path) -> Path:
+    """Four interviews at two sites, each rated by r1 and r2 and agreed in a consensus sheet,
+    with the extra columns notes and arm."""
+    ids = [it.id for it in fidelity.load_instrument(V100).items]
+    lines = ["instrument,assessment,rater,site,date,consensus," + ",".join(ids) + ",notes,arm"]
+    for a in range(4):
+        for r, shift, agreed in (("r1", 0, ""), ("r2", 1, ""), ("c", 0, "true")):
+            levels = ",".join(str(1 + (i + a + shift * (i % 3 == 0)) % 4) for i in range(len(ids)))
+            lines.append(f"{V100},a{a},{r},s{a % 2},2024-0{a + 1}-01,{agreed},{levels},n{a},x")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+_NOT_PER_SHEET = [
+    ["reliability"],
+    ["report", "-o", "{out}", "--bootstrap", "20"],
+    ["raters"],
+    ["export", "fhir-responses"],
+    ["export", "redcap-records"],
+    ["plan", "--audit"],
+]
+
+
+@pytest.mark.parametrize("command", _NOT_PER_SHEET, ids=lambda c: " ".join(c[:2]))
+def test_every_command_reading_sheets_accepts_keep_columns(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Commands without per-sheet outputs accept the declared columns and ignore them; the
+    undeclared ones are named in the one FR207 warning, on stderr, and the run succeeds."""
+    src = str(_double_rated(tmp_path / "audit.csv"))
+    args = [a.replace("{out}", str(tmp_path / "out")) for a in command]
+    args = [*args, src] if args[0] != "report" else [args[0], src, *args[1:]]
+    plain = runner.invoke(app, args)
+    assert plain.exit_code == 0, plain.output
+    warnings = [line for line in plain.stderr.splitlines() if "FR207" in line]
+    assert len(warnings) == 1 and "'notes' and 'arm'" in warnings[0]
+    assert "notes" not in plain.stdout
+    kept = runner.invoke(app, [*args, "--keep-columns", "notes,arm"])
+    assert kept.exit_code == 0, kept.output
+    assert "FR207" not in kept.stderr and kept.stdout == plain.stdout
+    refused = runner.invoke(app, [*args, "--keep-columns", "rater"])
+    assert refused.exit_code == 2 and "rater is a sheet field" in refused.stderr

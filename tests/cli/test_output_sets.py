@@ -349,27 +349,51 @@ def test_out_onto_a_file_or_a_bad_symlink_is_refused_and_left_alone(
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
 def test_out_into_a_read_only_directory_keeps_the_previous_set(tmp_path: Path) -> None:
+    """A directory without write permission; root ignores permissions, so as root the output
+    set is on a tmpfs remounted read-only instead (skipped where mounting is not permitted)."""
+    if os.name == "posix" and os.geteuid() == 0:
+        with _mounted(tmp_path / "disk") as disk:
+            out = disk / "out"
+            assert _score(out).exit_code == 0
+            _remount(disk, "ro")
+            try:
+                _refused_and_intact(out, "Read-only file system")
+            finally:
+                _remount(disk, "rw")
+        return
     out = tmp_path / "out"
     assert _score(out).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
     out.chmod(0o555)
     try:
-        result = _score(out)
+        _refused_and_intact(out, "Permission denied")
     finally:
         out.chmod(0o755)
-    assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def _refused_and_intact(out: Path, reason: str) -> None:
+    """``-o out`` exits 2 naming ``reason``, writes nothing and leaves the set as it was."""
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = _score(out)
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.stderr and reason in result.stderr, result.stderr
+    assert "Traceback" not in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(read_output_set(out, "fidelity-outputs.json")) == sorted(
+        n for n in before if n != "fidelity-outputs.json"
+    )
+
+
+def _remount(mount: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(mount)], check=True)
 
 
 # -- a real full disk: a tmpfs of 2 MiB ----------------------------------------------------------
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MiB tmpfs mounted for the test (skipped where mounting is not permitted)."""
-    mount = tmp_path / "disk"
+@contextlib.contextmanager
+def _mounted(mount: Path) -> Iterator[Path]:
+    """A 2 MiB tmpfs mounted at ``mount`` (skipped where mounting is not permitted)."""
     mount.mkdir()
     if os.name != "posix" or os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root on a POSIX system")
@@ -385,6 +409,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MiB tmpfs mounted for the test (skipped where mounting is not permitted)."""
+    with _mounted(tmp_path / "disk") as disk:
+        yield disk
 
 
 def _fill(disk: Path, leave: int) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from fidelity.errors import SheetsInvalidError
 from fidelity.instrument import Instrument
 from fidelity.ratings import validate
 from fidelity.ratings.similar import resembles
@@ -138,6 +139,43 @@ def test_long_layout_keeps_declared_columns_per_sheet(hand: Instrument, write: W
     assert score(hand, path, keep="interviewer").to_pandas()["interviewer"].tolist() == ["kim"]
     bad = write("bad.csv", "\n".join(rows).replace("interviewer", "Item") + "\n")
     assert "did you mean 'item'" in validate(hand, bad)[0].message
+
+
+def _long(write: Write, interviewers: list[str], name: str = "long.csv") -> Path:
+    """One sheet (A by r1) in the long layout, one rating a row, with an interviewer cell
+    per row."""
+    rows = ["assessment,rater,informant,item,value,interviewer"]
+    rows += [
+        f"A,r1,supervisor,{i},{v},{who}"
+        for i, v, who in zip(["a1", "a2", "a3", "b1"], "4103", interviewers, strict=True)
+    ]
+    return write(name, "\n".join(rows) + "\n")
+
+
+def test_a_kept_column_that_differs_between_the_rows_of_a_sheet_is_an_error(
+    hand: Instrument, write: Write
+) -> None:
+    path = _long(write, ["kim", "kim", "lee", "sam"])
+    problems = validate(hand, path, keep="interviewer")
+    assert [(p.code, p.severity, p.sheet.row) for p in problems] == [
+        ("FR304", "error", 4),
+        ("FR304", "error", 5),
+    ]
+    assert problems[0].sheet.assessment == "A" and problems[0].sheet.rater == "r1"
+    assert problems[0].path == "interviewer" and problems[0].value == "lee"
+    assert "disagree on interviewer: 'lee' here but 'kim' on row 2" in problems[0].message
+    assert "'sam' here but 'kim'" in problems[1].message
+    with pytest.raises(SheetsInvalidError):
+        score(hand, path, keep="interviewer")
+    # not declared: left out of every output, so its values may differ (one FR207)
+    assert [p.code for p in validate(hand, path)] == ["FR207"]
+
+
+def test_a_kept_column_written_once_per_sheet_is_its_value(hand: Instrument, write: Write) -> None:
+    """Blank cells of a kept column do not disagree: the sheet's value is its first one."""
+    path = _long(write, ["", "kim", "", "kim"])
+    assert validate(hand, path, keep="interviewer") == []
+    assert score(hand, path, keep="interviewer").to_pandas()["interviewer"].tolist() == ["kim"]
 
 
 def test_a_sheet_field_cannot_be_declared_metadata(hand: Instrument, good_sheet: GoodSheet) -> None:

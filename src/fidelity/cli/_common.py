@@ -43,6 +43,7 @@ __all__ = [
     "input_progress",
     "keep_columns",
     "load_or_fail",
+    "note_undeclared",
     "plain",
     "print_json",
     "read_batch",
@@ -141,19 +142,25 @@ KeepOpt = Annotated[
 
 @dataclass(frozen=True)
 class SheetInput:
-    """How a command reads its sheets: ``--from``, ``--dictionary``, ``--include-incomplete``
-    (see :func:`reads_sheets`)."""
+    """How a command reads its sheets: ``--from``, ``--dictionary``, ``--include-incomplete``,
+    ``--keep-columns`` (see :func:`reads_sheets`)."""
 
     source: SheetSource = SheetSource.file
     dictionary: Path | None = None
     include_incomplete: bool = False
+    keep: str | None = None
+
+    @property
+    def kept(self) -> list[str]:
+        """The declared metadata columns (:func:`keep_columns`; a sheet field exits 2)."""
+        return keep_columns(self.keep)
 
 
 def reads_sheets(hint: str = "") -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command the sheet-input options ``--from``, ``--dictionary`` and
-    ``--include-incomplete``, defined once here; the command takes them as one parameter,
-    ``sheets_from: SheetInput``, and passes it to :func:`read_batch`. ``hint`` ends the
-    message of an unknown ``--from`` value."""
+    """Give a command the sheet-input options ``--from``, ``--dictionary``,
+    ``--include-incomplete`` and ``--keep-columns``, defined once here; the command takes
+    them as one parameter, ``sheets_from: SheetInput``, and passes it to :func:`read_batch`.
+    ``hint`` ends the message of an unknown ``--from`` value."""
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         sig = inspect.signature(command, eval_str=True)
@@ -165,6 +172,7 @@ def reads_sheets(hint: str = "") -> Callable[[Callable[..., None]], Callable[...
             inspect.Parameter(
                 "include_incomplete", keyword, default=False, annotation=IncompleteOpt
             ),
+            inspect.Parameter("keep", keyword, default=None, annotation=KeepOpt),
         ]
 
         @functools.wraps(command)
@@ -173,9 +181,11 @@ def reads_sheets(hint: str = "") -> Callable[[Callable[..., None]], Callable[...
             source: SheetSource,
             dictionary: Path | None,
             include_incomplete: bool,
+            keep: str | None,
             **kwargs: Any,
         ) -> None:
-            command(*args, sheets_from=SheetInput(source, dictionary, include_incomplete), **kwargs)
+            how = SheetInput(source, dictionary, include_incomplete, keep)
+            command(*args, sheets_from=how, **kwargs)
 
         params = [*own, *added]
         run.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
@@ -241,6 +251,17 @@ def keep_columns(value: str | None) -> list[str]:
         return sorted(declared(value))
     except ValueError as exc:
         fail(f"error: --keep-columns: {exc}", EXIT_USAGE)
+
+
+def note_undeclared(inst: Instrument, batch: SheetBatch, how: SheetInput) -> None:
+    """Print the one FR207 warning per input (extra columns neither declared nor items) on
+    stderr, for a command whose outputs are not per sheet: declared columns are accepted
+    there and ignored."""
+    from fidelity.ratings import validate
+
+    for p in validate(inst, batch, keep=how.kept):
+        if p.code == "FR207":
+            echo_err(str(p))
 
 
 def load_or_fail(spec: str) -> Instrument:

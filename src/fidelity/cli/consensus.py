@@ -12,10 +12,8 @@ import typer
 from fidelity.cli._common import (
     Files,
     InstrumentOpt,
-    KeepOpt,
     SheetInput,
     input_progress,
-    keep_columns,
     read_batch,
     reads_sheets,
     resolve_instrument,
@@ -53,7 +51,6 @@ def consensus_cmd(
             "--format", "-f", help="Format of the consensus sheets (default: that of the input)."
         ),
     ] = None,
-    keep: KeepOpt = None,
 ) -> None:
     """Prepare consensus meetings: for every assessment rated by two or more raters that has
     no consensus sheet yet, write the discrepancies (discrepancies.csv, .xlsx and .md,
@@ -74,7 +71,7 @@ def consensus_cmd(
         )
         inst = resolve_instrument(batch, instrument)
         progress.step("comparing raters")
-        prep = prepare_consensus(inst, batch, keep=keep_columns(keep))
+        prep = prepare_consensus(inst, batch, keep=sheets_from.kept)
     kind = fmt.value if fmt is not None else _BY_SUFFIX.get(files[0].suffix.lower(), "csv")
     sheets: str | bytes = (
         prep.sheets_xlsx()

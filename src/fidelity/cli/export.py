@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,10 +22,10 @@ from fidelity.cli._common import (
     write_lines,
     write_outputs,
 )
+from fidelity.cli._exits import echo_err
 
 if TYPE_CHECKING:
     from fidelity.instrument import Instrument
-    from fidelity.ratings import SheetBatch
 
 app = typer.Typer(
     name="export",
@@ -91,17 +91,29 @@ def fhir_cmd(
 
 def _sheets(
     files: list[Path], instrument: str | None, how: SheetInput
-) -> tuple[Instrument, SheetBatch]:
-    """The sheets of ``files`` and their instrument; errors end the run (exit 1)."""
+) -> tuple[Instrument, list[dict[str, Any]]]:
+    """The sheets of ``files`` as records, and their instrument; errors end the run (exit 1).
+    Extra columns (declared or not; the undeclared named in one FR207 warning) have no place
+    in REDCap or FHIR and are left out."""
     from fidelity.ratings import validate
 
     batch = read_batch(files, Progress(enabled=False, steps=0), how, instrument=instrument)
     inst = resolve_instrument(batch, instrument)
-    problems = validate(inst, batch)
+    problems = validate(inst, batch, keep=how.kept)
     if errors := [p for p in problems if p.severity == "error"]:
         write_lines([str(p) for p in errors])
         fail(f"{len(errors)} error(s) in the sheets; nothing was exported")
-    return inst, batch
+    for p in problems:
+        if p.code == "FR207":
+            echo_err(str(p))
+    items = {it.id for it in inst.items}
+    records = []
+    for rec in batch.records():
+        for part in ("ratings", "comments"):
+            if part in rec:
+                rec[part] = {k: v for k, v in rec[part].items() if k in items}
+        records.append(rec)
+    return inst, records
 
 
 @app.command("fhir-responses")

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fidelity.cli._common import (
+    KeepOpt,
+    SheetInput,
     fail,
     load_or_fail,
+    note_undeclared,
     print_json,
     resolve_instrument,
     write_outputs,
@@ -106,6 +109,7 @@ def plan_cmd(
         Path | None,
         typer.Option("--out", "-o", file_okay=False, help="Write plan.csv (simulation) here."),
     ] = None,
+    keep: KeepOpt = None,
 ) -> None:
     """Plan a reliability study: subjects needed for an ICC interval of a given width
     (Bonett 2002), with assurance (Zou 2012), for a test of rho0 against rho (Walter,
@@ -125,7 +129,7 @@ def plan_cmd(
     if audit or components is not None:
         d_study = _d_study(
             audit or [], components, informant_types, instrument, interviews, raters_per_interview,
-            phi,
+            phi, SheetInput(keep=keep),
         )  # fmt: skip
     table = None
     if instrument is not None and not audit:
@@ -248,6 +252,7 @@ def _d_study(
     interviews: list[int] | None,
     raters: list[int] | None,
     phi: float,
+    how: SheetInput,
 ) -> dict[str, Any]:
     """The D-study of a site score from an audit's sheets or from given components."""
     from fidelity import planning as pl
@@ -260,7 +265,9 @@ def _d_study(
         batch = SheetBatch()
         for f in files:
             batch = batch + read_sheets(f)
-        g = pl.audit_g_study(resolve_instrument(batch, instrument), batch)
+        inst = resolve_instrument(batch, instrument)
+        g = pl.audit_g_study(inst, batch)
+        note_undeclared(inst, batch, how)  # --keep-columns: accepted, a D-study has no sheets
         source = ", ".join(str(f) for f in files)
     else:
         if informant_types is None:

@@ -15,6 +15,7 @@ from fidelity.cli._common import (
     SheetInput,
     console,
     input_progress,
+    note_undeclared,
     plain,
     print_json,
     read_batch,
@@ -96,6 +97,7 @@ def raters_cmd(
             confidence=confidence,
             period=period.value if period is not None else None,
         )
+    note_undeclared(inst, batch, sheets_from)
     if out is not None:
         from fidelity._util.text import csv_text
 

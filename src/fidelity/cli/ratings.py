@@ -22,14 +22,12 @@ from fidelity.cli._common import (
     OUTPUT_MANIFEST,
     Files,
     InstrumentOpt,
-    KeepOpt,
     Progress,
     SheetInput,
     Strict,
     console,
     fail,
     input_progress,
-    keep_columns,
     load_or_fail,
     print_json,
     read_batch,
@@ -104,7 +102,6 @@ def validate_cmd(
     each: Annotated[
         bool, typer.Option("--each", help="One line per problem, repeated ones not grouped.")
     ] = False,
-    keep: KeepOpt = None,
 ) -> None:
     """Check rating sheets against their instrument and list the problems.
 
@@ -127,7 +124,7 @@ def validate_cmd(
         instrument=instrument,
     )
     inst = resolve_instrument(batch, instrument)
-    kept = keep_columns(keep)
+    kept = sheets_from.kept
     problems = validate(inst, batch, keep=kept)
     failing = not problems.ok or (strict and len(problems) > 0)
     n_errors = len(problems.errors)
@@ -246,7 +243,6 @@ def score_cmd(
     instrument: InstrumentOpt = None,
     strict: Strict = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
-    keep: KeepOpt = None,
 ) -> None:
     """Validate, then score rating sheets and write per-sheet, per-assessment and per-site
     scores.
@@ -261,7 +257,7 @@ def score_cmd(
     from fidelity.scoring import score
 
     formats = set(fmt or [OutFormat.csv, OutFormat.json])
-    kept = keep_columns(keep)
+    kept = sheets_from.kept
     with input_progress(files, steps=len(files) + 3) as progress:
         batch = read_batch(
             files,

@@ -15,6 +15,7 @@ from fidelity.cli._common import (
     SheetInput,
     console,
     input_progress,
+    note_undeclared,
     print_json,
     read_batch,
     reads_sheets,
@@ -282,4 +283,5 @@ def _analyse(
         report = reliability_report(
             inst, batch, confidence=confidence, n_bootstrap=n_bootstrap, seed=seed
         )
+    note_undeclared(inst, batch, reading or SheetInput())
     return inst, result, report

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fidelity.cli._common import (
-    KeepOpt,
     Progress,
     SheetInput,
+    SheetSource,
     console,
     fail,
-    keep_columns,
     load_or_fail,
     print_json,
     read_batch,
@@ -169,7 +168,6 @@ def migrate_cmd(
         typer.Option("--out", "-o", help="Directory for the migrated files."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
-    keep: KeepOpt = None,
 ) -> None:
     """Rewrite rating sheets for another version of their instrument, using the declared item
     mappings. Items with no counterpart become missing (never invented); each migrated sheet
@@ -188,7 +186,7 @@ def migrate_cmd(
         files,
         target,
         source=pinned_source,
-        keep=keep_columns(keep),
+        keep=sheets_from.kept,
         sheets=_read_other(files, sheets_from, from_version),
     )
     written = []
@@ -220,7 +218,7 @@ def _read_other(files: list[Path], how: SheetInput, pinned: str | None) -> Sheet
     """The sheets of REDCap exports or FHIR responses (``--from``), read for
     :func:`~fidelity.versions.migrate_files` (which reads fidelity's own files itself); the
     reading warnings (forms not marked Complete) on standard error."""
-    if how == SheetInput():
+    if how.source is SheetSource.file and not (how.dictionary or how.include_incomplete):
         return None
     batch = read_batch(files, Progress(enabled=False, steps=0), how, instrument=pinned)
     for problem in batch.problems:

@@ -346,7 +346,12 @@ RULES: tuple[Rule, ...] = (
         "FR304",
         "error",
         "long-layout rows of a sheet disagree",
-        "Long layout: rows of one sheet disagree on a sheet field (site, informant, date, …).",
+        (
+            "Long layout: rows of one sheet disagree on a sheet field (site, informant, date, "
+            "…) or on a declared metadata column (`--keep-columns`, `keep=`), of which an "
+            "output carries one value per sheet. A blank cell of a declared column does not "
+            "disagree: the sheet's value is that of its first row with one."
+        ),
         template=(
             "rows of one sheet disagree on {field}: {value!r} here but {first!r} on row {row}"
         ),

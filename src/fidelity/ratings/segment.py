@@ -52,6 +52,10 @@ class Segment:
     lacks one: carried to the outputs when declared (``keep``), named in a warning otherwise.
     A wide table's extra columns are among :attr:`ratings` until the instrument tells them
     apart from items."""
+    varies: dict[str, list[tuple[int, Problem]]] = field(default_factory=dict)
+    """Long table: for an extra column, every row whose value differs from its sheet's first
+    row, as (local sheet, FR304); reported only when the column is declared, since a kept
+    column carries one value per sheet."""
     columns: dict[str, str] = field(default_factory=dict)
     """The column of the source that holds a field, rating or comment, where it is not named
     after it (a REDCap variable): ``"ratings.t-open"`` → ``"t_open"``."""
@@ -97,6 +101,7 @@ class Segment:
             [(where[i], key) for i, key in self.extra if i in where],
             unread=[where[i] for i in self.unread if i in where],
             others={k: v[idx] for k, v in self.others.items()},
+            varies={k: [(where[i], p) for i, p in v if i in where] for k, v in self.varies.items()},
             columns=dict(self.columns),
             records=None if self.records is None else [self.records[i] for i in idx.tolist()],
         )

@@ -60,14 +60,17 @@ def _plain(raw: NDArray[Any]) -> NDArray[Any]:
 
 
 def check_extra_fields(ctx: SegmentCheck) -> None:
-    """A JSON sheet's fields beyond a rating sheet: kept when declared; FR203 (naming the
-    field it resembles) where one looks like a mistyped field, once per sheet that has it;
-    otherwise left for the one warning of :func:`check_undeclared`."""
+    """A JSON sheet's fields (or a long table's extra columns) beyond a rating sheet: kept
+    when declared (FR304 where the rows of one long-layout sheet disagree on one); FR203
+    (naming the field it resembles) where one looks like a mistyped field, once per sheet
+    that has it; otherwise left for the one warning of :func:`check_undeclared`."""
     seg = ctx.seg
     allowed = ", ".join((*FIELDS, "ratings", "comments"))
     for name, raw in seg.others.items():
         if name in ctx.keep:
             ctx.kept[name] = _plain(raw)
+            for i, problem in seg.varies.get(name, ()):  # a long table's rows disagree
+                ctx.add(i, Order.EXTRA_FIELD, problem)
             continue
         hint = field_like(name)
         if hint is None:

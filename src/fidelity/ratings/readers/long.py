@@ -94,11 +94,24 @@ def long_segment(
     _cells(seg, cols, rows, items)
     if "migrations" in cols and rows.n_sheets:  # the provenance, from each sheet's first row
         seg.fields["migrations"] = json_cells(cols["migrations"][rows.keep][rows.first])
-    for h in extra:  # per sheet, from its first row
-        out = np.empty(rows.n_sheets, dtype=object)
-        out[:] = cols[h][rows.keep][rows.first] if rows.n_sheets else []
-        seg.others[h] = out
+    for h in extra:
+        _extra_column(seg, rows, h, cols[h][rows.keep])
     return seg
+
+
+def _extra_column(seg: Segment, rows: _Rows, column: str, src: NDArray[Any]) -> None:
+    """An extra column per sheet: the value of the sheet's first row that has one (a value
+    written once per sheet serves), and, for a kept column, the rows with another value."""
+    norm = np.array([_key_text(v) for v in src], dtype=object)
+    given = np.flatnonzero(norm != "")
+    first = rows.first.copy()
+    first[rows.sheet_of[given[::-1]]] = given[::-1]  # the first row with a value wins
+    out = np.empty(rows.n_sheets, dtype=object)
+    out[:] = src[first] if rows.n_sheets else []
+    seg.others[column] = out
+    varies = _disagreements(seg, rows, column, src, out, first, skip_blank=True)
+    if varies:
+        seg.varies[column] = varies
 
 
 def _mistyped(column: str) -> str | None:
@@ -181,30 +194,40 @@ def _sheet_fields(seg: Segment, cols: dict[str, NDArray[Any]], rows: _Rows) -> N
         out = np.empty(n_sheets, dtype=object)
         out[:] = src[rows.first] if n_sheets else []
         seg.fields[f] = out
-        if f in ("assessment", "rater"):
-            continue
-        norm = np.array([_key_text(v) for v in src], dtype=object)
-        differs = (
-            np.flatnonzero(norm != norm[rows.first[rows.sheet_of]])
-            if n_sheets
-            else np.zeros(0, dtype=np.intp)
+        if f not in ("assessment", "rater"):
+            found = _disagreements(seg, rows, f, src, out, rows.first)
+            seg.problems.extend(p for _, p in found)
+
+
+def _disagreements(
+    seg: Segment,
+    rows: _Rows,
+    column: str,
+    src: NDArray[Any],
+    taken: NDArray[Any],
+    first: NDArray[np.int64],
+    *,
+    skip_blank: bool = False,
+) -> list[tuple[int, Problem]]:
+    """FR304 for every row whose ``column`` differs from the value ``taken`` for its sheet,
+    from row ``first`` of the sheet (blank cells too, unless ``skip_blank``), with the sheet
+    it belongs to."""
+    if not rows.n_sheets:
+        return []
+    norm = np.array([_key_text(v) for v in src], dtype=object)
+    differs = norm != norm[first[rows.sheet_of]]
+    if skip_blank:
+        differs &= norm != ""
+    found = []
+    for k in np.flatnonzero(differs).tolist():
+        s = int(rows.sheet_of[k])
+        at = int(rows.positions[first[s]])
+        fields = {"field": column, "value": src[k], "first": taken[s], "row": at}
+        problem = make_problem(
+            "FR304", fields=fields, sheet=rows.ref(k), path=column, value=jsonable(src[k])
         )
-        for k in differs.tolist():
-            s = int(rows.sheet_of[k])
-            seg.problems.append(
-                make_problem(
-                    "FR304",
-                    fields={
-                        "field": f,
-                        "value": src[k],
-                        "first": out[s],
-                        "row": int(seg.positions[s]),
-                    },
-                    sheet=rows.ref(k),
-                    path=f,
-                    value=jsonable(src[k]),
-                )
-            )
+        found.append((s, problem))
+    return found
 
 
 def _cells(seg: Segment, cols: dict[str, NDArray[Any]], rows: _Rows, items: NDArray[Any]) -> None:
