@@ -178,3 +178,19 @@ def resample(
         details=details, ci_method=f"{_CI_METHODS[method]}, {n_resamples} resamples",
         se_method=SE_METHOD,
     )  # fmt: skip
+
+
+def with_bootstrap(
+    value: float, bs: Estimate, method: str, details: dict[str, Any], *, n_subjects: int,
+    n_raters: int | None, confidence: float, **extra: Any,
+) -> Estimate:  # fmt: skip
+    """The point estimate ``value`` carrying the interval and SE of the bootstrap ``bs``, or
+    the reason it has none; ``details`` gains the bootstrap's own details."""
+    details["bootstrap"] = dict(bs.details)
+    failed = None if bs.ci is not None else f"no bootstrap interval: {bs.reason}"
+    return Estimate(
+        value=value, method=method, n_subjects=n_subjects, n_raters=n_raters, ci=bs.ci,
+        se=bs.se, confidence=confidence if bs.ci is not None else None, details=details,
+        ci_method=bs.ci_method, se_method=bs.se_method, ci_reason=failed,
+        se_reason=None if bs.se is not None else failed, **extra,
+    )  # fmt: skip

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fidelity.stats._numeric import negligible, normalize
-from fidelity.stats._resample import resample
+from fidelity.stats._resample import resample, with_bootstrap
 from fidelity.stats.estimate import Estimate, FloatArray, as_matrix, check_confidence, undefined
 
 if TYPE_CHECKING:
@@ -328,11 +328,5 @@ def krippendorff_alpha(
         boot_x, fn, batched, method, n_resamples=int(bootstrap), confidence=conf, seed=seed,
         method="percentile", why=lambda: reason or "",
     )  # fmt: skip
-    details["bootstrap"] = dict(bs.details)
-    failed = None if bs.ci is not None else f"no bootstrap interval: {bs.reason}"
-    return Estimate(
-        value=value, method=method, n_subjects=n_units, n_raters=k, ci=bs.ci, se=bs.se,
-        confidence=conf if bs.ci is not None else None, details=details,
-        ci_method=bs.ci_method, se_method=bs.se_method, ci_reason=failed,
-        se_reason=None if bs.se is not None else failed,
-    )  # fmt: skip
+    return with_bootstrap(value, bs, method, details, n_subjects=n_units, n_raters=k,
+                          confidence=conf)  # fmt: skip

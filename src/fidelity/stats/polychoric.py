@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import optimize, special, stats
 
-from fidelity.stats._resample import resample
+from fidelity.stats._resample import resample, with_bootstrap
 from fidelity.stats.consistency import _items_matrix
 from fidelity.stats.estimate import Estimate, FloatArray, check_confidence, undefined
 
@@ -298,11 +298,5 @@ def ordinal_alpha(
 
     bs = resample(x, stat, False, method, n_resamples=int(n_resamples), confidence=conf,
                   seed=seed, method="percentile", why=lambda: "")  # fmt: skip
-    details["bootstrap"] = dict(bs.details)
-    failed = None if bs.ci is not None else f"no bootstrap interval: {bs.reason}"
-    return Estimate(
-        value=value, method=method, n_subjects=n_sub, n_raters=None, ci=bs.ci, se=bs.se,
-        confidence=conf if bs.ci is not None else None, details=details, n_items=k,
-        ci_method=bs.ci_method, se_method=bs.se_method, ci_reason=failed,
-        se_reason=None if bs.se is not None else failed,
-    )  # fmt: skip
+    return with_bootstrap(value, bs, method, details, n_subjects=n_sub, n_raters=None,
+                          confidence=conf, n_items=k)  # fmt: skip
