@@ -2,7 +2,7 @@
 header, the long layout (one rating per row; see :mod:`fidelity.ratings.readers.long`).
 
 Every cell is kept as text. A well-formed file takes the fast path: the record structure is
-checked with array operations on the raw bytes and pandas' C parser reads every cell as text.
+checked with array operations on the raw bytes and Arrow's CSV reader reads every cell as text.
 Anything irregular (a row with too many or too few fields, odd quoting) takes the exact path
 through the ``csv`` module, which reports every bad row and reads the others.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -174,9 +174,17 @@ _STRAY = (
 
 
 def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
-    """The table read by pandas' C parser, or ``None`` when the file is not regular enough
+    """The table read by Arrow's CSV reader, or ``None`` when the file is not regular enough
     to be sure the parser reads it as the exact path would (a quote that neither opens nor
     closes a field, a CR that does not end a line, a record of another width)."""
+    if b'"' not in raw:
+        plain = _plain_rows(raw, len(header))
+        if plain is None:
+            return None
+        columns = _parse_cells(raw, header, plain.size)
+        if columns is not None:
+            return columns, plain
+        # a blank line inside (or a record of another width): the general check decides
     b = np.frombuffer(raw, dtype=np.uint8)
     newline = b == _LF
     comma = b == _COMMA
@@ -195,6 +203,24 @@ def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
         return None
     columns = _parse_cells(raw, header, rows.size)
     return None if columns is None else (columns, rows)
+
+
+def _plain_rows(raw: bytes, width: int) -> NDArray[np.int64] | None:
+    """The row numbers of the data records of a file without quotes, supposing it has no
+    blank line but at its end, found by counting line breaks (no array the size of the
+    file); ``None`` when it cannot be read by the fast path (a CR that does not end a line,
+    a header of another width). The reader checks the rest: it refuses a record of another
+    width, and reads fewer records than numbered here when a blank line is inside."""
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    end = raw.find(b"\n")
+    if raw[: len(raw) if end < 0 else end].count(b",") + 1 != width:
+        return None
+    stop = len(raw)
+    while stop and raw[stop - 1] in b"\r\n":
+        stop -= 1
+    records = raw.count(b"\n", 0, stop) + 1 if stop else 0
+    return np.arange(2, records + 1, dtype=np.int64)
 
 
 def _stray_quote_row(raw: bytes) -> int | None:
@@ -240,31 +266,64 @@ def _data_rows(
 
 
 def _parse_cells(raw: bytes, header: list[str], n_rows: int) -> list[Any] | None:
-    """Every column read by pandas as a categorical of its text cells: one string per
-    distinct value instead of one per cell, and the codes are what validation would compute
-    anyway. Sheet fields are turned back into plain arrays; rating columns stay categorical."""
-    import pandas as pd
+    """Every column read by Arrow's CSV reader as a dictionary of its text cells: one string
+    per distinct value instead of one per cell, and the codes are what validation would
+    compute anyway. Rating columns become categoricals (categories sorted, as pandas infers
+    them); sheet fields are plain object arrays."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
 
+    text = pa.dictionary(pa.int32(), pa.string())
     try:
-        frame = pd.read_csv(
-            io.BytesIO(raw),
-            encoding="utf-8",
-            dtype="category",
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            header=0,
-            engine="c",
+        table = pacsv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pacsv.ReadOptions(block_size=_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, text),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except Exception:  # any parser complaint: the exact path reports it properly
+    except (pa.ArrowException, ValueError):  # any parser complaint: the exact path reports it
         return None
-    if len(frame) != n_rows or frame.shape[1] != len(header):
+    if table.num_rows != n_rows or table.column_names != header:
         return None
+    table = table.unify_dictionaries()
     columns: list[Any] = []
     for k, name in enumerate(header):
-        col = frame.iloc[:, k].array
-        columns.append(np.asarray(col, dtype=object) if name in FIELDS else col)
+        columns.append(_dictionary_column(table.column(k), n_rows, name in FIELDS))
     return columns
+
+
+_BLOCK = 1 << 22
+"""Bytes of CSV each Arrow block parses (4 MiB)."""
+
+
+def _dictionary_column(col: Any, n_rows: int, plain: bool) -> Any:
+    """One dictionary-encoded Arrow column (chunks sharing one dictionary) as an object
+    array (``plain``) or a pandas categorical whose categories are sorted."""
+    import pandas as pd
+
+    values = (
+        col.chunk(0).dictionary.to_numpy(zero_copy_only=False)
+        if col.num_chunks
+        else np.empty(0, dtype=object)
+    )
+    codes = np.empty(n_rows, dtype=np.int32)
+    at = 0
+    for chunk in col.chunks:
+        part = chunk.indices.to_numpy(zero_copy_only=False)
+        codes[at : at + part.size] = part
+        at += part.size
+    if plain:
+        return values[codes]
+    order = np.argsort(values, kind="stable")
+    rank = np.empty(order.size, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    return pd.Categorical.from_codes(
+        rank[codes], categories=pd.Index(values[order], dtype=object), validate=False
+    )
 
 
 def _csv_slow(
