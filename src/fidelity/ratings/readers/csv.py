@@ -70,7 +70,8 @@ def _as_commas(text: str, data: bytes) -> tuple[str, bytes]:
     the decimal mark), rewritten with commas: a header without a comma but with ``;`` or a
     tab decides. One record stays one record, so row numbers are kept. A file the ``csv``
     module cannot read strictly with that separator is left as it is (and reported)."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     if "," in first or not (";" in first or "\t" in first):
         return text, data
     sep = ";" if first.count(";") >= first.count("\t") else "\t"
@@ -228,6 +229,8 @@ def _stray_quote_row(raw: bytes) -> int | None:
     (after a comma, a line break or a closing quote: ``""`` is an escaped quote) nor closes
     one (before a comma, a line break or an opening quote), or ``None``. ``ab"c`` and
     ``"ab"c`` have one; the ``csv`` module would read the first leniently."""
+    if b'"' not in raw:
+        return None
     b = np.frombuffer(raw, dtype=np.uint8)
     q = np.flatnonzero(b == _QUOTE)
     if not q.size:
