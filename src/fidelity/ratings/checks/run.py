@@ -215,6 +215,8 @@ def _assemble(
         meta = {k: np.zeros(0, dtype=object) for k in _META}
         meta["consensus"] = np.zeros(0, dtype=bool)
         return np.zeros((0, m)), np.zeros((0, m), dtype=np.int8), meta
+    if len(parts) == 1:  # one input: its arrays as they are, not a copy
+        return parts[0][0], parts[0][1], parts[0][2]
     values_ = np.concatenate([p[0] for p in parts]) if n else np.zeros((0, m))
     state = np.concatenate([p[1] for p in parts]) if n else np.zeros((0, m), np.int8)
     meta = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
