@@ -40,19 +40,23 @@ _Table = tuple[list[NDArray[Any]], NDArray[np.int64]]
 
 
 def read_csv(name: str, raw: bytes) -> Segment:
-    """The sheets of a CSV file, wide or long."""
-    text = decode(name, raw)
-    if isinstance(text, Segment):
-        return text
+    """The sheets of a CSV file, wide or long. An ASCII file is not decoded as a whole (it
+    is UTF-8 as it is) unless the exact path reads it."""
     data = strip_bom(raw)
-    if "\r" in text and "\n" not in text:  # old Mac OS line endings: CR alone
-        text = text.replace("\r", "\n")
+    text: str | None = None
+    if not data.isascii() or b"\x00" in data:
+        decoded = decode(name, raw)
+        if isinstance(decoded, Segment):
+            return decoded
+        text = decoded
+    if b"\r" in data and b"\n" not in data:  # old Mac OS line endings: CR alone
+        text = _text(text, data).replace("\r", "\n")
         data = text.encode("utf-8")
     text, data = _as_commas(text, data)
     stray = _stray_quote_row(data)
     if stray == 1:
         return file_problem(name, "FR024", f"malformed CSV in the header: {_STRAY}")
-    header = _header(name, text)
+    header = _header(name, data if text is None else text)
     if isinstance(header, Segment):
         return header
     columns, rows, problems = csv_table(name, text, header, data, stray)
@@ -65,20 +69,26 @@ def read_csv(name: str, raw: bytes) -> Segment:
     return seg
 
 
-def _as_commas(text: str, data: bytes) -> tuple[str, bytes]:
+def _text(text: str | None, data: bytes) -> str:
+    """The text of the file: ``text`` when it was decoded already."""
+    return data.decode("utf-8") if text is None else text
+
+
+def _as_commas(text: str | None, data: bytes) -> tuple[str | None, bytes]:
     """A file separated by semicolons or tabs (as spreadsheets save CSV where the comma is
     the decimal mark), rewritten with commas: a header without a comma but with ``;`` or a
     tab decides. One record stays one record, so row numbers are kept. A file the ``csv``
     module cannot read strictly with that separator is left as it is (and reported)."""
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode("utf-8")
     if "," in first or not (";" in first or "\t" in first):
         return text, data
     sep = ";" if first.count(";") >= first.count("\t") else "\t"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     try:
-        writer.writerows(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+        rows = csv.reader(io.StringIO(_text(text, data), newline=""), delimiter=sep, strict=True)
+        writer.writerows(rows)
     except csv.Error:
         return text, data
     rewritten = out.getvalue()
@@ -101,20 +111,21 @@ def _without_blank_rows(
     return [c[keep] for c in columns], rows[keep]
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` as ``io.StringIO(text)`` gives them (split after each ``\\n``),
-    one at a time: reading the header does not copy the whole file."""
+def _lines(text: str | bytes) -> Iterator[str]:
+    """The lines of ``text`` (or of UTF-8 bytes) as ``io.StringIO(text)`` gives them (split
+    after each ``\\n``), one at a time: reading the header does not copy the whole file."""
     start = 0
+    nl = "\n" if isinstance(text, str) else b"\n"
     while start < len(text):
-        end = text.find("\n", start)
+        end = text.find(nl, start)  # type: ignore[arg-type]
+        line = text[start:] if end < 0 else text[start : end + 1]
+        yield line if isinstance(line, str) else line.decode("utf-8")
         if end < 0:
-            yield text[start:]
             return
-        yield text[start : end + 1]
         start = end + 1
 
 
-def _header(name: str, text: str) -> list[str] | Segment:
+def _header(name: str, text: str | bytes) -> list[str] | Segment:
     """The column names, or a segment holding what is wrong with them."""
     try:
         header = next(csv.reader(_lines(text), strict=True))
@@ -140,19 +151,29 @@ def _header(name: str, text: str) -> list[str] | Segment:
 
 
 def csv_table(
-    name: str, text: str, header: list[str], raw: bytes | None = None, stray: int | None = None
+    name: str,
+    text: str | None,
+    header: list[str],
+    raw: bytes | None = None,
+    stray: int | None = None,
 ) -> tuple[list[NDArray[Any]], NDArray[np.int64], list[Problem]]:
     """Parse the data rows: ``(columns, row numbers, problems)``, by the fast path when the
     file is regular and by the exact path otherwise. ``stray`` is the row of the first quote
     that neither opens nor closes a quoted field (see :func:`_stray_quote_row`): the rows
-    before it are read, it is reported (FR024) and the rest is not read."""
-    data = text.encode("utf-8") if raw is None else raw
+    before it are read, it is reported (FR024) and the rest is not read. ``text`` may be
+    ``None`` when ``raw`` is given (decoded only for the exact path)."""
+    if raw is None:
+        if text is None:
+            raise TypeError("csv_table needs the text or the bytes of the file")
+        data = text.encode("utf-8")
+    else:
+        data = raw
     if stray is None:
         stray = _stray_quote_row(data)
     fast = None if stray is not None else _csv_fast(data, header)
     if fast is not None:
         return fast[0], fast[1], []
-    columns, rows, problems = _csv_slow(name, text, header)
+    columns, rows, problems = _csv_slow(name, _text(text, data), header)
     if stray is None:
         return columns, rows, problems
     keep = rows < stray
