@@ -116,12 +116,16 @@ def check_id_form(ctx: SegmentCheck) -> None:
 
 
 def check_near_duplicates(
-    meta: dict[str, NDArray[Any]], refs: Callable[[int], SheetRef], found: Found
+    meta: dict[str, NDArray[Any]],
+    refs: Callable[[int], SheetRef],
+    found: Found,
+    coded: Callable[[str], tuple[NDArray[np.intp], list[Any]]] | None = None,
 ) -> None:
     """FR305 on every sheet whose id is a later spelling of an id seen before (same
-    :func:`id_key`, other characters), across all inputs."""
+    :func:`id_key`, other characters), across all inputs. ``coded`` gives the codes of a
+    field when they were computed already (:func:`factorize` by default)."""
     for f in ID_FIELDS:
-        codes, uniques = factorize(meta[f])
+        codes, uniques = factorize(meta[f]) if coded is None else coded(f)
         if not uniques:
             continue
         keys = _keys([v for v in uniques if isinstance(v, str)])

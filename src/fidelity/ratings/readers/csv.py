@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -213,6 +213,8 @@ def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
     quote = b == _QUOTE
     cr = b == _CR
     if quote.any():
+        if np.count_nonzero(quote) % 2:  # a quoted field still open at the end of the file
+            return None
         inside = (np.cumsum(quote, dtype=np.uint8) & 1).astype(bool)
         newline &= ~inside
         comma &= ~inside
