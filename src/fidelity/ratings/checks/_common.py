@@ -17,6 +17,7 @@ from fidelity.ratings.sheet import ABSENT
 
 __all__ = [
     "TABLE",
+    "Factorized",
     "Found",
     "Order",
     "SegmentCheck",
@@ -31,6 +32,10 @@ __all__ = [
 
 Found = list[tuple[int, int, Problem]]
 """Problems with their sort key: (sheet number in the batch, order within the sheet)."""
+
+Factorized = dict[int, tuple[NDArray[Any], tuple[NDArray[np.intp], list[Any]]]]
+""":func:`factorize` results kept for later checks, by ``id`` of the column (which is kept
+with them, so that a reused id is never mistaken for the same column)."""
 
 
 class Order(IntEnum):
@@ -88,6 +93,8 @@ class SegmentCheck:
     """Extra columns or fields neither declared nor like an item: name → cells filled."""
     blocks: list[tuple[int, int, ProblemBlock]] = field(default_factory=list)
     """The problem blocks found: ``(offset, len(found) when added, block)``."""
+    factorized: Factorized = field(default_factory=dict)
+    """Columns of :attr:`meta` already factorized, for the relation checks to reuse."""
 
     def add(self, i: int, order: int, problem: Problem) -> None:
         """Report ``problem`` about local sheet ``i`` (:data:`TABLE`: the whole input)."""

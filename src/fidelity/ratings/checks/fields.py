@@ -57,9 +57,9 @@ def check_pin_field(ctx: SegmentCheck) -> None:
     """``instrument``: text or empty (FR202); :func:`check_pin` compares it to the version.
     Marks the sheets pinned to anything else as foreign (:attr:`SegmentCheck.foreign`)."""
     ctx.pins = _optional_text(ctx, "instrument")
-    ctx.foreign = np.asarray(
-        [v is not None and v != ctx.c.spec for v in ctx.pins.tolist()], dtype=bool
-    )
+    pins: NDArray[Any] = ctx.pins
+    named = np.not_equal(pins, np.array(None, dtype=object))
+    ctx.foreign = np.asarray(named & np.not_equal(pins, ctx.c.spec), dtype=np.bool_)
 
 
 def check_date(ctx: SegmentCheck) -> None:

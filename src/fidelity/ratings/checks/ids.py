@@ -92,6 +92,7 @@ def check_id_form(ctx: SegmentCheck) -> None:
         col = ctx.meta[f]
         codes, uniques = factorize(col)
         if _all_plain([v for v in uniques if isinstance(v, str)]):
+            ctx.factorized[id(col)] = (col, (codes, uniques))
             continue
         for u, v in enumerate(uniques):
             if not isinstance(v, str):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity.ratings.checks._common import Found, Order, factorize
+from fidelity.ratings.checks._common import Factorized, Found, Order, factorize
 from fidelity.ratings.checks.ids import check_near_duplicates, id_key
 from fidelity.ratings.problems import SheetRef, make_problem
 
@@ -32,9 +32,15 @@ _Coded = Callable[[str], tuple[NDArray[np.intp], list[Any]]]
 _Detector = Callable[[dict[str, NDArray[Any]], NDArray[np.bool_], _Refs, Found, _Coded], None]
 
 
-def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Found) -> None:
+def check_relations(
+    batch: SheetBatch,
+    meta: dict[str, NDArray[Any]],
+    found: Found,
+    factorized: Factorized | None = None,
+) -> None:
     """Run every relation check on the checked fields ``meta`` of all sheets of ``batch``.
-    Sheets without an assessment or a rater take no part."""
+    Sheets without an assessment or a rater take no part. ``factorized``: columns of
+    ``meta`` whose codes were computed already."""
     import pandas as pd
 
     if meta["assessment"].size == 0:
@@ -42,22 +48,22 @@ def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Fou
     refs = _global_refs(batch)
     keyed = np.asarray(pd.notna(meta["assessment"]) & pd.notna(meta["rater"]), dtype=bool)
     meta = {**meta, **_assessment_keys(meta)}
-    coded = _coder(meta)
+    coded = _coder(meta, factorized or {})
     for detect in _DETECTORS:
         detect(meta, keyed, refs, found, coded)
     check_near_duplicates(meta, refs, found, coded)
 
 
-def _coder(meta: dict[str, NDArray[Any]]) -> _Coded:
+def _coder(meta: dict[str, NDArray[Any]], done: Factorized) -> _Coded:
     """:func:`factorize` of a field of ``meta``, each computed once (by array: ``key`` is the
-    assessment itself when there are no rounds)."""
-    done: dict[int, tuple[NDArray[np.intp], list[Any]]] = {}
+    assessment itself when there are no rounds), or taken from ``done``."""
 
     def coded(name: str) -> tuple[NDArray[np.intp], list[Any]]:
         col = meta[name]
-        if id(col) not in done:
-            done[id(col)] = factorize(col)
-        return done[id(col)]
+        known = done.get(id(col))
+        if known is None or known[0] is not col:
+            known = done[id(col)] = (col, factorize(col))
+        return known[1]
 
     return coded
 

@@ -14,7 +14,14 @@ from numpy.typing import NDArray
 from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
-from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
+from fidelity.ratings.checks._common import (
+    TABLE,
+    Factorized,
+    Found,
+    Order,
+    SegmentCheck,
+    order_problems,
+)
 from fidelity.ratings.checks.extras import check_extra_fields, check_undeclared, declared
 from fidelity.ratings.checks.fields import (
     check_consensus,
@@ -131,13 +138,14 @@ def check_sheets(
     blocks: list[tuple[int, int, ProblemBlock]] = []
     parts = []
     offset = 0
+    factorized: Factorized = {}
     for seg in batch.segments:
         found.extend((offset + TABLE, Order.INPUT, p) for p in seg.problems)
-        parts.append(_check_segment(compiled, seg, offset, found, blocks, kept))
+        parts.append(_check_segment(compiled, seg, offset, found, blocks, kept, factorized))
         offset += seg.n
     metadata = _metadata([p[2].pop("kept") for p in parts], [s.n for s in batch.segments])
     values_, state, meta = _assemble(parts, len(compiled.item_ids))
-    check_relations(batch, meta, found)
+    check_relations(batch, meta, found, factorized)
     problems = order_problems(found, blocks)
     if offset == 0 and not problems:
         problems.extend(_no_sheets(batch))
@@ -186,6 +194,7 @@ def _check_segment(
     found: Found,
     blocks: list[tuple[int, int, ProblemBlock]],
     keep: frozenset[str] = frozenset(),
+    factorized: Factorized | None = None,
 ) -> _Part:
     """Run :data:`SEGMENT_STEPS` on one input; its values, states and checked fields (and,
     under ``kept``, its declared metadata columns)."""
@@ -195,10 +204,12 @@ def _check_segment(
         seg,
         offset,
         found,
-        values=np.full((seg.n, m), np.nan),
-        state=np.full((seg.n, m), MISSING, dtype=np.int8),
+        # item-major: each item's column is filled in one contiguous stretch
+        values=np.full((seg.n, m), np.nan, order="F"),
+        state=np.full((seg.n, m), MISSING, dtype=np.int8, order="F"),
         blocks=blocks,
         keep=keep,
+        factorized={} if factorized is None else factorized,
     )
     for step in SEGMENT_STEPS:
         step(ctx)

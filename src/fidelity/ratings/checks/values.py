@@ -359,7 +359,7 @@ def check_asked(ctx: SegmentCheck) -> None:
     c, seg, state = ctx.c, ctx.seg, ctx.state
     assert ctx.inf_index is not None
     informant = ctx.meta["informant"]
-    asked = c.asked[ctx.inf_index]
+    asked = c.asked.T[:, ctx.inf_index].T  # laid out item-major, as the state is
     wrong = ((state == ANSWERED) | (state == NA)) & ~asked
     for i, j in zip(*np.nonzero(wrong), strict=True):
         ii, jj = int(i), int(j)
@@ -383,9 +383,9 @@ def check_asked(ctx: SegmentCheck) -> None:
                 allowed="empty",
             ),
         )
-    state[wrong] = INVALID
-    ctx.values[wrong] = np.nan
-    state[(state == MISSING) & ~asked] = NOT_ASKED
+    np.copyto(state, INVALID, where=wrong)
+    np.copyto(ctx.values, np.nan, where=wrong)
+    np.copyto(state, NOT_ASKED, where=(state == MISSING) & ~asked)
 
 
 def check_unanswered(ctx: SegmentCheck) -> None:
