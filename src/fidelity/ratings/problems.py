@@ -10,6 +10,7 @@ the severity from the registry.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import math
@@ -316,6 +317,34 @@ class ProblemBlock:
             severity=self.severity,
         )
 
+    def problems(self, ks: NDArray[np.int64]) -> list[Problem]:
+        """Problems ``ks`` of the block, as :meth:`problem` builds them one by one."""
+        items, messages, labels, allowed = self.items, self.messages, self.labels, self.allowed
+        where, code, severity = self.where, self.code, self.severity
+        out = []
+        collect = gc.isenabled()
+        gc.disable()  # thousands of small objects, none in a cycle: no collection to run
+        try:
+            for i, j in zip(self.rows[ks].tolist(), self.cols[ks].tolist(), strict=True):
+                item = items[j]
+                sheet, path = where(i, item)
+                out.append(
+                    make_problem(
+                        code,
+                        message=messages[j],
+                        sheet=sheet,
+                        path=path,
+                        item=item,
+                        item_label=labels[j],
+                        allowed=allowed[j],
+                        severity=severity,
+                    )
+                )
+        finally:
+            if collect:
+                gc.enable()
+        return out
+
 
 class ProblemGroup(NamedTuple):
     """One kind of problem and how often it occurs: the same code with the same message (for
@@ -388,9 +417,20 @@ class ProblemList(Sequence[Problem]):
         return self._at(k % n)
 
     def __iter__(self) -> Iterator[Problem]:
-        if self._src is None:
+        if self._src is None or self._pos is None:
             return iter(self._concrete)
-        return (self._at(k) for k in range(len(self)))
+        return self._iter_blocks(self._src, self._pos)
+
+    def _iter_blocks(self, src: NDArray[np.int32], pos: NDArray[np.int64]) -> Iterator[Problem]:
+        """Every problem in order, those of blocks built a few thousand at a time."""
+        concrete = self._concrete
+        for start in range(0, src.size, 4096):
+            s, p = src[start : start + 4096], pos[start : start + 4096]
+            built = {
+                b: iter(self._blocks[b].problems(p[s == b])) for b in np.unique(s[s >= 0]).tolist()
+            }
+            for b, k in zip(s.tolist(), p.tolist(), strict=True):
+                yield concrete[k] if b < 0 else next(built[b])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):

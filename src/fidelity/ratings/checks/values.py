@@ -406,14 +406,16 @@ def check_unanswered(ctx: SegmentCheck) -> None:
     messages = [template.message(item=k, label=c.short_labels[j]) for j, k in enumerate(c.item_ids)]
     flat_paths = seg.tabular or seg.locator == "row"
     refs: dict[int, SheetRef] = {}
+    # the column: the item id, or the variable of another system's export
+    columns = {k: seg.columns.get(f"ratings.{k}", k) for k in c.item_ids}
 
     def where(i: int, item_id: str) -> tuple[SheetRef, str]:
         if seg.cell_positions is not None:
             sheet = seg.ref(i, cell_pos(seg, item_id, i))
         else:  # the cells of one sheet share its reference
             sheet = refs.get(i) or refs.setdefault(i, seg.ref(i))
-        if flat_paths:  # the column: the item id, or the variable of another system's export
-            return sheet, seg.columns.get(f"ratings.{item_id}", item_id)
+        if flat_paths:
+            return sheet, columns[item_id]
         return sheet, seg.path(i, "ratings", item_id)
 
     ctx.add_block(
