@@ -405,15 +405,18 @@ def check_unanswered(ctx: SegmentCheck) -> None:
     template = rule("FR105")
     messages = [template.message(item=k, label=c.short_labels[j]) for j, k in enumerate(c.item_ids)]
     flat_paths = seg.tabular or seg.locator == "row"
-    refs: dict[int, SheetRef] = {}
+    last: list[Any] = [-1, None]  # the cells of one sheet come together: its reference
     # the column: the item id, or the variable of another system's export
     columns = {k: seg.columns.get(f"ratings.{k}", k) for k in c.item_ids}
 
     def where(i: int, item_id: str) -> tuple[SheetRef, str]:
         if seg.cell_positions is not None:
             sheet = seg.ref(i, cell_pos(seg, item_id, i))
-        else:  # the cells of one sheet share its reference
-            sheet = refs.get(i) or refs.setdefault(i, seg.ref(i))
+        elif last[0] == i:  # the cells of one sheet share its reference
+            sheet = last[1]
+        else:
+            sheet = seg.ref(i)
+            last[:] = i, sheet
         if flat_paths:
             return sheet, columns[item_id]
         return sheet, seg.path(i, "ratings", item_id)

@@ -319,6 +319,8 @@ def _parse_cells(raw: bytes, header: list[str], n_rows: int) -> list[Any] | None
     columns: list[Any] = []
     for k, name in enumerate(header):
         columns.append(_dictionary_column(table.column(k), n_rows, name in FIELDS))
+    del table
+    pa.default_memory_pool().release_unused()  # the parsed blocks are no longer needed
     return columns
 
 
