@@ -87,12 +87,14 @@ class SheetRef(NamedTuple):
         return base
 
     def __str__(self) -> str:
-        who = []
-        if self.assessment:
-            who.append(f"assessment {self.assessment}")
-        if self.rater:
-            who.append(f"rater {self.rater}")
-        return self.where() + (f" ({', '.join(who)})" if who else "")
+        a, r = self.assessment, self.rater
+        if a and r:
+            return f"{self.where()} (assessment {a}, rater {r})"
+        if a:
+            return f"{self.where()} (assessment {a})"
+        if r:
+            return f"{self.where()} (rater {r})"
+        return self.where()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -133,7 +135,7 @@ class Problem:
         return str(self.sheet) if self.sheet is not None else "<sheets>"
 
     def __str__(self) -> str:
-        where = self.where
+        where = "<sheets>" if self.sheet is None else str(self.sheet)
         tag = "warning " if self.severity == "warning" else ""
         at = f" [{self.path}]" if self.path else ""
         return f"{where}: {tag}{self.code} {self.message}{at}"
