@@ -359,7 +359,7 @@ def check_asked(ctx: SegmentCheck) -> None:
     c, seg, state = ctx.c, ctx.seg, ctx.state
     assert ctx.inf_index is not None
     informant = ctx.meta["informant"]
-    asked = c.asked.T[:, ctx.inf_index].T  # laid out item-major, as the state is
+    asked = np.take(np.ascontiguousarray(c.asked.T), ctx.inf_index, axis=1).T  # item-major
     wrong = ((state == ANSWERED) | (state == NA)) & ~asked
     for i, j in zip(*np.nonzero(wrong), strict=True):
         ii, jj = int(i), int(j)
