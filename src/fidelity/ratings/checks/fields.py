@@ -72,13 +72,21 @@ def check_date(ctx: SegmentCheck) -> None:
     if col is None:
         return
     codes, uniques = factorize_cells(seg, col)
+    dates = np.empty(len(uniques), dtype=object)  # each distinct value once: the date or None
+    dates[:] = None
+    bad = []
     for u, v in enumerate(uniques):
         if is_blank(v) and not (seg.mode == "json" and v == ""):
             continue
-        rows = np.flatnonzero(codes == u)
         if _is_date(v):
-            out[rows] = v
-            continue
+            dates[u] = v
+        else:
+            bad.append(u)
+    if len(uniques):
+        ctx.meta["date"] = dates[codes]
+    for u in bad:
+        v = uniques[u]
+        rows = np.flatnonzero(codes == u)
         message = f"date {v!r} is not a calendar date written YYYY-MM-DD"
         _bad_field(ctx, rows, "date", v, message, "a date such as 2024-03-31, or empty")
 
@@ -146,6 +154,7 @@ def check_informant(ctx: SegmentCheck) -> None:
     informant = _optional_text(ctx, "informant")
     inf_index = np.full(seg.n, len(c.informant_ids), dtype=np.intp)
     codes, uniques = factorize(informant)
+    ctx.factorized[id(informant)] = (informant, (codes, uniques))
     known = {k: j for j, k in enumerate(c.informant_ids)}
     names = plain_list(list(c.informant_ids))
     for u, val in enumerate(uniques):
@@ -170,7 +179,7 @@ def check_informant(ctx: SegmentCheck) -> None:
                 ),
             )
     ctx.meta["informant"] = informant
-    named = np.asarray([v is not None for v in informant.tolist()], dtype=bool)
+    named = np.asarray(np.not_equal(informant, np.array(None, dtype=object)), dtype=np.bool_)
     ctx.meta["bad_informant"] = named & (inf_index == len(c.informant_ids))
     ctx.inf_index = inf_index
 
