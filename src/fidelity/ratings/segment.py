@@ -61,6 +61,11 @@ class Segment:
     after it (a REDCap variable): ``"ratings.t-open"`` → ``"t_open"``."""
     records: list[str] | None = None
     """The record id of each sheet, when the source has its own (a REDCap export)."""
+    codes: dict[str, tuple[NDArray[Any], NDArray[np.int32], list[Any]]] = field(
+        default_factory=dict
+    )
+    """Text fields whose distinct values the reader numbered already: name → (the column,
+    the code of each cell, the distinct values). Valid while the field is that very array."""
 
     @property
     def n(self) -> int:

@@ -23,9 +23,11 @@ __all__ = [
     "SegmentCheck",
     "cell_pos",
     "cell_value",
+    "codes_of",
     "factorize",
     "factorize_any",
     "factorize_cells",
+    "field_codes",
     "is_blank",
     "order_problems",
 ]
@@ -132,6 +134,26 @@ def factorize(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
         codes = np.where(codes < 0, len(out), codes)
         out.append(None)
     return codes, out
+
+
+def codes_of(ctx: SegmentCheck, col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
+    """:func:`factorize` of a checked column, computed once and kept in
+    :attr:`SegmentCheck.factorized` for the later checks."""
+    known = ctx.factorized.get(id(col))
+    if known is not None and known[0] is col:
+        return known[1]
+    found = factorize(col)
+    ctx.factorized[id(col)] = (col, found)
+    return found
+
+
+def field_codes(seg: Segment, name: str) -> tuple[NDArray[np.intp], list[Any]] | None:
+    """The codes and distinct values of the sheet field ``name`` as the reader numbered
+    them (see :attr:`Segment.codes`), or ``None``."""
+    known = seg.codes.get(name)
+    if known is None or seg.fields.get(name) is not known[0]:
+        return None
+    return known[1].astype(np.intp), known[2]
 
 
 def factorize_any(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:

@@ -38,6 +38,9 @@ _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 _Table = tuple[list[NDArray[Any]], NDArray[np.int64]]
 """The columns of the data rows, and the spreadsheet row number of each."""
 
+_Codes = dict[str, tuple[NDArray[Any], NDArray[np.int32], list[Any]]]
+"""Sheet fields read with their codes (see :attr:`Segment.codes`)."""
+
 
 def read_csv(name: str, raw: bytes) -> Segment:
     """The sheets of a CSV file, wide or long. An ASCII file is not decoded as a whole (it
@@ -59,12 +62,14 @@ def read_csv(name: str, raw: bytes) -> Segment:
     header = _header(name, data if text is None else text)
     if isinstance(header, Segment):
         return header
-    columns, rows, problems = csv_table(name, text, header, data, stray)
+    known: _Codes = {}
+    columns, rows, problems = csv_table(name, text, header, data, stray, known)
     columns, rows = _without_blank_rows(columns, rows)
     if is_long(header):
         seg = long_segment(name, header, columns, rows, "text")
     else:
         seg = wide_segment(name, header, columns, rows, "text", "row")
+        seg.codes = {k: v for k, v in known.items() if seg.fields.get(k) is v[0]}
     seg.problems[:0] = problems
     return seg
 
@@ -156,12 +161,14 @@ def csv_table(
     header: list[str],
     raw: bytes | None = None,
     stray: int | None = None,
+    known: _Codes | None = None,
 ) -> tuple[list[NDArray[Any]], NDArray[np.int64], list[Problem]]:
     """Parse the data rows: ``(columns, row numbers, problems)``, by the fast path when the
     file is regular and by the exact path otherwise. ``stray`` is the row of the first quote
     that neither opens nor closes a quoted field (see :func:`_stray_quote_row`): the rows
     before it are read, it is reported (FR024) and the rest is not read. ``text`` may be
-    ``None`` when ``raw`` is given (decoded only for the exact path)."""
+    ``None`` when ``raw`` is given (decoded only for the exact path). The fast path puts
+    the codes of the sheet fields into ``known``."""
     if raw is None:
         if text is None:
             raise TypeError("csv_table needs the text or the bytes of the file")
@@ -170,7 +177,7 @@ def csv_table(
         data = raw
     if stray is None:
         stray = _stray_quote_row(data)
-    fast = None if stray is not None else _csv_fast(data, header)
+    fast = None if stray is not None else _csv_fast(data, header, known)
     if fast is not None:
         return fast[0], fast[1], []
     columns, rows, problems = _csv_slow(name, _text(text, data), header)
@@ -195,7 +202,7 @@ _STRAY = (
 )
 
 
-def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
+def _csv_fast(raw: bytes, header: list[str], known: _Codes | None = None) -> _Table | None:
     """The table read by Arrow's CSV reader, or ``None`` when the file is not regular enough
     to be sure the parser reads it as the exact path would (a quote that neither opens nor
     closes a field, a CR that does not end a line, a record of another width)."""
@@ -203,7 +210,7 @@ def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
         plain = _plain_rows(raw, len(header))
         if plain is None:
             return None
-        columns = _parse_cells(raw, header, plain.size)
+        columns = _parse_cells(raw, header, plain.size, known)
         if columns is not None:
             return columns, plain
         # a blank line inside (or a record of another width): the general check decides
@@ -225,7 +232,7 @@ def _csv_fast(raw: bytes, header: list[str]) -> _Table | None:
     rows = _data_rows(b, newline, comma, len(header))
     if rows is None:
         return None
-    columns = _parse_cells(raw, header, rows.size)
+    columns = _parse_cells(raw, header, rows.size, known)
     return None if columns is None else (columns, rows)
 
 
@@ -291,7 +298,9 @@ def _data_rows(
     return (np.flatnonzero(~blank[1:]) + 2).astype(np.int64)
 
 
-def _parse_cells(raw: bytes, header: list[str], n_rows: int) -> list[Any] | None:
+def _parse_cells(
+    raw: bytes, header: list[str], n_rows: int, known: _Codes | None = None
+) -> list[Any] | None:
     """Every column read by Arrow's CSV reader as a dictionary of its text cells: one string
     per distinct value instead of one per cell, and the codes are what validation would
     compute anyway. Rating columns become categoricals (categories sorted, as pandas infers
@@ -318,7 +327,10 @@ def _parse_cells(raw: bytes, header: list[str], n_rows: int) -> list[Any] | None
     table = table.unify_dictionaries()
     columns: list[Any] = []
     for k, name in enumerate(header):
-        columns.append(_dictionary_column(table.column(k), n_rows, name in FIELDS))
+        col, codes, values = _dictionary_column(table.column(k), n_rows, name in FIELDS)
+        columns.append(col)
+        if known is not None and codes is not None:
+            known[name] = (col, codes, values)
     del table
     pa.default_memory_pool().release_unused()  # the parsed blocks are no longer needed
     return columns
@@ -328,9 +340,12 @@ _BLOCK = 1 << 22
 """Bytes of CSV each Arrow block parses (4 MiB)."""
 
 
-def _dictionary_column(col: Any, n_rows: int, plain: bool) -> Any:
+def _dictionary_column(
+    col: Any, n_rows: int, plain: bool
+) -> tuple[Any, NDArray[np.int32] | None, list[Any]]:
     """One dictionary-encoded Arrow column (chunks sharing one dictionary) as an object
-    array (``plain``) or a pandas categorical whose categories are sorted."""
+    array (``plain``, with its codes and distinct values) or a pandas categorical whose
+    categories are sorted."""
     import pandas as pd
 
     values = (
@@ -345,13 +360,14 @@ def _dictionary_column(col: Any, n_rows: int, plain: bool) -> Any:
         codes[at : at + part.size] = part
         at += part.size
     if plain:
-        return values[codes]
+        return values[codes], codes, values.tolist()
     order = np.argsort(values, kind="stable")
     rank = np.empty(order.size, dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
-    return pd.Categorical.from_codes(
+    categorical = pd.Categorical.from_codes(
         rank[codes], categories=pd.Index(values[order], dtype=object), validate=False
     )
+    return categorical, None, []
 
 
 def _csv_slow(
