@@ -72,7 +72,7 @@ def _assessment_keys(meta: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
     """``key``: one value per (assessment, round) pair; ``label``: how problems name it."""
     a = meta["assessment"]
     rounds = meta.get("round")
-    if rounds is None or all(r is None for r in rounds.tolist()):
+    if rounds is None or not np.not_equal(rounds, np.array(None, dtype=object)).any():
         return {"key": a, "label": a}
     key = np.empty(a.size, dtype=object)
     label = np.empty(a.size, dtype=object)
