@@ -300,36 +300,31 @@ class ProblemBlock:
     labels: Sequence[str]
     allowed: Sequence[str | None]
     where: Callable[[int, str], tuple[SheetRef, str]]
+    places: Callable[[list[int], list[int]], list[tuple[SheetRef, str]]] | None = None
+    """``where`` of many problems at once (their sheets and item indexes), if the input has it."""
 
     def __len__(self) -> int:
         return int(self.rows.size)
 
     def problem(self, k: int) -> Problem:
         """Problem ``k`` of the block, built like every other problem."""
-        j = int(self.cols[k])
-        sheet, path = self.where(int(self.rows[k]), self.items[j])
-        return make_problem(
-            self.code,
-            message=self.messages[j],
-            sheet=sheet,
-            path=path,
-            item=self.items[j],
-            item_label=self.labels[j],
-            allowed=self.allowed[j],
-            severity=self.severity,
-        )
+        return self.problems(np.array([k], dtype=np.int64))[0]
 
     def problems(self, ks: NDArray[np.int64]) -> list[Problem]:
-        """Problems ``ks`` of the block, as :meth:`problem` builds them one by one."""
+        """Problems ``ks`` of the block, built together."""
         items, messages, labels, allowed = self.items, self.messages, self.labels, self.allowed
         where, code, severity = self.where, self.code, self.severity
+        rows, cols = self.rows[ks].tolist(), self.cols[ks].tolist()
         out = []
         collect = gc.isenabled()
         gc.disable()  # thousands of small objects, none in a cycle: no collection to run
         try:
-            for i, j in zip(self.rows[ks].tolist(), self.cols[ks].tolist(), strict=True):
+            if self.places is not None:
+                places = self.places(rows, cols)
+            else:
+                places = [where(i, items[j]) for i, j in zip(rows, cols, strict=True)]
+            for (sheet, path), j in zip(places, cols, strict=True):
                 item = items[j]
-                sheet, path = where(i, item)
                 out.append(
                     make_problem(
                         code,

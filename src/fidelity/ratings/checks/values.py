@@ -421,6 +421,15 @@ def check_unanswered(ctx: SegmentCheck) -> None:
             return sheet, columns[item_id]
         return sheet, seg.path(i, "ratings", item_id)
 
+    def places(rows: list[int], cols: list[int]) -> list[tuple[SheetRef, str]]:
+        """``where`` of many cells: the reference of each sheet built once, together."""
+        idx = np.asarray(rows, dtype=np.intp)
+        new = np.ones(idx.size, dtype=bool)
+        new[1:] = idx[1:] != idx[:-1]
+        sheets = seg.refs(idx[new])
+        paths = [columns[c.item_ids[j]] for j in cols]
+        return [(sheets[k], p) for k, p in zip((np.cumsum(new) - 1).tolist(), paths, strict=True)]
+
     ctx.add_block(
         ProblemBlock(
             "FR105",
@@ -432,5 +441,6 @@ def check_unanswered(ctx: SegmentCheck) -> None:
             c.labels,
             c.allowed_words,
             where,
+            places if seg.cell_positions is None and flat_paths else None,
         )
     )
