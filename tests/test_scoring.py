@@ -371,6 +371,21 @@ def test_score_values_on_a_raw_matrix() -> None:
     assert np.isnan(domains[1]).all() and np.isnan(overall[1])
 
 
+def test_score_values_scores_each_sheet_alone_across_blocks_and_layouts() -> None:
+    # sheets are scored a block at a time; a sheet's scores never depend on the others
+    rng = np.random.default_rng(20_240_601)
+    values = rng.integers(0, 5, size=(70_001, 5)).astype(float)  # more than two blocks
+    values[rng.random(values.shape) < 0.3] = np.nan
+    domains, overall = score_values(HAND, values)
+    f_domains, f_overall = score_values(HAND, np.asfortranarray(values))
+    assert np.array_equal(domains, f_domains, equal_nan=True)
+    assert np.array_equal(overall, f_overall, equal_nan=True)
+    for k in rng.choice(values.shape[0], 200, replace=False).tolist():
+        one_domains, one_overall = score_values(HAND, values[k : k + 1])
+        assert np.array_equal(one_domains[0], domains[k], equal_nan=True)
+        assert np.array_equal(one_overall, overall[k : k + 1], equal_nan=True)
+
+
 def test_site_scores_combine_interviews_that_cannot_score_every_domain_alone() -> None:
     inst = fidelity.load_instrument(Path(__file__).parent / "data" / "lint" / "minimal.yaml")
 

@@ -200,6 +200,42 @@ def test_a_huge_comment_field_reads_on_both_paths(
     assert len(cols[-1][0]) == size + 1
 
 
+def test_a_quoted_field_open_at_the_end_of_the_file_is_refused(
+    hand: Instrument, write: Write, header: str
+) -> None:
+    text = f'{header}\n{ROW}\n{ROW.replace("A1", "A2")[:-1]}"5'
+    assert _csv_fast(text.encode(), header.split(",")) is None
+    problems = validate(hand, write("s.csv", text))
+    bad = [p for p in problems if p.code == "FR024"]
+    assert len(bad) == 1 and bad[0].sheet is not None and bad[0].sheet.row == 3, problems
+
+
+@pytest.mark.parametrize("blank", ["", "\n\n", "\n\n\n", "\r\n\r\n"])
+def test_blank_lines_keep_the_row_numbers_of_a_file_without_quotes(
+    hand: Instrument, write: Write, header: str, blank: str
+) -> None:
+    eol = "\r\n" if "\r" in blank else "\n"
+    bad = ROW.replace("A1", "A2").replace("false", "maybe")
+    text = eol.join([header, ROW, "", bad]) + (blank or eol)
+    problems = validate(hand, write("s.csv", text))
+    assert [(p.code, p.sheet.row if p.sheet else None) for p in problems] == [("FR202", 4)]
+
+
+def test_the_codes_a_csv_reader_keeps_give_back_each_sheet_field(
+    hand: Instrument, write: Write, header: str
+) -> None:
+    rows = [
+        ROW.replace("A1", f"A{k % 3}").replace("north", ["north", "", "south"][k % 3])
+        for k in range(7)
+    ]
+    for text in (f"{header}\n" + "\n".join(rows) + "\n", f"{header}\n{rows[0]}\n\n{rows[1]}\n"):
+        seg = read_sheets(write("s.csv", text)).segments[0]
+        assert {"assessment", "site", "informant"} <= set(seg.codes)
+        for name, (col, codes, distinct) in seg.codes.items():
+            assert col is seg.fields[name]
+            assert [distinct[c] for c in codes.tolist()] == col.tolist()
+
+
 _CELL = st.text(alphabet='ab,"\n\r 1', max_size=6)
 
 

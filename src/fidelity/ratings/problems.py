@@ -10,6 +10,7 @@ the severity from the registry.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import math
@@ -86,12 +87,14 @@ class SheetRef(NamedTuple):
         return base
 
     def __str__(self) -> str:
-        who = []
-        if self.assessment:
-            who.append(f"assessment {self.assessment}")
-        if self.rater:
-            who.append(f"rater {self.rater}")
-        return self.where() + (f" ({', '.join(who)})" if who else "")
+        a, r = self.assessment, self.rater
+        if a and r:
+            return f"{self.where()} (assessment {a}, rater {r})"
+        if a:
+            return f"{self.where()} (assessment {a})"
+        if r:
+            return f"{self.where()} (rater {r})"
+        return self.where()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -132,7 +135,7 @@ class Problem:
         return str(self.sheet) if self.sheet is not None else "<sheets>"
 
     def __str__(self) -> str:
-        where = self.where
+        where = "<sheets>" if self.sheet is None else str(self.sheet)
         tag = "warning " if self.severity == "warning" else ""
         at = f" [{self.path}]" if self.path else ""
         return f"{where}: {tag}{self.code} {self.message}{at}"
@@ -297,24 +300,47 @@ class ProblemBlock:
     labels: Sequence[str]
     allowed: Sequence[str | None]
     where: Callable[[int, str], tuple[SheetRef, str]]
+    places: Callable[[list[int], list[int]], list[tuple[SheetRef, str]]] | None = None
+    """``where`` of many problems at once (their sheets and item indexes), if the input has it."""
 
     def __len__(self) -> int:
         return int(self.rows.size)
 
     def problem(self, k: int) -> Problem:
         """Problem ``k`` of the block, built like every other problem."""
-        j = int(self.cols[k])
-        sheet, path = self.where(int(self.rows[k]), self.items[j])
-        return make_problem(
-            self.code,
-            message=self.messages[j],
-            sheet=sheet,
-            path=path,
-            item=self.items[j],
-            item_label=self.labels[j],
-            allowed=self.allowed[j],
-            severity=self.severity,
-        )
+        return self.problems(np.array([k], dtype=np.int64))[0]
+
+    def problems(self, ks: NDArray[np.int64]) -> list[Problem]:
+        """Problems ``ks`` of the block, built together."""
+        items, messages, labels, allowed = self.items, self.messages, self.labels, self.allowed
+        where, code, severity = self.where, self.code, self.severity
+        rows, cols = self.rows[ks].tolist(), self.cols[ks].tolist()
+        out = []
+        collect = gc.isenabled()
+        gc.disable()  # thousands of small objects, none in a cycle: no collection to run
+        try:
+            if self.places is not None:
+                places = self.places(rows, cols)
+            else:
+                places = [where(i, items[j]) for i, j in zip(rows, cols, strict=True)]
+            for (sheet, path), j in zip(places, cols, strict=True):
+                item = items[j]
+                out.append(
+                    make_problem(
+                        code,
+                        message=messages[j],
+                        sheet=sheet,
+                        path=path,
+                        item=item,
+                        item_label=labels[j],
+                        allowed=allowed[j],
+                        severity=severity,
+                    )
+                )
+        finally:
+            if collect:
+                gc.enable()
+        return out
 
 
 class ProblemGroup(NamedTuple):
@@ -388,9 +414,20 @@ class ProblemList(Sequence[Problem]):
         return self._at(k % n)
 
     def __iter__(self) -> Iterator[Problem]:
-        if self._src is None:
+        if self._src is None or self._pos is None:
             return iter(self._concrete)
-        return (self._at(k) for k in range(len(self)))
+        return self._iter_blocks(self._src, self._pos)
+
+    def _iter_blocks(self, src: NDArray[np.int32], pos: NDArray[np.int64]) -> Iterator[Problem]:
+        """Every problem in order, those of blocks built a few thousand at a time."""
+        concrete = self._concrete
+        for start in range(0, src.size, 4096):
+            s, p = src[start : start + 4096], pos[start : start + 4096]
+            built = {
+                b: iter(self._blocks[b].problems(p[s == b])) for b in np.unique(s[s >= 0]).tolist()
+            }
+            for b, k in zip(s.tolist(), p.tolist(), strict=True):
+                yield concrete[k] if b < 0 else next(built[b])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):

@@ -61,6 +61,11 @@ class Segment:
     after it (a REDCap variable): ``"ratings.t-open"`` → ``"t_open"``."""
     records: list[str] | None = None
     """The record id of each sheet, when the source has its own (a REDCap export)."""
+    codes: dict[str, tuple[NDArray[Any], NDArray[np.int32], list[Any]]] = field(
+        default_factory=dict
+    )
+    """Text fields whose distinct values the reader numbered already: name → (the column,
+    the code of each cell, the distinct values). Valid while the field is that very array."""
 
     @property
     def n(self) -> int:
@@ -81,6 +86,20 @@ class Segment:
         if loc == "index":
             return SheetRef(self.source, None, None, p, a, r)
         return SheetRef(self.source, None, None, None, a, r)
+
+    def refs(self, rows: NDArray[np.intp]) -> list[SheetRef]:
+        """:meth:`ref` of each local sheet in ``rows``, built together."""
+        a, r = self.fields.get("assessment"), self.fields.get("rater")
+        plain = all(c is None or (type(c) is np.ndarray and c.dtype == object) for c in (a, r))
+        if self.locator != "row" or not plain:
+            return [self.ref(i) for i in rows.tolist()]
+        pos = self.positions[rows].tolist()
+        recs = self.records
+        rec = [None] * len(pos) if recs is None else [recs[i] for i in rows.tolist()]
+        src, who = self.source, zip(_idents(a, rows), _idents(r, rows), rec, strict=True)
+        return [
+            SheetRef(src, p, None, None, x, y, z) for p, (x, y, z) in zip(pos, who, strict=True)
+        ]
 
     def take(self, rows: NDArray[np.intp]) -> Segment:
         """The sheets ``rows`` of this input as a segment of their own (same source, layout
@@ -123,9 +142,17 @@ class Segment:
 
 def ident(col: NDArray[Any] | None, i: int) -> str | None:
     """The assessment or rater of sheet ``i`` as text, for a :class:`SheetRef`."""
+    return None if col is None else _ident(col[i])
+
+
+def _idents(col: NDArray[Any] | None, rows: NDArray[np.intp]) -> list[str | None]:
+    """:func:`ident` of each sheet in ``rows`` (``col`` an object array or ``None``)."""
     if col is None:
-        return None
-    v = col[i]
+        return [None] * rows.size
+    return [(v or None) if type(v) is str else _ident(v) for v in col[rows].tolist()]
+
+
+def _ident(v: Any) -> str | None:
     if type(v) is str:
         return v or None
     if v is None or v is ABSENT or (isinstance(v, float) and v != v):

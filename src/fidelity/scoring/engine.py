@@ -146,10 +146,29 @@ def score_values(
         c = compile_instrument(c)
     values = np.asarray(values, dtype=float)
     n = values.shape[0]
-    answered = ~np.isnan(values)
-    item_score = np.where(c.reverse[None, :], (c.hi + c.lo)[None, :] - values, values)
+    domains = np.empty((n, len(c.domain_ids)))
+    overall = np.empty(n)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        domains[start:stop], overall[start:stop] = _score_block(c, values[start:stop])
+    return np.round(domains, DECIMALS), np.round(overall, DECIMALS)
+
+
+_BLOCK = 32_768
+"""Sheets scored at a time: each block is turned item-major, so that every item's column is
+contiguous, and its temporary arrays stay small whatever the number of sheets."""
+
+
+def _score_block(
+    c: CompiledInstrument, values: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`score_values` (unrounded) of one block of sheets."""
+    vt = np.ascontiguousarray(values.T)
+    n = vt.shape[1]
+    answered = ~np.isnan(vt)
+    item_score = np.where(c.reverse[:, None], (c.hi + c.lo)[:, None] - vt, vt)
     item_score = np.where(answered, item_score, 0.0)
-    domains = np.full((n, len(c.domain_ids)), np.nan)
+    domains = np.full((len(c.domain_ids), n), np.nan)
     total_num = np.zeros(n)
     total_den = np.zeros(n)
     for d, idx in enumerate(c.domain_items):
@@ -158,15 +177,15 @@ def score_values(
         count = np.zeros(n, dtype=np.int64)
         for j in idx.tolist():
             w = c.weight[j]
-            a = answered[:, j]
-            num += w * item_score[:, j]
+            a = answered[j]
+            num += w * item_score[j]
             den += w * a
             count += a
         enough = count >= c.min_answered[d]
-        np.divide(num, den, out=domains[:, d], where=enough)
+        np.divide(num, den, out=domains[d], where=enough)
         total_num += num
         total_den += den
-    missing_domains = np.isnan(domains).sum(axis=1)
+    missing_domains = np.isnan(domains).sum(axis=0)
     allowed = missing_domains <= c.inst.scoring.max_missing_domains
     overall = np.full(n, np.nan)
     if c.inst.scoring.overall == "mean_of_items":
@@ -175,10 +194,10 @@ def score_values(
         present = len(c.domain_ids) - missing_domains
         acc = np.zeros(n)
         for d in range(len(c.domain_ids)):
-            col = domains[:, d]
+            col = domains[d]
             acc += np.where(np.isnan(col), 0.0, col)
         np.divide(acc, present, out=overall, where=allowed & (present > 0))
-    return np.round(domains, DECIMALS), np.round(overall, DECIMALS)
+    return domains.T, overall
 
 
 def assign_bands(c: CompiledInstrument | Instrument, overall: NDArray[np.float64]) -> NDArray[Any]:

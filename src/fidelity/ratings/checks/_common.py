@@ -17,20 +17,27 @@ from fidelity.ratings.sheet import ABSENT
 
 __all__ = [
     "TABLE",
+    "Factorized",
     "Found",
     "Order",
     "SegmentCheck",
     "cell_pos",
     "cell_value",
+    "codes_of",
     "factorize",
     "factorize_any",
     "factorize_cells",
+    "field_codes",
     "is_blank",
     "order_problems",
 ]
 
 Found = list[tuple[int, int, Problem]]
 """Problems with their sort key: (sheet number in the batch, order within the sheet)."""
+
+Factorized = dict[int, tuple[NDArray[Any], tuple[NDArray[np.intp], list[Any]]]]
+""":func:`factorize` results kept for later checks, by ``id`` of the column (which is kept
+with them, so that a reused id is never mistaken for the same column)."""
 
 
 class Order(IntEnum):
@@ -88,6 +95,8 @@ class SegmentCheck:
     """Extra columns or fields neither declared nor like an item: name → cells filled."""
     blocks: list[tuple[int, int, ProblemBlock]] = field(default_factory=list)
     """The problem blocks found: ``(offset, len(found) when added, block)``."""
+    factorized: Factorized = field(default_factory=dict)
+    """Columns of :attr:`meta` already factorized, for the relation checks to reuse."""
 
     def add(self, i: int, order: int, problem: Problem) -> None:
         """Report ``problem`` about local sheet ``i`` (:data:`TABLE`: the whole input)."""
@@ -125,6 +134,26 @@ def factorize(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
         codes = np.where(codes < 0, len(out), codes)
         out.append(None)
     return codes, out
+
+
+def codes_of(ctx: SegmentCheck, col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
+    """:func:`factorize` of a checked column, computed once and kept in
+    :attr:`SegmentCheck.factorized` for the later checks."""
+    known = ctx.factorized.get(id(col))
+    if known is not None and known[0] is col:
+        return known[1]
+    found = factorize(col)
+    ctx.factorized[id(col)] = (col, found)
+    return found
+
+
+def field_codes(seg: Segment, name: str) -> tuple[NDArray[np.intp], list[Any]] | None:
+    """The codes and distinct values of the sheet field ``name`` as the reader numbered
+    them (see :attr:`Segment.codes`), or ``None``."""
+    known = seg.codes.get(name)
+    if known is None or seg.fields.get(name) is not known[0]:
+        return None
+    return known[1].astype(np.intp), known[2]
 
 
 def factorize_any(col: NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:

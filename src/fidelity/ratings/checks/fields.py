@@ -20,8 +20,9 @@ from fidelity._util.text import plain_list
 from fidelity.ratings.checks._common import (
     Order,
     SegmentCheck,
-    factorize,
+    codes_of,
     factorize_cells,
+    field_codes,
     is_blank,
 )
 from fidelity.ratings.problems import json_kind, jsonable, make_problem
@@ -57,9 +58,9 @@ def check_pin_field(ctx: SegmentCheck) -> None:
     """``instrument``: text or empty (FR202); :func:`check_pin` compares it to the version.
     Marks the sheets pinned to anything else as foreign (:attr:`SegmentCheck.foreign`)."""
     ctx.pins = _optional_text(ctx, "instrument")
-    ctx.foreign = np.asarray(
-        [v is not None and v != ctx.c.spec for v in ctx.pins.tolist()], dtype=bool
-    )
+    pins: NDArray[Any] = ctx.pins
+    named = np.not_equal(pins, np.array(None, dtype=object))
+    ctx.foreign = np.asarray(named & np.not_equal(pins, ctx.c.spec), dtype=np.bool_)
 
 
 def check_date(ctx: SegmentCheck) -> None:
@@ -71,14 +72,22 @@ def check_date(ctx: SegmentCheck) -> None:
     ctx.meta["date"] = out
     if col is None:
         return
-    codes, uniques = factorize_cells(seg, col)
+    codes, uniques = field_codes(seg, "date") or factorize_cells(seg, col)
+    dates = np.empty(len(uniques), dtype=object)  # each distinct value once: the date or None
+    dates[:] = None
+    bad = []
     for u, v in enumerate(uniques):
         if is_blank(v) and not (seg.mode == "json" and v == ""):
             continue
-        rows = np.flatnonzero(codes == u)
         if _is_date(v):
-            out[rows] = v
-            continue
+            dates[u] = v
+        else:
+            bad.append(u)
+    if len(uniques):
+        ctx.meta["date"] = dates[codes]
+    for u in bad:
+        v = uniques[u]
+        rows = np.flatnonzero(codes == u)
         message = f"date {v!r} is not a calendar date written YYYY-MM-DD"
         _bad_field(ctx, rows, "date", v, message, "a date such as 2024-03-31, or empty")
 
@@ -124,7 +133,7 @@ def check_consensus(ctx: SegmentCheck) -> None:
     ctx.meta["consensus"] = out
     if col is None:
         return
-    codes, uniques = factorize_cells(seg, col)
+    codes, uniques = field_codes(seg, "consensus") or factorize_cells(seg, col)
     for u, v in enumerate(uniques):
         rows = np.flatnonzero(codes == u)
         if isinstance(v, bool):
@@ -145,7 +154,7 @@ def check_informant(ctx: SegmentCheck) -> None:
     c, seg = ctx.c, ctx.seg
     informant = _optional_text(ctx, "informant")
     inf_index = np.full(seg.n, len(c.informant_ids), dtype=np.intp)
-    codes, uniques = factorize(informant)
+    codes, uniques = codes_of(ctx, informant)
     known = {k: j for j, k in enumerate(c.informant_ids)}
     names = plain_list(list(c.informant_ids))
     for u, val in enumerate(uniques):
@@ -170,7 +179,7 @@ def check_informant(ctx: SegmentCheck) -> None:
                 ),
             )
     ctx.meta["informant"] = informant
-    named = np.asarray([v is not None for v in informant.tolist()], dtype=bool)
+    named = np.asarray(np.not_equal(informant, np.array(None, dtype=object)), dtype=np.bool_)
     ctx.meta["bad_informant"] = named & (inf_index == len(c.informant_ids))
     ctx.inf_index = inf_index
 
@@ -181,7 +190,7 @@ def check_pin(ctx: SegmentCheck) -> None:
     are on which version."""
     c, seg = ctx.c, ctx.seg
     assert ctx.pins is not None
-    codes, uniques = factorize(ctx.pins)
+    codes, uniques = codes_of(ctx, ctx.pins)
     versions = _versions_here(ctx, codes, uniques)
     for u, v in enumerate(uniques):
         if v is None or v == c.spec:
@@ -320,7 +329,8 @@ def _required_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
                 )
         return out
     out[:] = col
-    for i, kind in _bad_text(seg.mode, col, out):
+    blank = _empty_as_none(ctx, f, out) if seg.mode == "text" else None
+    for i, kind in _bad_text(seg.mode, col, out, blank):
         raw = col[i]
         ctx.add(
             i,
@@ -339,13 +349,16 @@ def _required_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
     return out
 
 
-def _bad_text(mode: str, col: NDArray[Any], out: NDArray[Any]) -> list[tuple[int, str]]:
+def _bad_text(
+    mode: str, col: NDArray[Any], out: NDArray[Any], blank: NDArray[np.bool_] | None = None
+) -> list[tuple[int, str]]:
     """The cells of ``col`` that are not non-empty text, with what they are instead
     (``empty`` or a JSON kind); sets them to ``None`` in ``out``, and numeric spreadsheet
-    cells to their text."""
+    cells to their text. ``blank``: the empty text cells, already ``None`` in ``out``."""
     if mode == "text":
-        blank = col == ""
-        out[blank] = None
+        if blank is None:
+            blank = np.asarray(col == "", dtype=np.bool_)
+            out[blank] = None
         return [(i, "empty") for i in np.flatnonzero(blank).tolist()]
     bad: list[tuple[int, str]] = []
     for i, v in enumerate(col.tolist()):
@@ -359,6 +372,24 @@ def _bad_text(mode: str, col: NDArray[Any], out: NDArray[Any]) -> list[tuple[int
     return bad
 
 
+def _empty_as_none(ctx: SegmentCheck, f: str, out: NDArray[Any]) -> NDArray[np.bool_] | None:
+    """For a text field the reader numbered: set its empty cells to ``None`` in ``out`` (a
+    copy of the field), keep the codes of ``out`` for the later checks (:func:`codes_of`)
+    and return where the empty cells are; ``None`` (and nothing done) for another field."""
+    known = field_codes(ctx.seg, f)
+    if known is None:
+        return None
+    codes, uniques = known
+    blank = np.zeros(codes.size, dtype=np.bool_)
+    if "" in uniques:
+        empty = uniques.index("")
+        blank = codes == empty
+        out[blank] = None
+        uniques = [None if k == empty else v for k, v in enumerate(uniques)]
+    ctx.factorized[id(out)] = (out, (codes, uniques))
+    return blank
+
+
 def _optional_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
     """A field that is text or empty (FR202 otherwise); ``None`` where empty or bad. In JSON,
     empty text is reported: leave the field out or use null."""
@@ -370,7 +401,8 @@ def _optional_text(ctx: SegmentCheck, f: str) -> NDArray[Any]:
         return out
     if seg.mode == "text":
         out[:] = col
-        out[col == ""] = None
+        if _empty_as_none(ctx, f, out) is None:
+            out[col == ""] = None
         return out
     for i, v in enumerate(col.tolist()):
         if isinstance(v, str) and v != "":

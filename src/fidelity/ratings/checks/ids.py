@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity.ratings.checks._common import Found, Order, SegmentCheck, factorize
+from fidelity.ratings.checks._common import Found, Order, SegmentCheck, codes_of, factorize
 from fidelity.ratings.problems import SheetRef, make_problem
 
 __all__ = ["ID_FIELDS", "check_id_form", "check_near_duplicates", "id_flaw", "id_key"]
@@ -90,9 +90,10 @@ def check_id_form(ctx: SegmentCheck) -> None:
     ctx.meta["bad_site"] = np.zeros(seg.n, dtype=bool)
     for f in ID_FIELDS:
         col = ctx.meta[f]
-        codes, uniques = factorize(col)
+        codes, uniques = codes_of(ctx, col)
         if _all_plain([v for v in uniques if isinstance(v, str)]):
             continue
+        ctx.factorized.pop(id(col))  # flawed ids are set to None below: the codes change
         for u, v in enumerate(uniques):
             if not isinstance(v, str):
                 continue
@@ -116,12 +117,16 @@ def check_id_form(ctx: SegmentCheck) -> None:
 
 
 def check_near_duplicates(
-    meta: dict[str, NDArray[Any]], refs: Callable[[int], SheetRef], found: Found
+    meta: dict[str, NDArray[Any]],
+    refs: Callable[[int], SheetRef],
+    found: Found,
+    coded: Callable[[str], tuple[NDArray[np.intp], list[Any]]] | None = None,
 ) -> None:
     """FR305 on every sheet whose id is a later spelling of an id seen before (same
-    :func:`id_key`, other characters), across all inputs."""
+    :func:`id_key`, other characters), across all inputs. ``coded`` gives the codes of a
+    field when they were computed already (:func:`factorize` by default)."""
     for f in ID_FIELDS:
-        codes, uniques = factorize(meta[f])
+        codes, uniques = factorize(meta[f]) if coded is None else coded(f)
         if not uniques:
             continue
         keys = _keys([v for v in uniques if isinstance(v, str)])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fidelity.ratings.checks._common import Found, Order
+from fidelity.ratings.checks._common import Factorized, Found, Order, factorize
 from fidelity.ratings.checks.ids import check_near_duplicates, id_key
 from fidelity.ratings.problems import SheetRef, make_problem
 
@@ -26,12 +26,21 @@ __all__ = ["check_relations"]
 _Refs = Callable[[int], SheetRef]
 """The :class:`SheetRef` of a sheet by its number in the batch."""
 
-_Detector = Callable[[dict[str, NDArray[Any]], NDArray[np.bool_], _Refs, Found], None]
+_Coded = Callable[[str], tuple[NDArray[np.intp], list[Any]]]
+"""The codes and distinct values of a checked field (factorized once for all checks)."""
+
+_Detector = Callable[[dict[str, NDArray[Any]], NDArray[np.bool_], _Refs, Found, _Coded], None]
 
 
-def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Found) -> None:
+def check_relations(
+    batch: SheetBatch,
+    meta: dict[str, NDArray[Any]],
+    found: Found,
+    factorized: Factorized | None = None,
+) -> None:
     """Run every relation check on the checked fields ``meta`` of all sheets of ``batch``.
-    Sheets without an assessment or a rater take no part."""
+    Sheets without an assessment or a rater take no part. ``factorized``: columns of
+    ``meta`` whose codes were computed already."""
     import pandas as pd
 
     if meta["assessment"].size == 0:
@@ -39,16 +48,31 @@ def check_relations(batch: SheetBatch, meta: dict[str, NDArray[Any]], found: Fou
     refs = _global_refs(batch)
     keyed = np.asarray(pd.notna(meta["assessment"]) & pd.notna(meta["rater"]), dtype=bool)
     meta = {**meta, **_assessment_keys(meta)}
+    coded = _coder(meta, factorized or {})
     for detect in _DETECTORS:
-        detect(meta, keyed, refs, found)
-    check_near_duplicates(meta, refs, found)
+        detect(meta, keyed, refs, found, coded)
+    check_near_duplicates(meta, refs, found, coded)
+
+
+def _coder(meta: dict[str, NDArray[Any]], done: Factorized) -> _Coded:
+    """:func:`factorize` of a field of ``meta``, each computed once (by array: ``key`` is the
+    assessment itself when there are no rounds), or taken from ``done``."""
+
+    def coded(name: str) -> tuple[NDArray[np.intp], list[Any]]:
+        col = meta[name]
+        known = done.get(id(col))
+        if known is None or known[0] is not col:
+            known = done[id(col)] = (col, factorize(col))
+        return known[1]
+
+    return coded
 
 
 def _assessment_keys(meta: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
     """``key``: one value per (assessment, round) pair; ``label``: how problems name it."""
     a = meta["assessment"]
     rounds = meta.get("round")
-    if rounds is None or all(r is None for r in rounds.tolist()):
+    if rounds is None or not np.not_equal(rounds, np.array(None, dtype=object)).any():
         return {"key": a, "label": a}
     key = np.empty(a.size, dtype=object)
     label = np.empty(a.size, dtype=object)
@@ -60,15 +84,21 @@ def _assessment_keys(meta: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
 
 
 def _duplicates(
-    meta: dict[str, NDArray[Any]], keyed: NDArray[np.bool_], refs: _Refs, found: Found
+    meta: dict[str, NDArray[Any]],
+    keyed: NDArray[np.bool_],
+    refs: _Refs,
+    found: Found,
+    coded: _Coded,
 ) -> None:
     """FR301: the same (assessment, rater) pair twice; the first occurrence is named."""
     import pandas as pd
 
-    frame = pd.DataFrame({"a": meta["key"], "r": meta["rater"]})
-    dup = frame.duplicated(keep="first").to_numpy() & keyed
+    key, rater = coded("key")[0], coded("rater")
+    pair = key.astype(np.int64) * (len(rater[1]) + 1) + rater[0]
+    dup = pd.Series(pair).duplicated(keep="first").to_numpy() & keyed
     if not dup.any():
         return
+    frame = pd.DataFrame({"a": meta["key"], "r": meta["rater"]})
     first = frame[keyed].drop_duplicates(keep="first")
     first_pos = {
         (a, r): int(i) for i, a, r in zip(first.index, first["a"], first["r"], strict=True)
@@ -93,7 +123,11 @@ def _duplicates(
 
 
 def _consensus(
-    meta: dict[str, NDArray[Any]], keyed: NDArray[np.bool_], refs: _Refs, found: Found
+    meta: dict[str, NDArray[Any]],
+    keyed: NDArray[np.bool_],
+    refs: _Refs,
+    found: Found,
+    coded: _Coded,
 ) -> None:
     """FR302: more than one consensus sheet for an assessment."""
     import pandas as pd
@@ -121,29 +155,31 @@ def _consensus(
 
 
 def _disagreements(
-    meta: dict[str, NDArray[Any]], keyed: NDArray[np.bool_], refs: _Refs, found: Found
+    meta: dict[str, NDArray[Any]],
+    keyed: NDArray[np.bool_],
+    refs: _Refs,
+    found: Found,
+    coded: _Coded,
 ) -> None:
     """FR303: sheets of one assessment name different sites or informants; each sheet that
     differs from the assessment's first sheet is reported."""
-    import pandas as pd
-
-    a = pd.Series(meta["key"])
+    key = coded("key")[0]
     for f in ("site", "informant"):
         bad = meta.get(f"bad_{f}")  # already reported (FR206, FR205): not compared
-        judged = keyed & ~bad.astype(bool) if bad is not None else keyed
-        groups = pd.DataFrame({"a": a, "v": pd.Series(meta[f]).fillna("")})[judged]
-        counts = groups.groupby("a", sort=False)["v"].nunique()
-        split = counts[counts > 1].index
-        if len(split) == 0:
+        judged = np.flatnonzero(keyed & ~bad.astype(bool) if bad is not None else keyed)
+        if not judged.size:
             continue
-        firsts = groups.drop_duplicates("a").set_index("a")["v"]
-        rows = groups.index[
-            groups["a"].isin(split).to_numpy()
-            & (groups["v"].to_numpy() != firsts.reindex(groups["a"]).to_numpy())
-        ]
-        for i in rows.tolist():
-            assessment = meta["key"][i]
-            if _spelling_only(meta[f][i], firsts[assessment]):
+        codes, uniques = coded(f)
+        value = _blank_as_empty(codes, uniques)[judged]
+        _, first_of_key, key_of_row = np.unique(key[judged], return_index=True, return_inverse=True)
+        first = first_of_key[key_of_row]
+        differs = value != value[first]
+        if not differs.any():
+            continue
+        rows = judged[differs]
+        firsts = ["" if v is None else v for v in meta[f][judged[first[differs]]].tolist()]
+        for i, head in zip(rows.tolist(), firsts, strict=True):
+            if _spelling_only(meta[f][i], head):
                 continue  # FR305 names the two spellings
             found.append(
                 (
@@ -155,7 +191,7 @@ def _disagreements(
                             "assessment": meta["label"][i],
                             "field": f,
                             "value": meta[f][i] or "(empty)",
-                            "first": firsts[assessment] or "(empty)",
+                            "first": head or "(empty)",
                         },
                         sheet=refs(int(i)),
                         path=f,
@@ -163,6 +199,16 @@ def _disagreements(
                     ),
                 )
             )
+
+
+def _blank_as_empty(codes: NDArray[np.intp], uniques: list[Any]) -> NDArray[np.intp]:
+    """``codes`` with the code of ``None`` replaced by that of empty text, if both occur (an
+    empty field and an empty text are the same value when sheets are compared)."""
+    if None not in uniques or "" not in uniques:
+        return codes
+    remap = np.arange(len(uniques), dtype=np.intp)
+    remap[uniques.index(None)] = uniques.index("")
+    return remap[codes]
 
 
 def _spelling_only(value: Any, first: Any) -> bool:

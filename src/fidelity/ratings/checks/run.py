@@ -14,7 +14,14 @@ from numpy.typing import NDArray
 from fidelity.instrument import Instrument
 from fidelity.instrument.catalog import as_instrument
 from fidelity.ratings.batch import SheetBatch, as_batch
-from fidelity.ratings.checks._common import TABLE, Found, Order, SegmentCheck, order_problems
+from fidelity.ratings.checks._common import (
+    TABLE,
+    Factorized,
+    Found,
+    Order,
+    SegmentCheck,
+    order_problems,
+)
 from fidelity.ratings.checks.extras import check_extra_fields, check_undeclared, declared
 from fidelity.ratings.checks.fields import (
     check_consensus,
@@ -131,13 +138,14 @@ def check_sheets(
     blocks: list[tuple[int, int, ProblemBlock]] = []
     parts = []
     offset = 0
+    factorized: Factorized = {}
     for seg in batch.segments:
         found.extend((offset + TABLE, Order.INPUT, p) for p in seg.problems)
-        parts.append(_check_segment(compiled, seg, offset, found, blocks, kept))
+        parts.append(_check_segment(compiled, seg, offset, found, blocks, kept, factorized))
         offset += seg.n
     metadata = _metadata([p[2].pop("kept") for p in parts], [s.n for s in batch.segments])
     values_, state, meta = _assemble(parts, len(compiled.item_ids))
-    check_relations(batch, meta, found)
+    check_relations(batch, meta, found, factorized)
     problems = order_problems(found, blocks)
     if offset == 0 and not problems:
         problems.extend(_no_sheets(batch))
@@ -186,6 +194,7 @@ def _check_segment(
     found: Found,
     blocks: list[tuple[int, int, ProblemBlock]],
     keep: frozenset[str] = frozenset(),
+    factorized: Factorized | None = None,
 ) -> _Part:
     """Run :data:`SEGMENT_STEPS` on one input; its values, states and checked fields (and,
     under ``kept``, its declared metadata columns)."""
@@ -195,10 +204,12 @@ def _check_segment(
         seg,
         offset,
         found,
-        values=np.full((seg.n, m), np.nan),
-        state=np.full((seg.n, m), MISSING, dtype=np.int8),
+        # item-major: each item's column is filled in one contiguous stretch
+        values=np.full((seg.n, m), np.nan, order="F"),
+        state=np.full((seg.n, m), MISSING, dtype=np.int8, order="F"),
         blocks=blocks,
         keep=keep,
+        factorized={} if factorized is None else factorized,
     )
     for step in SEGMENT_STEPS:
         step(ctx)
@@ -215,6 +226,8 @@ def _assemble(
         meta = {k: np.zeros(0, dtype=object) for k in _META}
         meta["consensus"] = np.zeros(0, dtype=bool)
         return np.zeros((0, m)), np.zeros((0, m), dtype=np.int8), meta
+    if len(parts) == 1:  # one input: its arrays as they are, not a copy
+        return parts[0][0], parts[0][1], parts[0][2]
     values_ = np.concatenate([p[0] for p in parts]) if n else np.zeros((0, m))
     state = np.concatenate([p[1] for p in parts]) if n else np.zeros((0, m), np.int8)
     meta = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}

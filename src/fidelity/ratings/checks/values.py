@@ -359,7 +359,7 @@ def check_asked(ctx: SegmentCheck) -> None:
     c, seg, state = ctx.c, ctx.seg, ctx.state
     assert ctx.inf_index is not None
     informant = ctx.meta["informant"]
-    asked = c.asked[ctx.inf_index]
+    asked = np.take(np.ascontiguousarray(c.asked.T), ctx.inf_index, axis=1).T  # item-major
     wrong = ((state == ANSWERED) | (state == NA)) & ~asked
     for i, j in zip(*np.nonzero(wrong), strict=True):
         ii, jj = int(i), int(j)
@@ -383,9 +383,9 @@ def check_asked(ctx: SegmentCheck) -> None:
                 allowed="empty",
             ),
         )
-    state[wrong] = INVALID
-    ctx.values[wrong] = np.nan
-    state[(state == MISSING) & ~asked] = NOT_ASKED
+    np.copyto(state, INVALID, where=wrong)
+    np.copyto(ctx.values, np.nan, where=wrong)
+    np.copyto(state, NOT_ASKED, where=(state == MISSING) & ~asked)
 
 
 def check_unanswered(ctx: SegmentCheck) -> None:
@@ -405,16 +405,30 @@ def check_unanswered(ctx: SegmentCheck) -> None:
     template = rule("FR105")
     messages = [template.message(item=k, label=c.short_labels[j]) for j, k in enumerate(c.item_ids)]
     flat_paths = seg.tabular or seg.locator == "row"
-    refs: dict[int, SheetRef] = {}
+    last: list[Any] = [-1, None]  # the cells of one sheet come together: its reference
+    # the column: the item id, or the variable of another system's export
+    columns = {k: seg.columns.get(f"ratings.{k}", k) for k in c.item_ids}
 
     def where(i: int, item_id: str) -> tuple[SheetRef, str]:
         if seg.cell_positions is not None:
             sheet = seg.ref(i, cell_pos(seg, item_id, i))
-        else:  # the cells of one sheet share its reference
-            sheet = refs.get(i) or refs.setdefault(i, seg.ref(i))
-        if flat_paths:  # the column: the item id, or the variable of another system's export
-            return sheet, seg.columns.get(f"ratings.{item_id}", item_id)
+        elif last[0] == i:  # the cells of one sheet share its reference
+            sheet = last[1]
+        else:
+            sheet = seg.ref(i)
+            last[:] = i, sheet
+        if flat_paths:
+            return sheet, columns[item_id]
         return sheet, seg.path(i, "ratings", item_id)
+
+    def places(rows: list[int], cols: list[int]) -> list[tuple[SheetRef, str]]:
+        """``where`` of many cells: the reference of each sheet built once, together."""
+        idx = np.asarray(rows, dtype=np.intp)
+        new = np.ones(idx.size, dtype=bool)
+        new[1:] = idx[1:] != idx[:-1]
+        sheets = seg.refs(idx[new])
+        paths = [columns[c.item_ids[j]] for j in cols]
+        return [(sheets[k], p) for k, p in zip((np.cumsum(new) - 1).tolist(), paths, strict=True)]
 
     ctx.add_block(
         ProblemBlock(
@@ -427,5 +441,6 @@ def check_unanswered(ctx: SegmentCheck) -> None:
             c.labels,
             c.allowed_words,
             where,
+            places if seg.cell_positions is None and flat_paths else None,
         )
     )
