@@ -36,7 +36,9 @@ def test_score_carries_declared_columns_to_csv_and_json(tmp_path: Path) -> None:
     src = _audit(tmp_path / "audit.csv")
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["score", str(src), "-o", str(out), "-q", "--keep-columns", "notes,arm"]
+        app,
+        ["score", str(src), "-o", str(out), "-q", "--keep-columns", "notes,arm", "-f", "csv"]
+        + ["-f", "json"],
     )
     assert result.exit_code == 0, result.output
     rows = _rows(out / "scores.csv")

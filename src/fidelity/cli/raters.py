@@ -99,7 +99,7 @@ def raters_cmd(
         )
     note_undeclared(inst, batch, sheets_from)
     if out is not None:
-        from fidelity._util.text import csv_text
+        from fidelity._util.csvtext import csv_text
 
         tables = {"raters.csv": cal.raters, "raters-domains.csv": cal.domains}
         if period is not None:
