@@ -139,7 +139,7 @@ def _column_cells(column: pd.Series[Any]) -> pa.Array | None:
         return pc.if_else(pa.array(values), "True", "False").cast(pa.large_string())
     if kind != "O":
         return None
-    cells = _text_cells(values.tolist())
+    cells = _text_cells(values)
     if cells is None:  # pandas infers the type of what it maps: numbers are written as such
         mapped = column.map(safe_cell)
         if mapped.dtype != object:
@@ -150,20 +150,22 @@ def _column_cells(column: pd.Series[Any]) -> pa.Array | None:
     return _quoted(cells)
 
 
-def _text_cells(values: list[Any]) -> pa.Array | None:
+def _text_cells(values: NDArray[Any]) -> pa.Array | None:
     """The cells of an object column of text and missing values (``None``, NaN; written
     empty), the formula-like cells neutralised; None for a column holding anything else."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not set(map(type, values)) <= {str, float, type(None)}:
+    try:  # the type Arrow infers: text (and missing values) only, or all missing
+        found = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers among the text
         return None
-    try:  # a float that is not NaN is refused
-        cells = pa.array(values, pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    cells = pc.fill_null(cells, "")
+    if pa.types.is_null(found.type):
+        return pa.array([""] * len(values), pa.large_string())
+    if not (pa.types.is_string(found.type) or pa.types.is_large_string(found.type)):
+        return None  # bytes, numbers, dates: written as pandas writes them
+    cells = pc.fill_null(found.cast(pa.large_string()), "")
     starts, _, data = _layout(cells)
     formula = np.zeros(len(cells), dtype=bool)
     if len(data):  # a cell's first byte is a formula character (none is part of a longer one)
@@ -191,18 +193,26 @@ def _layout(cells: pa.Array) -> tuple[NDArray[np.int64], bytes, NDArray[np.uint8
 def _float_cells(values: NDArray[np.float64]) -> pa.Array:
     """The CSV cells of float64 values: the shortest text that reads back as each value, as
     numpy prints it (:func:`~fidelity._util.jsontext.float_texts`), empty for NaN. orjson
-    writes the whole column in one call and Arrow splits it into cells."""
+    writes the whole column in one call; the cells are its text without the commas, their
+    offsets where the commas were."""
     import numpy as np
     import orjson
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not len(values):
+    n = len(values)
+    if not n:
         return pa.array([], pa.large_string())
     values = np.ascontiguousarray(values)
-    raw = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
-    cells = pc.split_pattern(pa.array([raw], pa.large_binary()), b",").flatten()
-    cells = cells.cast(pa.large_string())
+    raw = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)
+    text = np.frombuffer(raw, dtype=np.uint8)[1:-1]  # ASCII: no comma inside a number
+    commas = np.flatnonzero(text == ord(","))
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:-1] = commas - np.arange(n - 1)
+    offsets[-1] = len(text) - (n - 1)
+    data = np.delete(text, commas)
+    cells = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     size = np.abs(values)
     missing = np.isnan(values)
     odd = ~((size >= 1e-4) & (size < 1e15)) & (values != 0) & ~missing
