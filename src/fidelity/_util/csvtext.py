@@ -63,8 +63,8 @@ def csv_output(frame: pd.DataFrame) -> str | bytes:
 
     try:
         body = _arrow_rows(frame)
-        if body is not None:
-            return _header(frame).encode("utf-8") + body
+        if body is not None:  # one copy, from Arrow's memory
+            return b"".join([_header(frame).encode("utf-8"), memoryview(body)])
     except UnicodeEncodeError:
         pass
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - pandas' path handles it
@@ -92,7 +92,7 @@ def _pandas_csv(frame: pd.DataFrame) -> str:
     return result
 
 
-def _arrow_rows(frame: pd.DataFrame) -> bytes | None:
+def _arrow_rows(frame: pd.DataFrame) -> pa.Buffer | bytes | None:
     """Every row of ``frame`` as CSV, joined into one UTF-8 buffer by Arrow; None when a
     column (or the column index) is of a kind only pandas' own path handles."""
     import pyarrow as pa
@@ -113,7 +113,7 @@ def _arrow_rows(frame: pd.DataFrame) -> bytes | None:
     empty = pa.scalar("", pa.large_string())
     rows = pc.binary_join_element_wise(*columns, pa.scalar(",", pa.large_string()))
     rows = pc.binary_join_element_wise(rows, empty, pa.scalar("\n", pa.large_string()))
-    return _layout(rows)[1]
+    return _span(rows)[1]
 
 
 def _column_cells(column: pd.Series[Any]) -> pa.Array | None:
@@ -178,16 +178,26 @@ def _text_cells(values: NDArray[Any]) -> pa.Array | None:
     return cells
 
 
-def _layout(cells: pa.Array) -> tuple[NDArray[np.int64], bytes, NDArray[np.uint8]]:
+def _span(cells: pa.Array) -> tuple[NDArray[np.int64], pa.Buffer | bytes]:
     """The offsets of every cell of a ``large_string`` array (one more than cells, the first
-    cell at 0) and the bytes they point into, as bytes and as a numpy view."""
+    cell at 0) and the part of its data buffer they point into (no copy)."""
     import numpy as np
 
     offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)
     offsets = offsets[cells.offset : cells.offset + len(cells) + 1]
     buffer = cells.buffers()[2]
-    raw = b"" if buffer is None else buffer[offsets[0] : offsets[-1]].to_pybytes()
-    return offsets - offsets[0], raw, np.frombuffer(raw, dtype=np.uint8)
+    if buffer is None:
+        return offsets - offsets[0], b""
+    return offsets - offsets[0], buffer[int(offsets[0]) : int(offsets[-1])]
+
+
+def _layout(cells: pa.Array) -> tuple[NDArray[np.int64], bytes, NDArray[np.uint8]]:
+    """:func:`_span` with the cells' bytes copied, as bytes and as a numpy view."""
+    import numpy as np
+
+    offsets, span = _span(cells)
+    raw = span if isinstance(span, bytes) else span.to_pybytes()
+    return offsets, raw, np.frombuffer(raw, dtype=np.uint8)
 
 
 def _float_cells(values: NDArray[np.float64]) -> pa.Array:
