@@ -165,7 +165,10 @@ def _text_cells(values: NDArray[Any]) -> pa.Array | None:
         return pa.array([""] * len(values), pa.large_string())
     if not (pa.types.is_string(found.type) or pa.types.is_large_string(found.type)):
         return None  # bytes, numbers, dates: written as pandas writes them
-    cells = pc.fill_null(found.cast(pa.large_string()), "")
+    found = found.cast(pa.large_string())
+    if isinstance(found, pa.ChunkedArray):  # text beyond 2 GiB comes in chunks
+        found = found.combine_chunks()
+    cells = pc.fill_null(found, "")
     starts, _, data = _layout(cells)
     formula = np.zeros(len(cells), dtype=bool)
     if len(data):  # a cell's first byte is a formula character (none is part of a longer one)
