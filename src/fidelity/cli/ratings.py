@@ -177,14 +177,14 @@ def _write_problems(
     would evaluate are neutralised), XLSX (every text cell stored as text) or Parquet (typed,
     with ``provenance`` and the inputs in its metadata); CSV and XLSX with the sheets'
     declared metadata columns when ``checked`` has them."""
-    from fidelity._util.csvtext import csv_text
+    from fidelity._util.csvtext import csv_output
     from fidelity.ratings.problem_report import problem_table
 
     suffix = target.suffix.lower()
     if suffix == ".parquet":
         data: str | bytes = _parquet(problems.to_arrow(_stamped(provenance, "validated_at")), files)
     elif suffix == ".csv":
-        data = csv_text(problem_table(problems, checked))
+        data = csv_output(problem_table(problems, checked))
     else:
         data = _xlsx_table(problem_table(problems, checked))
     try:
