@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fidelity._util.jsontext import float_texts, json_document, records
 from fidelity._util.csvtext import csv_output, csv_text
+from fidelity._util.jsontext import float_texts, json_document, records
 from fidelity._util.text import safe_cell
 
 TEXT = st.one_of(
