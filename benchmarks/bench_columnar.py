@@ -2,7 +2,7 @@
 
 What ``fidelity score -f csv`` and ``-f parquet`` write: the per-sheet, per-assessment,
 per-site-and-score and per-site tables. CSV: the library's pandas tables through
-``fidelity._util.text.csv_text`` (every text cell made safe to open in a spreadsheet), as
+``fidelity._util.csvtext.csv_text`` (every text cell made safe to open in a spreadsheet), as
 ``fidelity score`` writes them. Parquet: the same pandas tables through
 ``fidelity.columnar.to_arrow`` (typed, nulls for missing scores, provenance in the metadata)
 and ``fidelity.columnar.parquet_bytes`` (zstd). The pandas tables are built once, untimed
@@ -37,7 +37,7 @@ def _best(fn: Callable[[], Any]) -> tuple[float, Any]:
 def main() -> dict[str, Any]:
     import fidelity
     from fidelity._util.atomic import atomic_write
-    from fidelity._util.text import csv_text
+    from fidelity._util.csvtext import csv_text
     from fidelity.columnar import SCORE_TABLES, parquet_bytes, to_arrow
     from fidelity.simulate import simulate_audit
 

@@ -204,6 +204,30 @@ def test_by_assessment_uses_consensus_else_mean_of_raters() -> None:
     assert per.loc["C", "basis"] == "single rating"
 
 
+def test_an_assessment_without_a_round_among_rounds_keeps_its_basis() -> None:
+    sheets = [{**s, "round": "6m"} for s in audit()[:2]] + audit()[2:]  # B and C name none
+    result = score(HAND, sheets)
+    per = result.by_assessment()
+    assert per["round"].isna().tolist() == [False, True, True]
+    assert per["basis"].tolist() == ["mean of 2 raters", "consensus", "single rating"]
+    assert per["n_sheets"].tolist() == [2, 3, 1]
+    assert per["overall"].tolist() == [2.75, 3.625, result.overall[-1]]
+
+
+def test_site_informants_are_sorted_and_missing_ones_left_out() -> None:
+    sheets = [
+        {**sheet("A", informant="supervisor", a1=1, b1=1), "site": "s"},
+        {**sheet("B", informant="peer-worker", a1=1, b1=1), "site": "s"},
+        {**sheet("C", informant="peer-worker", a1=1, b1=1), "site": "t"},
+        {**sheet("D", informant="supervisor", a1=1, b1=1), "site": "t"},
+        {**sheet("E", a1=1, b1=1), "site": "u"},
+    ]
+    del sheets[4]["informant"]
+    sites = score(HAND, sheets).site_scores()
+    assert sites["informants"].tolist() == ["peer-worker, supervisor"] * 2 + [""]
+    assert sites["n_assessments"].tolist() == [2, 2, 1]
+
+
 def test_by_site_summarises_per_assessment_scores() -> None:
     result = score(HAND, audit())
     site = result.by_site().set_index(["site", "score"])

@@ -35,8 +35,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def test_score_carries_declared_columns_to_csv_and_json(tmp_path: Path) -> None:
     src = _audit(tmp_path / "audit.csv")
     out = tmp_path / "out"
+    formats = ["--format", "csv", "--format", "json"]
     result = runner.invoke(
-        app, ["score", str(src), "-o", str(out), "-q", "--keep-columns", "notes,arm"]
+        app, ["score", str(src), "-o", str(out), "-q", "--keep-columns", "notes,arm", *formats]
     )
     assert result.exit_code == 0, result.output
     rows = _rows(out / "scores.csv")

@@ -193,9 +193,24 @@ def test_garbage_through_the_real_entry_point(tmp_path: Path) -> None:
 # score
 
 
-def test_score_writes_every_output(tmp_path: Path) -> None:
+def test_score_writes_the_tables_and_provenance_by_default(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("score", str(EXAMPLE), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fidelity-outputs.json",
+        "provenance.json",
+        "scores-by-assessment.csv",
+        "scores-by-site.csv",
+        "scores.csv",
+        "site-scores.csv",
+    ]
+    assert "Fidelity per site" in result.stdout
+
+
+def test_score_writes_every_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("score", str(EXAMPLE), "-o", str(out), "-f", "csv", "-f", "json")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [

@@ -135,13 +135,13 @@ def test_a_failed_rename_exits_2_and_keeps_the_previous_outputs(tmp_path: Path) 
     first = runner.invoke(app, ["score", str(EXAMPLE), "-o", str(out), "-q"])
     assert first.exit_code == 0, first.output
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    (out / "scores.json").unlink()
-    (out / "scores.json").mkdir()  # a rename onto a directory fails
+    (out / "site-scores.csv").unlink()
+    (out / "site-scores.csv").mkdir()  # a rename onto a directory fails
     result = runner.invoke(app, ["score", str(EXAMPLE), "-o", str(out), "-q"])
     assert result.exit_code == 2, result.output
-    assert "cannot write" in result.stderr and "scores.json" in result.stderr
+    assert "cannot write" in result.stderr and "site-scores.csv" in result.stderr
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    assert after == {n: b for n, b in before.items() if n != "scores.json"}
+    assert after == {n: b for n, b in before.items() if n != "site-scores.csv"}
     assert _hidden(out) == []
 
 
@@ -476,5 +476,5 @@ def test_twenty_concurrent_score_runs_into_one_directory(tmp_path: Path) -> None
     errors = [p.communicate(timeout=600)[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0] * 20, errors
     found = read_output_set(out, "fidelity-outputs.json")  # one whole set, checksums match
-    assert {"scores.csv", "scores.json", "provenance.json"} <= set(found)
+    assert {"scores.csv", "site-scores.csv", "provenance.json"} <= set(found)
     assert _hidden(out) == [] and not (out / JOURNAL).exists()

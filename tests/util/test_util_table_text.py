@@ -15,11 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fidelity._util.csvtext import csv_output, csv_text
 from fidelity._util.jsontext import float_texts, json_document, records
-from fidelity._util.text import csv_text, safe_cell
+from fidelity._util.text import safe_cell
 
 TEXT = st.one_of(
-    st.sampled_from(["", "x", "=1+1", "-1.5", "+3", "@A", 'q"q', "a,b", "l\nm", "\r", "%s", "é"]),
+    st.sampled_from(
+        ["", "x", "=1+1", "-1.5", "+3", "@A", 'q"q', "a,b", "l\nm", "\r", "a\rb", "%s", "é", "\x00"]
+    ),
     st.text(max_size=6),
 )
 FLOAT = st.one_of(
@@ -64,6 +67,33 @@ def frames(draw: st.DrawFn, objects: st.SearchStrategy[Any] = OBJECT) -> pd.Data
 @given(frames())
 def test_csv_text_is_what_pandas_writes(frame: pd.DataFrame) -> None:
     assert csv_text(frame) == reference_csv(frame)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(frames(st.one_of(OBJECT, st.sampled_from([pd.NA, np.str_("=s"), "\ud800", b"b"]))))
+def test_csv_output_is_the_text_as_utf8_or_the_text_that_has_none(frame: pd.DataFrame) -> None:
+    text = reference_csv(frame)
+    try:
+        expected: str | bytes = text.encode("utf-8")
+    except UnicodeEncodeError:  # left for the writer to refuse, naming the file
+        expected = text
+    assert csv_output(frame) == expected
+
+
+def test_csv_text_of_many_rows_neutralises_and_quotes_only_where_needed() -> None:
+    n = 5_000
+    frame = pd.DataFrame(
+        {
+            "id": [f"s{k}" if k % 997 else "=cmd|x" for k in range(n)],
+            "note": ["a, b" if k % 3 == 0 else 'say "hi"' if k % 3 == 1 else "" for k in range(n)],
+            "x": np.where(np.arange(n) % 5 == 0, np.nan, np.arange(n) / 7),
+            "tiny": np.arange(n) * 1e-7,
+            "n": np.arange(n),
+            "ok": np.arange(n) % 2 == 0,
+        }
+    )
+    assert csv_text(frame) == reference_csv(frame)
+    assert "'=cmd|x" in csv_text(frame)
 
 
 def test_csv_text_keeps_formula_cells_inert_and_quotes_what_needs_quoting() -> None:

@@ -42,6 +42,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,10 +210,20 @@ def _keep(target: Path) -> Path | None:
     return backup
 
 
-def _manifest(run: str, files: Mapping[Path, bytes]) -> bytes:
+def _digests(files: Mapping[Path, bytes]) -> Future[list[str]]:
+    """The SHA-256 of every file, computed in a thread while the files are staged (hashing
+    and writing both run outside Python's lock, so they overlap where a core is free)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(lambda: [hashlib.sha256(raw).hexdigest() for raw in files.values()])
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _manifest(run: str, files: Mapping[Path, bytes], digests: list[str]) -> bytes:
     listed = [
-        {"name": p.name, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
-        for p, raw in files.items()
+        {"name": p.name, "bytes": len(raw), "sha256": digest}
+        for (p, raw), digest in zip(files.items(), digests, strict=True)
     ]
     when = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     doc = {"format": MANIFEST_FORMAT, "run": run, "written": when, "files": listed}
@@ -230,15 +241,18 @@ class _Publication:
 
     def stage(self, run: str) -> None:
         """Step 3: every file (the manifest last) staged, every previous version kept."""
-        contents = dict(self.files)
-        if self.manifest is not None:
-            contents[self.manifest] = _manifest(run, self.files)
-        for target, raw in contents.items():
-            try:
-                self.entries.append(_Entry(target, _stage(target, raw)))
-                self.entries[-1].backup = _keep(target)
-            except OSError as exc:
-                raise OutputError(target, exc) from exc
+        digests = _digests(self.files) if self.manifest is not None else None
+        for target, raw in self.files.items():
+            self._stage_one(target, raw)
+        if self.manifest is not None and digests is not None:
+            self._stage_one(self.manifest, _manifest(run, self.files, digests.result()))
+
+    def _stage_one(self, target: Path, raw: bytes) -> None:
+        try:
+            self.entries.append(_Entry(target, _stage(target, raw)))
+            self.entries[-1].backup = _keep(target)
+        except OSError as exc:
+            raise OutputError(target, exc) from exc
 
     def commit(self, run: str) -> None:
         """Step 4: the journal, written atomically and synced, is the point of no return."""

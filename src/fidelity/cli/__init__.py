@@ -11,6 +11,7 @@ written atomically.
 
 from __future__ import annotations
 
+import gc
 import warnings
 from typing import Annotated, Any
 
@@ -135,9 +136,17 @@ def _register_extensions() -> None:
     package is imported."""
 
 
+_GC_THRESHOLD = (20_000, 20, 20)
+"""The collector's thresholds in a command's process (Python's default: 700, 10, 10). Reading
+100,000 sheets allocates millions of containers, and with the modules of the command line
+loaded every full collection has more to walk: collecting less often saves about a tenth of a
+second there, while cycles are still collected."""
+
+
 def main() -> None:
     """Console-script entry point; an error that escapes the commands still goes through the
     exit-code table (an internal error: one line, no traceback; Ctrl-C: 130)."""
+    gc.set_threshold(*_GC_THRESHOLD)
     try:
         app()
     except (Exception, KeyboardInterrupt) as exc:  # a bug must not leave a bare traceback

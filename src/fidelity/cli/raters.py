@@ -99,12 +99,12 @@ def raters_cmd(
         )
     note_undeclared(inst, batch, sheets_from)
     if out is not None:
-        from fidelity._util.text import csv_text
+        from fidelity._util.csvtext import csv_output
 
         tables = {"raters.csv": cal.raters, "raters-domains.csv": cal.domains}
         if period is not None:
             tables["raters-drift.csv"] = cal.drift
-        outputs: dict[Path, str | bytes] = {out / n: csv_text(t) for n, t in tables.items()}
+        outputs: dict[Path, str | bytes] = {out / n: csv_output(t) for n, t in tables.items()}
         outputs[out / "raters.md"] = cal.to_markdown()
         write_outputs(outputs)
     if as_json:

@@ -177,14 +177,14 @@ def _write_problems(
     would evaluate are neutralised), XLSX (every text cell stored as text) or Parquet (typed,
     with ``provenance`` and the inputs in its metadata); CSV and XLSX with the sheets'
     declared metadata columns when ``checked`` has them."""
-    from fidelity._util.text import csv_text
+    from fidelity._util.csvtext import csv_output
     from fidelity.ratings.problem_report import problem_table
 
     suffix = target.suffix.lower()
     if suffix == ".parquet":
         data: str | bytes = _parquet(problems.to_arrow(_stamped(provenance, "validated_at")), files)
     elif suffix == ".csv":
-        data = csv_text(problem_table(problems, checked))
+        data = csv_output(problem_table(problems, checked))
     else:
         data = _xlsx_table(problem_table(problems, checked))
     try:
@@ -236,8 +236,9 @@ def score_cmd(
         typer.Option(
             "--format",
             "-f",
-            help="Output format: csv, json or parquet (typed tables with their provenance); "
-            "repeat for several (default: csv and json).",
+            help="Output format: csv (the four tables and provenance.json), json (scores.json: "
+            "everything in one document) or parquet (typed tables with their provenance); "
+            "repeat for several (default: csv).",
         ),
     ] = None,
     instrument: InstrumentOpt = None,
@@ -249,14 +250,15 @@ def score_cmd(
 
     Invalid input is refused (exit 1) and nothing is written. Outputs (in --out): scores.csv,
     scores-by-assessment.csv, scores-by-site.csv (spread), site-scores.csv (one fidelity
-    score per site) and provenance.json for csv; scores.json
-    (everything, with provenance) for json; fidelity-outputs.json, written last, names every
-    file of the set with its SHA-256. The set is published all or nothing, one run at a time.
+    score per site) and provenance.json for csv (the default); scores.json (everything, with
+    provenance, in one document) for json; the four tables as .parquet for parquet;
+    fidelity-outputs.json, written last, names every file of the set with its SHA-256. The
+    set is published all or nothing, one run at a time.
     """
     from fidelity.ratings import validate
     from fidelity.scoring import score
 
-    formats = set(fmt or [OutFormat.csv, OutFormat.json])
+    formats = set(fmt or [OutFormat.csv])
     kept = sheets_from.kept
     with input_progress(files, steps=len(files) + 3) as progress:
         batch = read_batch(
@@ -282,7 +284,7 @@ def score_cmd(
             progress.stop()
             fail(f"error: --keep-columns: {exc}", EXIT_USAGE)
         progress.step("writing")
-        outputs: dict[str, str | bytes] = {**_render_outputs(result, formats)}
+        outputs = _render_outputs(result, formats)
         if OutFormat.parquet in formats:
             outputs.update(_parquet_scores(result, files))
         write_outputs({out / name: data for name, data in outputs.items()}, manifest=True)
@@ -307,17 +309,17 @@ def _print_warnings(warnings: Sequence[Problem]) -> None:
         )
 
 
-def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, str]:
-    """Every output file's text, built in memory before anything is written."""
-    from fidelity._util.text import csv_text
+def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, str | bytes]:
+    """Every output file's content, built in memory before anything is written."""
+    from fidelity._util.csvtext import csv_output
 
-    outputs: dict[str, str] = {}
+    outputs: dict[str, str | bytes] = {}
     if OutFormat.csv in formats:
         # every text cell neutralised: no id opens as a formula in a spreadsheet
-        outputs["scores.csv"] = csv_text(result.to_pandas())
-        outputs["scores-by-assessment.csv"] = csv_text(result.by_assessment())
-        outputs["scores-by-site.csv"] = csv_text(result.by_site())
-        outputs["site-scores.csv"] = csv_text(result.site_scores())
+        outputs["scores.csv"] = csv_output(result.to_pandas())
+        outputs["scores-by-assessment.csv"] = csv_output(result.by_assessment())
+        outputs["scores-by-site.csv"] = csv_output(result.by_site())
+        outputs["site-scores.csv"] = csv_output(result.site_scores())
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
         # indented for people when small; compact (and several times faster) when large

@@ -129,7 +129,7 @@ def _table_outputs(
     report: ReliabilityReport, formats: set[TableFormat], files: list[Path]
 ) -> dict[str, str | bytes]:
     """reliability.json and every table of the report in each of ``formats``."""
-    from fidelity._util.text import csv_text
+    from fidelity._util.csvtext import csv_output
     from fidelity.columnar import input_digests, parquet_bytes, to_arrow, with_provenance
 
     outputs: dict[str, str | bytes] = {"reliability.json": report.to_json() + "\n"}
@@ -137,7 +137,7 @@ def _table_outputs(
     for name, table in report.tables().items():
         stem = f"reliability-{name.replace('_', '-')}"
         if TableFormat.csv in formats:
-            outputs[f"{stem}.csv"] = csv_text(table)
+            outputs[f"{stem}.csv"] = csv_output(table)
         if TableFormat.parquet in formats:
             typed = to_arrow(table, f"reliability_{name}", report.provenance)
             arrow = with_provenance(typed, inputs=inputs)

@@ -29,6 +29,12 @@ from fidelity.ratings import (
     compile_instrument,
 )
 from fidelity.ratings.checks.extras import refuse_clash
+from fidelity.scoring._tables import (
+    assessment_table,
+    informant_lists,
+    site_codes,
+    site_spread,
+)
 from fidelity.scoring._views import result_html, result_repr
 
 if TYPE_CHECKING:
@@ -349,44 +355,45 @@ class ScoreResult:
 
     def _cached(self, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A copy of the table ``build`` makes, built once per result."""
+        return self._built(key, build).copy()
+
+    def _built(self, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """The table ``build`` makes, built once per result (not to be changed: shared)."""
         cached = self._cache.get(key)
         if cached is None:
             cached = self._cache[key] = build()
-        return cached.copy()
+        return cached
+
+    def _site_codes(self, per: pd.DataFrame) -> tuple[NDArray[np.intp], NDArray[Any]]:
+        """The site number of every assessment of ``per`` (the per-assessment table) and the
+        sites in order, found once per result."""
+        found = self._cache.get("site_codes")
+        if found is None:
+            found = self._cache["site_codes"] = site_codes(per["site"].to_numpy(dtype=object))
+        codes: tuple[NDArray[np.intp], NDArray[Any]] = found
+        return codes
 
     def _by_assessment(self) -> pd.DataFrame:
         import pandas as pd
 
-        frame = self.to_pandas()
         cols = [*self.domain_ids, "overall"]
-        if frame.empty:
+        if not len(self):
             out = pd.DataFrame(
                 columns=["assessment", "site", "informant", "basis", "n_sheets", *cols, "band"]
             )
             out.attrs["provenance"] = self.provenance
             return out
-        keys = ["assessment", "round"] if "round" in frame else ["assessment"]
-        groups = frame.groupby(keys, sort=False, dropna=False)
-        first = groups[["site", "informant"]].first()
-        n_sheets = groups.size()
-        raters = frame[~frame["consensus"]].groupby(keys, sort=False, dropna=False).size()
-        scores = groups[cols].mean()
-        cons = frame[frame["consensus"]].drop_duplicates(keys).set_index(keys)
-        scores.loc[cons.index, cols] = cons[cols]
-        n_raters = raters.reindex(scores.index).fillna(0).astype(int)
-        basis = np.where(
-            n_raters.to_numpy() <= 1,
-            "single rating",
-            "mean of " + n_raters.astype(str).to_numpy() + " raters",
-        ).astype(object)
-        basis[scores.index.isin(cons.index)] = "consensus"
-        out = scores.index.to_frame(index=False).astype(object)
-        out["site"] = first["site"].to_numpy()
-        out["informant"] = first["informant"].to_numpy()
-        out["basis"] = basis
-        out["n_sheets"] = n_sheets.to_numpy()
-        for col in cols:
-            out[col] = np.round(scores[col].to_numpy(dtype=float), DECIMALS)
+        keys = {"assessment": self.assessment}
+        rounds = self.round if self.round is not None else (self.metadata or {}).get("round")
+        if rounds is not None:
+            keys["round"] = rounds
+        scores = np.column_stack([self.domains, self.overall])
+        table, means = assessment_table(
+            keys, scores, self.consensus, self.site, self.informant, DECIMALS
+        )
+        for k, col in enumerate(cols):
+            table[col] = means[:, k]
+        out = pd.DataFrame(table)
         out["band"] = assign_bands(self._compiled, out["overall"].to_numpy(dtype=float))
         out.attrs["provenance"] = self.provenance
         return out
@@ -400,31 +407,13 @@ class ScoreResult:
     def _by_site(self) -> pd.DataFrame:
         import pandas as pd
 
-        per = self.by_assessment()
-        cols = [*self.domain_ids, "overall"]
+        per = self._built("by_assessment", self._by_assessment)
         names = ["site", "score", "n", "mean", "sd", "min", "max"]
         if per.empty:
             out = pd.DataFrame(columns=names)
         else:
-            sites = per["site"].fillna("(no site)").rename("site")
-            stats = (
-                per[cols]
-                .astype(float)
-                .groupby(sites, sort=True)
-                .agg(["count", "mean", "std", "min", "max"])
-            )
-            long = stats.stack(level=0, future_stack=True)
-            long.index.names = ["site", "score"]
-            out = long.reset_index().rename(columns={"count": "n", "std": "sd"})[names]
-            out[["mean", "sd", "min", "max"]] = out[["mean", "sd", "min", "max"]].round(DECIMALS)
-            order = {c: k for k, c in enumerate(cols)}
-            out = out.sort_values(
-                ["site", "score"],
-                key=lambda s: s.map(order) if s.name == "score" else s,
-                kind="stable",
-            )
-            out = out.reset_index(drop=True)
-            out["n"] = out["n"].astype(int)
+            codes = self._site_codes(per)
+            out = site_spread(per, [*self.domain_ids, "overall"], DECIMALS, codes)
         out.attrs["provenance"] = self.provenance
         return out
 
@@ -444,15 +433,15 @@ class ScoreResult:
     def _site_scores(self) -> pd.DataFrame:
         import pandas as pd
 
-        per = self.by_assessment()
+        per = self._built("by_assessment", self._by_assessment)
         cols = list(self.domain_ids)
         names = ["site", "n_assessments", "informants", *cols, "overall", "band"]
         if per.empty:
             out = pd.DataFrame(columns=names)
             out.attrs["provenance"] = self.provenance
             return out
-        sites = per["site"].fillna("(no site)").rename("site")
-        groups = per.groupby(sites, sort=True)
+        number, sites = self._site_codes(per)
+        groups = per.groupby(number, sort=True)
         domains = groups[cols].mean().astype(float)
         rules = self._compiled.inst.scoring
         if rules.overall == "mean_of_domains":
@@ -460,12 +449,13 @@ class ScoreResult:
             overall = domains.mean(axis=1).where(missing <= rules.max_missing_domains)
         else:
             overall = groups["overall"].mean().astype(float)
-        informants = _informants(sites.tolist(), per["informant"].tolist(), domains.index)
         out = pd.DataFrame(
             {
-                "site": domains.index.to_numpy(),
-                "n_assessments": groups.size().to_numpy(),
-                "informants": informants,
+                "site": sites,
+                "n_assessments": np.bincount(number, minlength=len(sites)).astype(np.int64),
+                "informants": informant_lists(
+                    number, per["informant"].to_numpy(dtype=object), len(sites)
+                ),
             }
         )
         for col in cols:
@@ -525,17 +515,6 @@ class ScoreResult:
             "sites": self.by_site(),
             "site_scores": self.site_scores(),
         }
-
-
-def _informants(sites: list[Any], informants: list[Any], order: Any) -> list[str]:
-    """Per site of ``order``, the informants of its interviews, sorted and joined by commas
-    (one pass over the rows: a grouped ``agg`` calls Python once per site)."""
-    found: dict[Any, set[str]] = {}
-    for site, informant in zip(sites, informants, strict=True):
-        names = found.setdefault(site, set())
-        if informant is not None and informant == informant:
-            names.add(str(informant))
-    return [", ".join(sorted(found.get(site, ()))) for site in order]
 
 
 def _unrecorded(origin: str, spec: str) -> dict[str, Any]:

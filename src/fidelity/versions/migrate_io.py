@@ -8,7 +8,7 @@ same list a JSON sheet holds in its ``migrations`` field, so that reading the ta
 migrating it again) keeps the whole history. Sheets that were already on the target version
 pass through with their cells unchanged and an empty ``migrations`` cell (or the history they
 already had). Cells are safe to open: a CSV text cell that a spreadsheet would evaluate gets a
-leading apostrophe (:func:`fidelity._util.text.csv_text`); an XLSX text cell is stored as
+leading apostrophe (:func:`fidelity._util.csvtext.csv_text`); an XLSX text cell is stored as
 text, never as a formula.
 """
 
@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fidelity._util.text import csv_text
+from fidelity._util.csvtext import csv_text
 from fidelity.instrument import Instrument
 from fidelity.ratings import COMMENT_SUFFIX, FIELDS
 from fidelity.ratings.sheet import RECORD_KEYS
