@@ -34,6 +34,7 @@ from fidelity.ratings.readers._common import (
     spreadsheet_value,
     wide_segment,
 )
+from fidelity.ratings.readers._xlsx_fast import Grid, read_fast
 from fidelity.ratings.readers._xlsx_parts import (
     Sheet,
     SheetData,
@@ -50,6 +51,12 @@ __all__ = ["read_xlsx"]
 
 def read_xlsx(name: str, data: bytes) -> Segment:
     """The sheets of an XLSX workbook."""
+    return _read(name, data, fast=True)
+
+
+def _read(name: str, data: bytes, *, fast: bool) -> Segment:
+    """The sheets of an XLSX workbook, by the fast path where it applies (``fast``) or by the
+    exact reader alone."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -60,6 +67,11 @@ def read_xlsx(name: str, data: bytes) -> Segment:
             sheet = _choose(name, book)
             if isinstance(sheet, Segment):
                 return sheet
+            grid = read_fast(book, sheet, data) if fast else None
+            if grid is not None:
+                seg = _fast_segment(name, grid)
+                if seg is not None:
+                    return seg
             content = read_sheet(book, sheet)
         except XlsxRefused as exc:
             return file_problem(name, "FR030", reason=str(exc))
@@ -92,13 +104,40 @@ def _segment(name: str, content: SheetData) -> Segment:
     uncached = {row for _, _, row in content.uncached}
     good, positions, problems = _rows(name, body, len(header), uncached)
     columns = columns_from_rows(good, len(header))
-    where = np.asarray(positions, dtype=np.int64)
-    if is_long(header):
-        seg = long_segment(name, header, columns, where, "cell", "row")
-    else:
-        seg = wide_segment(name, header, columns, where, "cell", "row")
+    seg = _table(name, header, columns, positions)
     seg.problems[:0] = [*_merged(name, content.merged), *_formulas(name, content), *problems]
     return seg
+
+
+def _fast_segment(name: str, grid: Grid) -> Segment | None:
+    """The segment of a worksheet read on the fast path (``None``: a cell calamine read as
+    the exact reader never does, read again by the exact reader)."""
+    header = _header(name, grid.header())
+    if isinstance(header, Segment):
+        return header
+    table = grid.table(len(header))
+    if table is None:
+        return None
+    columns, positions, beyond = table
+    seg = _table(name, header, columns, positions)
+    seg.problems[:0] = [_beyond(name, len(header), row) for row in beyond]
+    return seg
+
+
+def _table(name: str, header: list[str], columns: list[Any], positions: list[int]) -> Segment:
+    where = np.asarray(positions, dtype=np.int64)
+    if is_long(header):
+        return long_segment(name, header, columns, where, "cell", "row")
+    return wide_segment(name, header, columns, where, "cell", "row")
+
+
+def _beyond(name: str, width: int, row: int) -> Problem:
+    """FR023 for a row with values beyond the ``width`` named columns."""
+    return make_problem(
+        "FR023",
+        message=f"row has values beyond the {width} named columns",
+        sheet=SheetRef(name, row=row),
+    )
 
 
 def _merged(name: str, ranges: list[str]) -> list[Problem]:
@@ -167,13 +206,7 @@ def _rows(
         if not values or rownum in skip:
             continue
         if any(k >= width for k in values):
-            problems.append(
-                make_problem(
-                    "FR023",
-                    message=f"row has values beyond the {width} named columns",
-                    sheet=SheetRef(name, row=rownum),
-                )
-            )
+            problems.append(_beyond(name, width, rownum))
             continue
         good.append(tuple(values.get(k) for k in range(width)))
         positions.append(rownum)
