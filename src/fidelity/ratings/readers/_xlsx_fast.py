@@ -96,9 +96,11 @@ _DATE_CODES = frozenset(
 )
 """Number formats both readers show as dates."""
 _SPARE_CELLS = 1_000_000
-"""Grid cells allowed beyond four per cell the part holds (calamine's grid is dense)."""
+"""Grid cells allowed beyond one per four bytes of ``<sheetData>`` (calamine's grid is dense;
+a cell takes 11 bytes at least, and the exact reader holds about as much per byte)."""
 
-_TEXT = rb"(?:[^<>&\r_\x00-\x08\x0b\x0c\x0e-\x1f]++|&(?:amp|lt|gt|quot|apos);|_(?!x))*+"
+_CHAR = rb"[^<>&\r_\x00-\x08\x0b\x0c\x0e-\x1f]*+"
+_TEXT = _CHAR + rb"(?:(?:&(?:amp|lt|gt|quot|apos);|_(?!x))" + _CHAR + rb")*+"
 _T = rb"<t(?: xml:space=\"preserve\")?>" + _TEXT + rb"</t>"
 _NUMBER = rb"-?(?:\d{1,15}|(?=[\d.]{3,16}</v>)\d+\.\d*[1-9]\d*)"
 _DAY = rb"(?:6[1-9]|[7-9]\d|[1-9]\d{2,5})"
@@ -205,9 +207,12 @@ def _read(book: Workbook, sheet: Sheet, data: bytes) -> Grid:
     _check_frame(xml[:start], xml[end:])
     if not xml.isascii():
         xml.decode("utf-8")
-    strings = _check_strings(book) if xml.find(b' t="s"', start, end) >= 0 else 0
-    if _pattern(*_styles(book), strings).fullmatch(xml, start, end) is None:
-        raise _Decline
+    styles = _styles(book)
+    if _pattern(*styles, 0).fullmatch(xml, start, end) is None:
+        # shared strings (written by spreadsheet programs) are checked only when used
+        strings = _check_strings(book)
+        if not strings or _pattern(*styles, strings).fullmatch(xml, start, end) is None:
+            raise _Decline
     _check_grid(xml, start, end)
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
@@ -318,7 +323,7 @@ def _check_grid(xml: bytes, start: int, end: int) -> None:
     numbers = np.fromiter(map(int, _ROW_NUMBER.findall(xml, start, end)), dtype=np.int64)
     if (np.diff(numbers) <= 0).any():
         raise _Decline
-    limit = 4 * xml.count(b"<c ", start, end) + _SPARE_CELLS
+    limit = (end - start) // 4 + _SPARE_CELLS
     height = int(numbers[-1]) if numbers.size else 0
     dimension = _DIMENSION.search(xml, 0, start)
     if dimension is not None:
