@@ -16,8 +16,13 @@ through the standard library's expat parser in 64 KiB chunks:
 Cell values follow openpyxl's reading (``data_only``): numbers as ``int`` or ``float``, date
 formats as :class:`~datetime.datetime`, shared and inline strings, booleans, error values as
 their text (``#DIV/0!``), a formula as its cached value. openpyxl is still used for the number
-formats that mean a date and for Excel's date arithmetic. Measured in
-``benchmarks/bench_xlsx.py`` against openpyxl's read-only reader.
+formats that mean a date and for Excel's date arithmetic.
+
+This is the exact reader: every worksheet the fast path
+(:mod:`fidelity.ratings.readers._xlsx_fast`, python-calamine) cannot promise to read alike is
+read here, and the package parts (relationships, sheets, shared strings, styles) are always
+read here. Measured in ``benchmarks/bench_xlsx.py`` against the fast path, openpyxl's
+read-only reader and calamine alone.
 """
 
 from __future__ import annotations

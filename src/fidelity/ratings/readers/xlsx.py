@@ -14,6 +14,19 @@ openpyxl):
 * a formula cell is read as its cached value, as the program showed it; one without a cached
   value (written by a program that does not calculate) is refused by its address (FR032);
 * a DTD, a part over the size bound (a zip bomb) or broken XML is refused (FR030).
+
+Two readers, one result. The workbook's package (relationships, sheet list, shared strings,
+styles) is always read by the exact reader. The chosen worksheet is then read on the fast
+path (:mod:`fidelity.ratings.readers._xlsx_fast`: python-calamine, a Rust reader, three
+times faster than expat and seven times faster than openpyxl at 10,000 sheets) when a check of
+its bytes at C speed shows that calamine reads exactly what the exact reader would: the
+plain worksheets that templates, pandas, openpyxl and spreadsheet programs write. Any other
+worksheet (formulas, merged cells, a DTD, rich text in a cell, numbers written as ``4.0``,
+unusual number formats, times of day, the 1904 date system, cells outside their row, a sparse
+grid; the fast path's docstring lists the rules) is read by the exact reader
+(:mod:`fidelity.ratings.readers._xlsx_parts`, expat), which applies every rule above. Both
+give the same segment: values and their types, row numbers, problems with their codes and
+texts.
 """
 
 from __future__ import annotations
