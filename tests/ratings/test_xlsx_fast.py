@@ -115,6 +115,11 @@ def test_dates_read_as_iso_text_on_the_fast_path(agree: Callable[[bytes], Any]) 
         lambda x: "<!DOCTYPE x>" + x,  # a DTD
         lambda x: x.replace("<t>north</t>", "<r><t>no</t></r>", 1),  # rich inline text
         lambda x: x.replace("&amp;", "&#38;", 1),  # a character reference
+        lambda x: x.replace('<row r="2"', '<row r="2" ht="15" ht="16"', 1),  # a repeated attribute
+        lambda x: x.replace('<row r="2"', '<row r="2" x14ac:dyDescent="0.25"', 1),  # unbound
+        lambda x: x.replace("<t>north</t>", "<t>no\ufffeth</t>", 1),  # a noncharacter
+        lambda x: x.replace("<t>north</t>", "<t>no\rth</t>", 1),  # a carriage return
+        lambda x: x.replace('<dimension ref="A1:G5"', '<dimension ref="A1:XFD1048576"', 1),
     ],
     ids=[
         "formula",
@@ -128,6 +133,11 @@ def test_dates_read_as_iso_text_on_the_fast_path(agree: Callable[[bytes], Any]) 
         "dtd",
         "rich",
         "charref",
+        "repeated",
+        "unbound",
+        "fffe",
+        "cr",
+        "dimension",
     ],
 )
 def test_what_the_fast_path_cannot_promise_goes_to_the_exact_reader(
@@ -136,6 +146,34 @@ def test_what_the_fast_path_cannot_promise_goes_to_the_exact_reader(
     data = _edit(_book(ROWS), SHEET, change)
     assert not _fast(data)
     agree(data)
+
+
+def test_rows_as_spreadsheet_programs_write_them_are_read_on_the_fast_path(
+    agree: Callable[[bytes], Any],
+) -> None:
+    def excel(xml: str) -> str:
+        xml = xml.replace(
+            "<worksheet ",
+            '<worksheet xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" ',
+        )
+        return re.sub(r'<row r="(\d+)">', r'<row r="\1" spans="1:7" x14ac:dyDescent="0.25">', xml)
+
+    data = _edit(_book(ROWS), SHEET, excel)
+    assert b"x14ac:dyDescent" in zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    assert _fast(data)
+    agree(data)
+
+
+def test_the_first_dates_after_the_1900_leap_day_read_alike(
+    agree: Callable[[bytes], Any],
+) -> None:
+    days = [dt.date(1900, 3, 1), dt.date(1900, 3, 2), dt.date(2738, 12, 31)]
+    data = _book([[f"A{k}", "r", "n", 1, 2, 3, d] for k, d in enumerate(days)])
+    assert _fast(data)
+    assert agree(data).ratings["b1"].tolist() == [d.isoformat() for d in days]
+    early = _book([["A1", "r", "n", 1, 2, 3, dt.date(1900, 2, 27)]])  # serial 58
+    assert not _fast(early)
+    agree(early)
 
 
 def test_a_date_format_outside_the_agreed_list_goes_to_the_exact_reader(
@@ -181,10 +219,11 @@ def test_shared_strings_are_read_on_the_fast_path_unless_they_hold_phonetic_runs
     head = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     plain = "".join(f"<si><t>{s}</t></si>" for s in strings[:2])
     rich = '<si><r><rPr><b/><sz val="11"/></rPr><t>no</t></r><r><t>rth</t></r></si>'
-    tail = "<si><t>A1</t></si><si><t>r</t></si></sst>"
+    tail = '<si><t>A1</t></si><si><t xml:space="preserve"> r </t></si></sst>'
     data = book(head + plain + rich + tail)
     assert _fast(data)
-    assert agree(data).fields["site"].tolist() == ["north"]
+    seg = agree(data)
+    assert seg.fields["site"].tolist() == ["north"] and seg.fields["rater"].tolist() == [" r "]
     phonetic = rich.replace("</si>", "<rPh sb='0' eb='1'><t>N</t></rPh></si>")
     data = book(head + plain + phonetic + tail)
     assert not _fast(data)
@@ -207,7 +246,15 @@ _TEXTS = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"),
     max_size=8,
 ) | st.sampled_from(["4", "4.0", "-0", "1e3", " 2 ", "NA", "true", "", "_x000D_", "a\r\nb"])
+_ORDINARY = st.one_of(
+    st.none(),
+    st.integers(-5, 10),
+    st.sampled_from([0.5, 2.25, -1.5, 3.75, "NA", "", "4", " x ", "a&b<c>", "é"]),
+    st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)),
+    st.booleans(),
+)
 _CELLS = st.one_of(
+    _ORDINARY,
     st.none(),
     st.integers(-(10**16), 10**16),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
@@ -221,7 +268,8 @@ _CELLS = st.one_of(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.lists(_CELLS, min_size=0, max_size=9), max_size=8),
+    st.lists(st.lists(_CELLS, min_size=0, max_size=9), max_size=8)
+    | st.lists(st.lists(_ORDINARY, min_size=7, max_size=8), max_size=8),
     st.sampled_from([None, "yyyy-mm-dd", "0.00", "d/m/yyyy", "[h]:mm:ss", "@"]),
 )
 def test_the_fast_path_and_the_exact_reader_agree_on_any_written_workbook(

@@ -113,6 +113,22 @@ _WIDER = (
     (104, re.compile(rb'<c r="[D-Z][A-Z]')),
     (208, re.compile(rb'<c r="[H-Z][A-Z]')),
 )
+_ROW_ATTRS = (
+    b"spans",
+    b"s",
+    b"customFormat",
+    b"ht",
+    b"hidden",
+    b"customHeight",
+    b"outlineLevel",
+    b"collapsed",
+    b"thickTop",
+    b"thickBot",
+    b"ph",
+    b"x14ac:dyDescent",
+)
+"""The attributes a row may have after ``r``, in the schema's order (each at most once: a
+repeated attribute is an XML error); ``x14ac:dyDescent`` only where its prefix is declared."""
 _OUTSIDE = frozenset({"sheetData", "row", "c", "v", "f", "is", "mergeCell"})
 _SST = re.compile(
     rb"<sst\b[^>]*>(?:<si>(?:"
@@ -196,6 +212,12 @@ def read_fast(book: Workbook, sheet: Sheet, data: bytes) -> Grid | None:
 def _read(book: Workbook, sheet: Sheet, data: bytes) -> Grid:
     if book.epoch_1904 or sum(s.name == sheet.name for s in book.sheets) != 1:
         raise _Decline
+    # calamine finds these parts by their usual names, the exact reader by the relationships
+    styles_part = "xl/styles.xml" if "xl/styles.xml" in book.zf.namelist() else None
+    if book.parts.get("officeDocument") != "xl/workbook.xml" or (
+        book.parts.get("styles") != styles_part
+    ):
+        raise _Decline
     for info in book.zf.infolist():
         check_size(info.filename, info.file_size, info.compress_size)
     xml = inflate(book.zf, sheet.part)
@@ -205,9 +227,8 @@ def _read(book: Workbook, sheet: Sheet, data: bytes) -> Grid:
     if start < 0 or end <= start or xml.startswith(b"\xef\xbb\xbf"):
         raise _Decline
     _check_frame(xml[:start], xml[end:])
-    if not xml.isascii():
-        xml.decode("utf-8")
-    styles = _styles(book)
+    _check_utf8(xml)
+    styles = (*_styles(book), b'xmlns:x14ac="' in xml[:start])
     if _pattern(*styles, 0).fullmatch(xml, start, end) is None:
         # shared strings (written by spreadsheet programs) are checked only when used
         strings = _check_strings(book)
@@ -219,6 +240,14 @@ def _read(book: Workbook, sheet: Sheet, data: bytes) -> Grid:
     if not any(v != "" for row in rows for v in row):
         raise _Decline
     return Grid(rows)
+
+
+def _check_utf8(xml: bytes) -> None:
+    """UTF-8 without the two noncharacters XML forbids (U+FFFE, U+FFFF)."""
+    if not xml.isascii():
+        xml.decode("utf-8")
+        if b"\xef\xbf\xbe" in xml or b"\xef\xbf\xbf" in xml:
+            raise _Decline
 
 
 def _check_frame(head: bytes, tail: bytes) -> None:
@@ -246,14 +275,13 @@ def _check_frame(head: bytes, tail: bytes) -> None:
 
 def _check_strings(book: Workbook) -> int:
     """The number of shared strings, when calamine reads them as the exact reader does."""
-    if book.strings_part is None:
+    if book.parts.get("sharedStrings") != "xl/sharedStrings.xml":
         return 0
-    xml = inflate(book.zf, book.strings_part)
+    xml = inflate(book.zf, "xl/sharedStrings.xml")
     start = xml.find(b"<sst")
     if start < 0 or _ENCODING.search(xml, 0, start) or b"<!" in xml:
         raise _Decline
-    if not xml.isascii():
-        xml.decode("utf-8")
+    _check_utf8(xml)
     if _SST.fullmatch(xml, start, len(xml.rstrip())) is None:
         raise _Decline
     return len(book.strings)
@@ -275,7 +303,7 @@ def _styles(book: Workbook) -> tuple[tuple[int, ...], tuple[int, ...], bool]:
 
 @functools.lru_cache(maxsize=64)
 def _pattern(
-    numbers: tuple[int, ...], dates: tuple[int, ...], plain: bool, strings: int
+    numbers: tuple[int, ...], dates: tuple[int, ...], plain: bool, x14ac: bool, strings: int
 ) -> re.Pattern[bytes]:
     """The ``<sheetData>`` element the fast path reads (see the module docstring)."""
 
@@ -314,7 +342,8 @@ def _pattern(
         + rb"</v></c>"
         + rb")"
     )
-    row = rb'<row r="(\d{1,7})"(?: [^>]*?)?(?:/>|>(?:' + cell + rb")*+</row>)"
+    attrs = b"".join(rb"(?: %s=\"[^\"<>&]*\")?" % a for a in _ROW_ATTRS[: None if x14ac else -1])
+    row = rb'<row r="(\d{1,7})"' + attrs + rb" ?(?:/>|>(?:" + cell + rb")*+</row>)"
     return re.compile(rb"<sheetData ?/>|<sheetData>(?:" + row + rb")*+</sheetData>")
 
 

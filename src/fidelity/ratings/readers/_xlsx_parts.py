@@ -85,7 +85,9 @@ class Workbook:
     """Per cell format (``cellXfs`` index): its number format id and format code."""
     redefined: frozenset[int] = frozenset()
     """Built-in number format ids the workbook redefines with a code of its own."""
-    strings_part: str | None = None
+    parts: dict[str, str] = field(default_factory=dict)
+    """The part read for the workbook, its shared strings and its styles (by their kind:
+    ``officeDocument``, ``sharedStrings``, ``styles``)."""
 
 
 @dataclass
@@ -202,7 +204,7 @@ def open_workbook(zf: zipfile.ZipFile) -> Workbook:
     if main is None:
         raise XlsxRefused("the package names no workbook part")
     rels = _rels(zf, main)
-    book = Workbook(zf, [])
+    book = Workbook(zf, [], parts={"officeDocument": main})
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name == "sheet":
@@ -218,9 +220,10 @@ def open_workbook(zf: zipfile.ZipFile) -> Workbook:
     for kind, target in rels.values():
         if kind == "sharedStrings":
             book.strings = _shared_strings(zf, target)
-            book.strings_part = target
+            book.parts[kind] = target
         elif kind == "styles":
             book.formats, book.redefined = _formats(zf, target)
+            book.parts[kind] = target
     book.date_styles = _date_styles(book.formats)
     return book
 
