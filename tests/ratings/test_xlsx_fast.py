@@ -120,6 +120,7 @@ def test_dates_read_as_iso_text_on_the_fast_path(agree: Callable[[bytes], Any]) 
         lambda x: x.replace("<t>north</t>", "<t>no\ufffeth</t>", 1),  # a noncharacter
         lambda x: x.replace("<t>north</t>", "<t>no\rth</t>", 1),  # a carriage return
         lambda x: x.replace('<dimension ref="A1:G5"', '<dimension ref="A1:XFD1048576"', 1),
+        lambda x: x.replace('<row r="5"><c r="A5"', '<row r="005"><c r="A005"', 1),  # zeros
     ],
     ids=[
         "formula",
@@ -138,6 +139,7 @@ def test_dates_read_as_iso_text_on_the_fast_path(agree: Callable[[bytes], Any]) 
         "fffe",
         "cr",
         "dimension",
+        "zeros",
     ],
 )
 def test_what_the_fast_path_cannot_promise_goes_to_the_exact_reader(
@@ -162,6 +164,23 @@ def test_rows_as_spreadsheet_programs_write_them_are_read_on_the_fast_path(
     assert b"x14ac:dyDescent" in zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
     assert _fast(data)
     agree(data)
+
+
+def test_a_table_that_starts_below_or_right_of_a1_reads_alike(
+    agree: Callable[[bytes], Any],
+) -> None:
+    from openpyxl import Workbook
+
+    for top, left in [(3, 1), (1, 2), (4, 3)]:
+        book = Workbook()
+        sheet = book.active
+        for i, row in enumerate([HEADER, *ROWS]):
+            for j, value in enumerate(row):
+                sheet.cell(row=top + i, column=left + j, value=value)
+        buf = io.BytesIO()
+        book.save(buf)
+        assert _fast(buf.getvalue())
+        agree(buf.getvalue())
 
 
 def test_the_first_dates_after_the_1900_leap_day_read_alike(

@@ -343,7 +343,7 @@ def _pattern(
         + rb")"
     )
     attrs = b"".join(rb"(?: %s=\"[^\"<>&]*\")?" % a for a in _ROW_ATTRS[: None if x14ac else -1])
-    row = rb'<row r="(\d{1,7})"' + attrs + rb" ?(?:/>|>(?:" + cell + rb")*+</row>)"
+    row = rb'<row r="([1-9]\d{0,6})"' + attrs + rb" ?(?:/>|>(?:" + cell + rb")*+</row>)"
     return re.compile(rb"<sheetData ?/>|<sheetData>(?:" + row + rb")*+</sheetData>")
 
 
