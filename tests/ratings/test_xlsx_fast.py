@@ -195,6 +195,23 @@ def test_the_first_dates_after_the_1900_leap_day_read_alike(
     agree(early)
 
 
+def test_empty_cells_with_any_format_are_read_on_the_fast_path(
+    agree: Callable[[bytes], Any],
+) -> None:
+    # a template's columns formatted ahead of entry: empty cells in a date format
+    data = _edit(
+        _book([["A1", "r", "n", 1, 2, 3, dt.date(2024, 5, 2)]]),
+        SHEET,
+        lambda x: x.replace(
+            "</row></sheetData>",
+            '</row><row r="3"><c r="G3" s="1"/></row>'
+            '<row r="4"><c r="G4" s="1"></c></row></sheetData>',
+        ),
+    )
+    assert _fast(data)
+    assert agree(data).positions.tolist() == [2]
+
+
 def test_a_date_format_outside_the_agreed_list_goes_to_the_exact_reader(
     agree: Callable[[bytes], Any],
 ) -> None:

@@ -340,6 +340,9 @@ def _pattern(
         + rb'(?: t="n")?><v>'
         + _DAY
         + rb"</v></c>"
+        + rb"|"
+        + any_style
+        + rb'(?: t="n")?(?: ?/>|></c>)'
         + rb")"
     )
     attrs = b"".join(rb"(?: %s=\"[^\"<>&]*\")?" % a for a in _ROW_ATTRS[: None if x14ac else -1])
