@@ -16,8 +16,13 @@ through the standard library's expat parser in 64 KiB chunks:
 Cell values follow openpyxl's reading (``data_only``): numbers as ``int`` or ``float``, date
 formats as :class:`~datetime.datetime`, shared and inline strings, booleans, error values as
 their text (``#DIV/0!``), a formula as its cached value. openpyxl is still used for the number
-formats that mean a date and for Excel's date arithmetic. Measured in
-``benchmarks/bench_xlsx.py`` against openpyxl's read-only reader.
+formats that mean a date and for Excel's date arithmetic.
+
+This is the exact reader: every worksheet the fast path
+(:mod:`fidelity.ratings.readers._xlsx_fast`, python-calamine) cannot promise to read alike is
+read here, and the package parts (relationships, sheets, shared strings, styles) are always
+read here. Measured in ``benchmarks/bench_xlsx.py`` against the fast path, openpyxl's
+read-only reader and calamine alone.
 """
 
 from __future__ import annotations
@@ -31,7 +36,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
-__all__ = ["MAX_PART_BYTES", "Sheet", "Workbook", "XlsxRefused", "open_workbook", "read_sheet"]
+__all__ = [
+    "MAX_PART_BYTES",
+    "Sheet",
+    "Workbook",
+    "XlsxRefused",
+    "check_size",
+    "inflate",
+    "open_workbook",
+    "read_sheet",
+]
 
 MAX_PART_BYTES = 1024 * 1024 * 1024
 """The largest uncompressed XML part read (a worksheet of a million filled cells is ~40 MB)."""
@@ -67,6 +81,13 @@ class Workbook:
     strings: list[str] = field(default_factory=list)
     date_styles: frozenset[int] = frozenset()
     epoch_1904: bool = False
+    formats: list[tuple[int, str]] = field(default_factory=list)
+    """Per cell format (``cellXfs`` index): its number format id and format code."""
+    redefined: frozenset[int] = frozenset()
+    """Built-in number format ids the workbook redefines with a code of its own."""
+    parts: dict[str, str] = field(default_factory=dict)
+    """The part read for the workbook, its shared strings and its styles (by their kind:
+    ``officeDocument``, ``sharedStrings``, ``styles``)."""
 
 
 @dataclass
@@ -116,7 +137,7 @@ def _stream(
         info = zf.getinfo(part)
     except KeyError:
         raise XlsxRefused(f"the part {part} is missing") from None
-    _check_size(part, info.file_size, info.compress_size)
+    check_size(part, info.file_size, info.compress_size)
     parser = expat.ParserCreate(namespace_separator="|")
     parser.StartDoctypeDeclHandler = _refuse_dtd(part)
     parser.EntityDeclHandler = _refuse_dtd(part)
@@ -134,7 +155,7 @@ def _stream(
         with zf.open(info) as fh:
             while chunk := fh.read(CHUNK):
                 inflated += len(chunk)
-                _check_size(part, inflated, info.compress_size, inflated=True)
+                check_size(part, inflated, info.compress_size, inflated=True)
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
@@ -143,7 +164,7 @@ def _stream(
         raise XlsxRefused(f"{part} cannot be inflated ({exc})") from None
 
 
-def _check_size(part: str, size: int, compressed: int, *, inflated: bool = False) -> None:
+def check_size(part: str, size: int, compressed: int, *, inflated: bool = False) -> None:
     """Refuse a part larger than :data:`MAX_PART_BYTES` uncompressed, or one over
     :data:`RATIO_FROM` bytes compressed more than :data:`MAX_RATIO` times."""
     what = "inflated to" if inflated else "declared as"
@@ -183,7 +204,7 @@ def open_workbook(zf: zipfile.ZipFile) -> Workbook:
     if main is None:
         raise XlsxRefused("the package names no workbook part")
     rels = _rels(zf, main)
-    book = Workbook(zf, [])
+    book = Workbook(zf, [], parts={"officeDocument": main})
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name == "sheet":
@@ -199,8 +220,11 @@ def open_workbook(zf: zipfile.ZipFile) -> Workbook:
     for kind, target in rels.values():
         if kind == "sharedStrings":
             book.strings = _shared_strings(zf, target)
+            book.parts[kind] = target
         elif kind == "styles":
-            book.date_styles = _date_styles(zf, target)
+            book.formats, book.redefined = _formats(zf, target)
+            book.parts[kind] = target
+    book.date_styles = _date_styles(book.formats)
     return book
 
 
@@ -233,17 +257,22 @@ def _shared_strings(zf: zipfile.ZipFile, part: str) -> list[str]:
     return strings
 
 
-def _date_styles(zf: zipfile.ZipFile, part: str) -> frozenset[int]:
-    """The indices of the cell formats (``cellXfs``) whose number format shows a date."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+def _formats(zf: zipfile.ZipFile, part: str) -> tuple[list[tuple[int, str]], frozenset[int]]:
+    """The number format (id, code) of each cell format (``cellXfs``), and the built-in ids
+    the workbook redefines."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
 
     formats: dict[int, str] = dict(BUILTIN_FORMATS)
+    redefined: set[int] = set()
     xfs: list[int] = []
     inside = [False]
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name == "numFmt":
-            formats[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+            fmt = int(attrs.get("numFmtId", "0"))
+            formats[fmt] = attrs.get("formatCode", "")
+            if fmt in BUILTIN_FORMATS:
+                redefined.add(fmt)
         elif name == "cellXfs":
             inside[0] = True
         elif name == "xf" and inside[0]:
@@ -254,7 +283,27 @@ def _date_styles(zf: zipfile.ZipFile, part: str) -> frozenset[int]:
             inside[0] = False
 
     _stream(zf, part, start, end)
-    return frozenset(k for k, fmt in enumerate(xfs) if is_date_format(formats.get(fmt, "")))
+    return [(fmt, formats.get(fmt, "")) for fmt in xfs], frozenset(redefined)
+
+
+def _date_styles(formats: list[tuple[int, str]]) -> frozenset[int]:
+    """The indices of the cell formats whose number format shows a date."""
+    from openpyxl.styles.numbers import is_date_format
+
+    return frozenset(k for k, (_, code) in enumerate(formats) if is_date_format(code))
+
+
+def inflate(zf: zipfile.ZipFile, part: str) -> bytes:
+    """The bytes of ``part``, refused (:class:`XlsxRefused`) over the size bounds."""
+    try:
+        info = zf.getinfo(part)
+    except KeyError:
+        raise XlsxRefused(f"the part {part} is missing") from None
+    check_size(part, info.file_size, info.compress_size)
+    try:  # zipfile inflates no more than the declared size, then checks the CRC
+        return zf.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise XlsxRefused(f"{part} cannot be inflated ({exc})") from None
 
 
 def column_name(col: int) -> str:
@@ -387,5 +436,10 @@ def _value(book: Workbook, cell: Cell) -> Any:
     if cell.style in book.date_styles:
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
-        return from_excel(number, CALENDAR_MAC_1904 if book.epoch_1904 else CALENDAR_WINDOWS_1900)
+        try:
+            return from_excel(
+                number, CALENDAR_MAC_1904 if book.epoch_1904 else CALENDAR_WINDOWS_1900
+            )
+        except (OverflowError, ValueError):
+            return number  # no date (before year 1 or after 9999): the number as it is
     return number
