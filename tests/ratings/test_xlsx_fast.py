@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from xlsx_support import edit_part
 
 from fidelity.ratings.readers import xlsx
 from fidelity.ratings.readers._xlsx_fast import at_most, read_fast
@@ -40,18 +41,6 @@ def _book(rows: list[list[Any]], formats: dict[int, str] | None = None) -> bytes
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
-
-
-def _edit(data: bytes, part: str, change: Callable[[str], str]) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == part:
-                body = change(body.decode("utf-8")).encode("utf-8")
-            dst.writestr(info.filename, body)
-    return out.getvalue()
 
 
 def _fast(data: bytes) -> bool:
@@ -145,7 +134,7 @@ def test_dates_read_as_iso_text_on_the_fast_path(agree: Callable[[bytes], Any]) 
 def test_what_the_fast_path_cannot_promise_goes_to_the_exact_reader(
     change: Callable[[str], str], agree: Callable[[bytes], Any]
 ) -> None:
-    data = _edit(_book(ROWS), SHEET, change)
+    data = edit_part(_book(ROWS), SHEET, change)
     assert not _fast(data)
     agree(data)
 
@@ -160,7 +149,7 @@ def test_rows_as_spreadsheet_programs_write_them_are_read_on_the_fast_path(
         )
         return re.sub(r'<row r="(\d+)">', r'<row r="\1" spans="1:7" x14ac:dyDescent="0.25">', xml)
 
-    data = _edit(_book(ROWS), SHEET, excel)
+    data = edit_part(_book(ROWS), SHEET, excel)
     assert b"x14ac:dyDescent" in zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
     assert _fast(data)
     agree(data)
@@ -199,7 +188,7 @@ def test_empty_cells_with_any_format_are_read_on_the_fast_path(
     agree: Callable[[bytes], Any],
 ) -> None:
     # a template's columns formatted ahead of entry: empty cells in a date format
-    data = _edit(
+    data = edit_part(
         _book([["A1", "r", "n", 1, 2, 3, dt.date(2024, 5, 2)]]),
         SHEET,
         lambda x: x.replace(
@@ -235,7 +224,7 @@ def test_shared_strings_are_read_on_the_fast_path_unless_they_hold_phonetic_runs
         return re.sub(r'<c r="(\w+)" t="inlineStr"><is><t>([^<]*)</t></is></c>', one, xml)
 
     def book(sst: str) -> bytes:
-        data = _edit(_book([["A1", "r", "north", 4, 1, 0, 3]]), SHEET, share)
+        data = edit_part(_book([["A1", "r", "north", 4, 1, 0, 3]]), SHEET, share)
         src = zipfile.ZipFile(io.BytesIO(data))
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w") as dst:

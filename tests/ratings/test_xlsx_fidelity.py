@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from xlsx_support import edit_part
 
 from fidelity.instrument import Instrument
 from fidelity.ratings import SheetRef, read_sheets, validate
@@ -46,19 +47,6 @@ def _book(rows: list[list[object]], *, hidden_first: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def _edit(data: bytes, part: str, change: Callable[[str], str]) -> bytes:
-    """The workbook with one XML part rewritten by ``change``."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == part:
-                body = change(body.decode("utf-8")).encode("utf-8")
-            dst.writestr(info.filename, body)
-    return out.getvalue()
-
-
 def _dimension(ref: str | None) -> Callable[[str], str]:
     def change(xml: str) -> str:
         new = "" if ref is None else f'<dimension ref="{ref}"/>'
@@ -82,7 +70,7 @@ def test_every_row_is_read_whatever_the_declared_dimension(
     hand: Instrument, save: Callable[[bytes], Path], ref: str | None
 ) -> None:
     # a dimension understating the sheet (some writers produce it) must not drop rows
-    data = _edit(_book(_rows(108)), SHEET, _dimension(ref))
+    data = edit_part(_book(_rows(108)), SHEET, _dimension(ref))
     path = save(data)
     batch = read_sheets(path)
     assert len(batch) == 108 and not batch.problems
@@ -93,7 +81,7 @@ def test_a_dimension_claiming_the_whole_grid_costs_nothing(
     hand: Instrument, save: Callable[[bytes], Path]
 ) -> None:
     # read through the declared grid, 2,000 rows cost 33 million cells
-    path = save(_edit(_book(_rows(2000)), SHEET, _dimension("A1:XFD1048576")))
+    path = save(edit_part(_book(_rows(2000)), SHEET, _dimension("A1:XFD1048576")))
     start = time.perf_counter()
     batch = read_sheets(path)
     assert time.perf_counter() - start < 5
@@ -103,7 +91,7 @@ def test_a_dimension_claiming_the_whole_grid_costs_nothing(
 def test_a_cell_far_to_the_right_is_reported_without_padding_the_grid(
     save: Callable[[bytes], Path],
 ) -> None:
-    data = _edit(
+    data = edit_part(
         _book(_rows(2)),
         SHEET,
         lambda xml: xml.replace(
@@ -127,7 +115,7 @@ def test_a_zip_bomb_is_refused_with_a_problem(
     monkeypatch.setattr(_xlsx_parts, "MAX_PART_BYTES", 4 * 1024 * 1024)
     row = "<row>" + '<c r="A2"/>' * 1000 + "</row>"
     head = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    data = _edit(
+    data = edit_part(
         _book([]), SHEET, lambda xml: head + "<sheetData>" + row * 4000 + "</sheetData></worksheet>"
     )
     if not declared:  # the local header and central directory claim 100 bytes
@@ -144,7 +132,7 @@ def test_a_zip_bomb_is_refused_by_its_compression_ratio(save: Callable[[bytes], 
     # 22 MB of empty cells squeezed into ~20 KB: no worksheet compresses a thousand times
     row = "<row>" + '<c r="A2"/>' * 1000 + "</row>"
     head = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    data = _edit(
+    data = edit_part(
         _book([]), SHEET, lambda xml: head + "<sheetData>" + row * 2000 + "</sheetData></worksheet>"
     )
     start = time.perf_counter()
@@ -158,13 +146,15 @@ def test_a_dtd_is_refused_not_an_internal_error(save: Callable[[bytes], Path]) -
         '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY lol "lol">'
         '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
     )
-    data = _edit(_book(_rows(1)), SHEET, lambda xml: laughs + re.sub(r"<\?xml[^>]*\?>", "", xml))
+    data = edit_part(
+        _book(_rows(1)), SHEET, lambda xml: laughs + re.sub(r"<\?xml[^>]*\?>", "", xml)
+    )
     (p,) = read_sheets(save(data)).problems
     assert p.code == "FR030" and "DTD" in p.message and SHEET in p.message
 
 
 def test_a_dtd_in_the_workbook_part_is_refused(save: Callable[[bytes], Path]) -> None:
-    data = _edit(
+    data = edit_part(
         _book(_rows(1)),
         "xl/workbook.xml",
         lambda xml: "<!DOCTYPE x>" + re.sub(r"<\?xml[^>]*\?>", "", xml),
@@ -177,7 +167,7 @@ def test_merged_site_cells_are_reported_by_their_range(
     hand: Instrument, save: Callable[[bytes], Path]
 ) -> None:
     # a site typed once across four rows: only the first row holds it, so it is refused
-    data = _edit(
+    data = edit_part(
         _book(_rows(4)),
         SHEET,
         lambda xml: xml.replace(
@@ -214,7 +204,7 @@ def test_a_hidden_ratings_worksheet_is_refused(save: Callable[[bytes], Path]) ->
 
 
 def test_a_workbook_without_a_visible_worksheet_is_refused(save: Callable[[bytes], Path]) -> None:
-    data = _edit(
+    data = edit_part(
         _book(_rows(1)),
         "xl/workbook.xml",
         lambda xml: xml.replace('state="visible" r:id', 'state="hidden" r:id'),
@@ -242,7 +232,7 @@ def test_a_formula_without_a_cached_value_is_reported_by_its_address(
 def test_a_formula_with_a_cached_value_reads_as_that_value(
     hand: Instrument, save: Callable[[bytes], Path]
 ) -> None:
-    data = _edit(
+    data = edit_part(
         _book(_rows(1)),
         SHEET,
         lambda xml: re.sub(
@@ -287,8 +277,8 @@ def _shared_strings(data: bytes) -> bytes:
         '<Relationship Id="rIdS" Target="sharedStrings.xml" Type="http://schemas.openxmlformats'
         '.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
     )
-    data = _edit(data, SHEET, lambda xml: sheet)
-    data = _edit(
+    data = edit_part(data, SHEET, lambda xml: sheet)
+    data = edit_part(
         data, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace("</Relationships>", rel)
     )
     out = io.BytesIO()
@@ -309,7 +299,7 @@ def test_shared_strings_read_like_inline_ones(save: Callable[[bytes], Path]) -> 
 
 
 def test_a_shared_string_that_does_not_exist_is_refused(save: Callable[[bytes], Path]) -> None:
-    shared = _edit(
+    shared = edit_part(
         _shared_strings(_book(_rows(1))), SHEET, lambda x: x.replace("<v>0</v>", "<v>99</v>")
     )
     (p,) = read_sheets(save(shared)).problems
@@ -342,7 +332,7 @@ def test_dates_in_a_1904_workbook_read_as_the_same_dates(save: Callable[[bytes],
 )
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_the_declared_dimension_never_changes_what_is_read(n: int, ref: str | None) -> None:
-    data = _edit(_BOOKS.setdefault(n, _book(_rows(n))), SHEET, _dimension(ref))
+    data = edit_part(_BOOKS.setdefault(n, _book(_rows(n))), SHEET, _dimension(ref))
     from fidelity.ratings.readers.xlsx import read_xlsx
 
     segment = read_xlsx("s.xlsx", data)
