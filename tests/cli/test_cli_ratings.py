@@ -193,18 +193,22 @@ def test_garbage_through_the_real_entry_point(tmp_path: Path) -> None:
 # score
 
 
+CSV_OUTPUTS = [
+    "fidelity-outputs.json",
+    "provenance.json",
+    "scores-by-assessment.csv",
+    "scores-by-site.csv",
+    "scores.csv",
+    "site-scores.csv",
+]
+"""What ``fidelity score`` writes by default, sorted by name."""
+
+
 def test_score_writes_the_tables_and_provenance_by_default(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("score", str(EXAMPLE), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == [
-        "fidelity-outputs.json",
-        "provenance.json",
-        "scores-by-assessment.csv",
-        "scores-by-site.csv",
-        "scores.csv",
-        "site-scores.csv",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == CSV_OUTPUTS
     assert "Fidelity per site" in result.stdout
 
 
@@ -251,14 +255,7 @@ def test_score_one_format_and_no_clobbering(tmp_path: Path) -> None:
     bad.write_text(f"{HEADER}\nhand@1.0.0,A,r,,,,,6,1,1,1,\n")
     assert invoke("score", str(bad), "-i", str(HAND), "-o", str(out)).exit_code == 1
     assert (out / "scores.csv").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == [
-        "fidelity-outputs.json",
-        "provenance.json",
-        "scores-by-assessment.csv",
-        "scores-by-site.csv",
-        "scores.csv",
-        "site-scores.csv",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == CSV_OUTPUTS
 
 
 def test_score_with_a_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
