@@ -2,7 +2,7 @@
 
 One wide CSV of simulated ENRICH sheets per size (a quarter as many sites, a third of the
 interviews double-rated). Each run is its own process, so that its peak memory (the child's
-peak resident set, from ``os.wait4``) and its CPU time are its own:
+peak resident set, from ``os.wait4`` in a small launcher process) and its CPU time are its own:
 
 * **library**: ``read_sheets`` → ``validate`` → ``score`` in a fresh Python. ``warm`` is the
   time of those three calls alone (imports and the instrument loaded before the clock
@@ -26,6 +26,7 @@ ratio; the load average is printed before and after. Sizes:
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,20 +65,33 @@ _IMPORTS = {_RELIABILITY: "from fidelity.report import reliability_report"}
 """What a library run imports beyond the reading, validating and scoring modules."""
 
 
+_LAUNCHER = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as fh:
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
+               usage.ru_maxrss], fh)
+"""
+"""Runs one command and records its exit, CPU time and peak RSS. The child's ``ru_maxrss``
+counts the memory of the process it was forked from, so the command is started from this small
+launcher rather than from the benchmark, which holds the simulated audit."""
+
+
 def _run(args: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, Any]:
     """Wall time, CPU time and peak RSS (MB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=stdout, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    rss = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
-    return {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": rss,
-        "exit": proc.returncode,
-    }
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as record:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, record.name, *args],
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+        wall = time.perf_counter() - start
+        code, cpu, maxrss = json.load(record)
+    rss = maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss, "exit": code}
 
 
 def _library(path: Path, work: str, tmp: Path) -> dict[str, Any]:
