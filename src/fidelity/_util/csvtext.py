@@ -19,6 +19,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
+from fidelity._util.jsontext import exponent_form
 from fidelity._util.text import FORMULA_START, safe_cell
 
 if TYPE_CHECKING:
@@ -226,9 +227,8 @@ def _float_cells(values: NDArray[np.float64]) -> pa.Array:
     offsets[-1] = len(text) - (n - 1)
     data = np.delete(text, commas)
     cells = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
-    size = np.abs(values)
     missing = np.isnan(values)
-    odd = ~((size >= 1e-4) & (size < 1e15)) & (values != 0) & ~missing
+    odd = exponent_form(values)
     if odd.any():  # written in exponent form by numpy, not by orjson
         texts = values[odd].astype(str).tolist()
         cells = pc.replace_with_mask(cells, pa.array(odd), pa.array(texts, pa.large_string()))

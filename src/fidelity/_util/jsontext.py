@@ -19,10 +19,11 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from numpy.typing import NDArray
 
-__all__ = ["float_texts", "json_document", "records"]
+__all__ = ["exponent_form", "float_texts", "json_document", "records"]
 
 _CHUNK = 8192
 """Rows joined into one string at a time (bounds the list of pieces in memory)."""
@@ -103,6 +104,16 @@ def _table(frame: pd.DataFrame, indent: int | None, level: int) -> str | None:
     return "".join([*parts, close])
 
 
+def exponent_form(values: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Where Python (and numpy) write a float64 in exponent form (``1e-05``, ``1e+16``) and
+    orjson does not: nonzero magnitudes below 1e-4 or from 1e15 on; NaN never."""
+    import numpy as np
+
+    size = np.abs(values)
+    found: NDArray[np.bool_] = ~((size >= 1e-4) & (size < 1e15)) & (values != 0) & ~np.isnan(values)
+    return found
+
+
 def float_texts(array: NDArray[Any], na: str, *, numpy_style: bool = False) -> list[str]:
     """The shortest text that reads back as each float64, as Python's ``repr`` writes it (as
     numpy's ``astype(str)`` does, with ``numpy_style``), ``na`` for NaN. orjson writes the
@@ -115,8 +126,7 @@ def float_texts(array: NDArray[Any], na: str, *, numpy_style: bool = False) -> l
     texts = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY).decode()[1:-1].split(",")
     if not len(values):
         return []
-    size = np.abs(values)
-    odd = np.flatnonzero(~((size >= 1e-4) & (size < 1e15)) & (values != 0) & ~np.isnan(values))
+    odd = np.flatnonzero(exponent_form(values))
     exact = values[odd].astype(str).tolist() if numpy_style else map(repr, values[odd].tolist())
     for k, text in zip(odd.tolist(), exact, strict=True):
         texts[k] = text
