@@ -185,7 +185,7 @@ def test_a_run_killed_while_rolling_back_is_rolled_back(tmp_path: Path) -> None:
     assert sorted(read_output_set(tmp_path, MANIFEST)) == sorted(NAMES)
 
 
-def test_text_without_a_utf8_form_is_an_output_error_before_anything_is_written(
+def test_text_without_a_utf8_form_is_an_output_error_and_nothing_is_published(
     tmp_path: Path,
 ) -> None:
     write_all(_set(tmp_path, "old"), manifest=MANIFEST)
@@ -194,6 +194,60 @@ def test_text_without_a_utf8_form_is_an_output_error_before_anything_is_written(
     with pytest.raises(OutputError, match=r"'\\udfff' at offset 5"):
         write_all(files, manifest=MANIFEST)
     assert _tags(tmp_path) == {"old"} and _hidden(tmp_path) == []
+
+
+def test_callable_contents_are_staged_in_order_as_they_come(tmp_path: Path) -> None:
+    staged: list[str] = []
+    real_stage = atomic._stage
+
+    def stage(path: Path, data: Any) -> Path:
+        staged.append(path.name)
+        return real_stage(path, data)
+
+    def content(name: str, data: str | bytes | memoryview) -> Callable[[], Any]:
+        def give() -> Any:
+            staged.append(f"asked {name}")
+            return data
+
+        return give
+
+    raw = b"a,b\n1,2\n"
+    files = {
+        tmp_path / "a.csv": content("a.csv", memoryview(bytearray(raw))),
+        tmp_path / "b.csv": "plain text\n",
+        tmp_path / "c.json": content("c.json", "{}\n"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(atomic, "_stage", stage)
+        write_all(files, manifest=MANIFEST)
+    order = ["asked a.csv", "a.csv", "b.csv", "asked c.json", "c.json", MANIFEST, JOURNAL]
+    assert staged == order
+    found = read_output_set(tmp_path, MANIFEST)  # sizes and SHA-256s checked
+    assert found == {"a.csv": raw, "b.csv": b"plain text\n", "c.json": b"{}\n"}
+
+
+def test_a_memoryview_of_wider_items_is_written_as_its_bytes(tmp_path: Path) -> None:
+    import array
+
+    numbers = array.array("i", [1, 2, 3])
+    write_all({tmp_path / "a.bin": memoryview(numbers)}, manifest=MANIFEST)
+    doc = json.loads((tmp_path / MANIFEST).read_text())
+    assert doc["files"][0]["bytes"] == numbers.itemsize * 3
+    assert (tmp_path / "a.bin").read_bytes() == numbers.tobytes()
+
+
+def test_a_content_callable_that_fails_leaves_the_previous_set(tmp_path: Path) -> None:
+    write_all(_set(tmp_path, "old"), manifest=MANIFEST)
+
+    def broken() -> str:
+        raise ValueError("the table could not be encoded")
+
+    files: dict[Path, Any] = dict(_set(tmp_path, "new"))
+    files[tmp_path / "c.json"] = broken  # the last file: the first two are staged by then
+    with pytest.raises(ValueError, match="could not be encoded"):
+        write_all(files, manifest=MANIFEST)
+    assert _tags(tmp_path) == {"old"} and _hidden(tmp_path) == []
+    assert sorted(read_output_set(tmp_path, MANIFEST)) == sorted(NAMES)
 
 
 def test_an_unreadable_journal_is_a_clear_output_error(tmp_path: Path) -> None:

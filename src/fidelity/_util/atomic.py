@@ -41,7 +41,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,8 @@ __all__ = [
     "JOURNAL",
     "LOCK",
     "LOCK_TIMEOUT",
+    "Content",
+    "Data",
     "OutputError",
     "OutputSetError",
     "atomic_write",
@@ -66,6 +68,11 @@ kept: removing a lock file races with its users). On POSIX systems the directory
 JOURNAL = ".fidelity-journal.json"
 """The journal of a set being published; present only while a run publishes or after a kill."""
 MANIFEST_FORMAT = "fidelity-output-set/1"
+Data = str | bytes | memoryview
+"""A file's content: text (written as UTF-8) or its bytes (a view of a buffer, too)."""
+Content = Data | Callable[[], Data]
+"""A file's content, or a callable giving it when the file is staged: the content of later
+files can still be in the making while earlier ones are written."""
 LOCK_TIMEOUT = 300.0
 """How long a run waits for another run writing into the same directory, in seconds."""
 _TEMP = re.compile(r"^\..+\.fidelity-[0-9a-f]{16}\.(tmp|old)$")
@@ -89,7 +96,7 @@ def _temp(path: Path, kind: str = "tmp") -> Path:
     return path.with_name(f".{path.name}.fidelity-{secrets.token_hex(8)}.{kind}")
 
 
-def _stage(path: Path, data: str | bytes) -> Path:
+def _stage(path: Path, data: Data) -> Path:
     """Write ``data`` to a new temporary file beside ``path`` (synced, with the permissions a
     plain ``open()`` would give) and return it; nothing is left behind on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +125,7 @@ def _sync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: Data) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     tmp = _stage(path, data)
     try:
@@ -210,44 +217,44 @@ def _keep(target: Path) -> Path | None:
     return backup
 
 
-def _digests(files: Mapping[Path, bytes]) -> Future[list[str]]:
-    """The SHA-256 of every file, computed in a thread while the files are staged (hashing
-    and writing both run outside Python's lock, so they overlap where a core is free)."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(lambda: [hashlib.sha256(raw).hexdigest() for raw in files.values()])
-    finally:
-        pool.shutdown(wait=False)
+def _sha256(raw: bytes | memoryview) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
-def _manifest(run: str, files: Mapping[Path, bytes], digests: list[str]) -> bytes:
-    listed = [
-        {"name": p.name, "bytes": len(raw), "sha256": digest}
-        for (p, raw), digest in zip(files.items(), digests, strict=True)
-    ]
+def _manifest(run: str, listed: list[tuple[str, int, str]]) -> bytes:
+    """The manifest of one directory's set: each file's name, size and SHA-256."""
+    files = [{"name": name, "bytes": size, "sha256": digest} for name, size, digest in listed]
     when = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    doc = {"format": MANIFEST_FORMAT, "run": run, "written": when, "files": listed}
+    doc = {"format": MANIFEST_FORMAT, "run": run, "written": when, "files": files}
     return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
 
 
 class _Publication:
     """The files of one directory, staged, committed by the journal and published."""
 
-    def __init__(self, directory: Path, files: Mapping[Path, bytes], manifest: str | None):
+    def __init__(self, directory: Path, files: Mapping[Path, Content], manifest: str | None):
         self.directory = directory
         self.files = files
         self.manifest = directory / manifest if manifest else None
         self.entries: list[_Entry] = []
 
     def stage(self, run: str) -> None:
-        """Step 3: every file (the manifest last) staged, every previous version kept."""
-        digests = _digests(self.files) if self.manifest is not None else None
-        for target, raw in self.files.items():
-            self._stage_one(target, raw)
-        if self.manifest is not None and digests is not None:
-            self._stage_one(self.manifest, _manifest(run, self.files, digests.result()))
+        """Step 3: every file (the manifest last) staged, every previous version kept. A file
+        whose content is a callable is staged as soon as the callable returns; the SHA-256s
+        are computed on a thread while the next files are written (hashing and writing both
+        run outside Python's lock, so they overlap where a core is free)."""
+        listed: list[tuple[str, int, Future[str]]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-sha256") as hasher:
+            for target, content in self.files.items():
+                raw = _encode(target, content() if callable(content) else content)
+                if self.manifest is not None:
+                    listed.append((target.name, len(raw), hasher.submit(_sha256, raw)))
+                self._stage_one(target, raw)
+        if self.manifest is not None:
+            digests = [(name, size, digest.result()) for name, size, digest in listed]
+            self._stage_one(self.manifest, _manifest(run, digests))
 
-    def _stage_one(self, target: Path, raw: bytes) -> None:
+    def _stage_one(self, target: Path, raw: bytes | memoryview) -> None:
         try:
             self.entries.append(_Entry(target, _stage(target, raw)))
             self.entries[-1].backup = _keep(target)
@@ -351,18 +358,20 @@ def _remove_legacy_temps(directory: Path, names: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def write_all(files: Mapping[Path, str | bytes], manifest: str | None = None) -> None:
+def write_all(files: Mapping[Path, Content], manifest: str | None = None) -> None:
     """Write every file or none of them, as one set per directory (see the module docstring).
 
-    ``manifest``: the name of the manifest file written last in each directory of the set
-    (none when None). A failure (a full disk, a directory that cannot be created, a rename
-    refused) or Ctrl-C leaves the previous files as they were and raises
-    :class:`OutputError` naming the file (Ctrl-C is raised again as it came).
+    ``files``: each path's content, or a callable giving it (:data:`Content`), called in
+    order when that file is staged. ``manifest``: the name of the manifest file written last
+    in each directory of the set (none when None). A failure (a full disk, a directory that
+    cannot be created, a rename refused, text with no UTF-8 form, an error raised by a
+    content callable) or Ctrl-C leaves the previous files as they were and raises
+    :class:`OutputError` naming the file (Ctrl-C, and a callable's own error, are raised
+    again as they came).
     """
-    raw = {p: _encode(p, d) for p, d in files.items()}
-    groups: dict[Path, dict[Path, bytes]] = {}
-    for path, data in raw.items():
-        groups.setdefault(path.parent, {})[path] = data
+    groups: dict[Path, dict[Path, Content]] = {}
+    for path, content in files.items():
+        groups.setdefault(path.parent, {})[path] = content
     current = Path(".")
     try:
         with contextlib.ExitStack() as locks:
@@ -379,9 +388,12 @@ def write_all(files: Mapping[Path, str | bytes], manifest: str | None = None) ->
         raise OutputError(where, exc) from exc
 
 
-def _encode(path: Path, data: str | bytes) -> bytes:
+def _encode(path: Path, data: Data) -> bytes | memoryview:
     """UTF-8 bytes of ``data``; text that has no UTF-8 form (a lone surrogate such as
-    ``\\udfff``) is an :class:`OutputError` before anything is written, never a crash."""
+    ``\\udfff``) is an :class:`OutputError` before that file is written (and the set is
+    not published), never a crash."""
+    if isinstance(data, memoryview):
+        return data.cast("B")  # its length in bytes, whatever its item format
     if isinstance(data, bytes):
         return data
     try:
