@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from fidelity._util.atomic import Content
     from fidelity.instrument import Instrument
     from fidelity.ratings import Problem, SheetBatch
 
@@ -231,10 +232,11 @@ OUTPUT_MANIFEST = "fidelity-outputs.json"
 size and SHA-256 (see :mod:`fidelity._util.atomic`)."""
 
 
-def write_outputs(files: Mapping[Path, str | bytes], *, manifest: bool = False) -> None:
+def write_outputs(files: Mapping[Path, Content], *, manifest: bool = False) -> None:
     """Write every output file or none of them, as one set (with :data:`OUTPUT_MANIFEST` when
-    ``manifest``); a failure leaves the previous outputs untouched and exits 2 with the
-    reason."""
+    ``manifest``; a content may be a callable giving it, see
+    :data:`fidelity._util.atomic.Content`); a failure leaves the previous outputs untouched
+    and exits 2 with the reason."""
     from fidelity._util.atomic import OutputError, write_all
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from fidelity.cli._common import (
     write_lines,
     write_outputs,
 )
+
+if TYPE_CHECKING:
+    from fidelity._util.atomic import Data
 
 app = typer.Typer()
 
@@ -104,7 +107,7 @@ def raters_cmd(
         tables = {"raters.csv": cal.raters, "raters-domains.csv": cal.domains}
         if period is not None:
             tables["raters-drift.csv"] = cal.drift
-        outputs: dict[Path, str | bytes] = {out / n: csv_output(t) for n, t in tables.items()}
+        outputs: dict[Path, Data] = {out / n: csv_output(t) for n, t in tables.items()}
         outputs[out / "raters.md"] = cal.to_markdown()
         write_outputs(outputs)
     if as_json:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from fidelity._util.atomic import Content, Data
     from fidelity.ratings import Problem, ProblemList
     from fidelity.ratings.checks.run import CheckedSheets
     from fidelity.scoring import ScoreResult
@@ -182,7 +183,7 @@ def _write_problems(
 
     suffix = target.suffix.lower()
     if suffix == ".parquet":
-        data: str | bytes = _parquet(problems.to_arrow(_stamped(provenance, "validated_at")), files)
+        data: Data = _parquet(problems.to_arrow(_stamped(provenance, "validated_at")), files)
     elif suffix == ".csv":
         data = csv_output(problem_table(problems, checked))
     else:
@@ -309,17 +310,22 @@ def _print_warnings(warnings: Sequence[Problem]) -> None:
         )
 
 
-def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, str | bytes]:
-    """Every output file's content, built in memory before anything is written."""
-    from fidelity._util.csvtext import csv_output
+def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, Content]:
+    """Every output file's content, in memory: the CSV tables as callables that return them
+    once encoded (on worker threads), so that the first are written while the last are
+    encoded."""
+    from fidelity._util.csvtext import csv_outputs
 
-    outputs: dict[str, str | bytes] = {}
+    outputs: dict[str, Content] = {}
     if OutFormat.csv in formats:
         # every text cell neutralised: no id opens as a formula in a spreadsheet
-        outputs["scores.csv"] = csv_output(result.to_pandas())
-        outputs["scores-by-assessment.csv"] = csv_output(result.by_assessment())
-        outputs["scores-by-site.csv"] = csv_output(result.by_site())
-        outputs["site-scores.csv"] = csv_output(result.site_scores())
+        tables = {
+            "scores.csv": result.to_pandas,
+            "scores-by-assessment.csv": result.by_assessment,
+            "scores-by-site.csv": result.by_site,
+            "site-scores.csv": result.site_scores,
+        }
+        outputs.update(csv_outputs(tables))
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
         # indented for people when small; compact (and several times faster) when large

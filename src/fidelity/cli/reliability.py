@@ -25,6 +25,7 @@ from fidelity.cli._common import (
 from fidelity.cli._exits import EXIT_USAGE, echo_err
 
 if TYPE_CHECKING:
+    from fidelity._util.atomic import Data
     from fidelity.instrument import Instrument
     from fidelity.report import ReliabilityReport
     from fidelity.scoring import ScoreResult
@@ -127,12 +128,12 @@ def _legend_line(key: str, text: str, width: int) -> str:
 
 def _table_outputs(
     report: ReliabilityReport, formats: set[TableFormat], files: list[Path]
-) -> dict[str, str | bytes]:
+) -> dict[str, Data]:
     """reliability.json and every table of the report in each of ``formats``."""
     from fidelity._util.csvtext import csv_output
     from fidelity.columnar import input_digests, parquet_bytes, to_arrow, with_provenance
 
-    outputs: dict[str, str | bytes] = {"reliability.json": report.to_json() + "\n"}
+    outputs: dict[str, Data] = {"reliability.json": report.to_json() + "\n"}
     inputs = input_digests(files) if TableFormat.parquet in formats else []
     for name, table in report.tables().items():
         stem = f"reliability-{name.replace('_', '-')}"
