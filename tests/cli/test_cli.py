@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -136,6 +137,32 @@ def test_a_bug_is_reported_without_a_traceback(
     monkeypatch.setenv("FIDELITY_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli.main()
+
+
+def test_the_last_collection_is_skipped_once_however_often_main_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import atexit
+    import gc
+
+    from fidelity import cli
+
+    registered: list[Any] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+
+    def unregister(handler: Any) -> None:
+        registered[:] = [g for g in registered if g is not handler]
+
+    monkeypatch.setattr(atexit, "unregister", unregister)
+    monkeypatch.setattr(cli, "app", lambda: None)
+    cli.main()
+    cli.main()
+    assert registered == [cli._skip_last_collection]
+    try:
+        cli._skip_last_collection()
+        assert gc.get_freeze_count() > 0  # out of the collector's reach
+    finally:
+        gc.unfreeze()
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ written atomically.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import warnings
 from typing import Annotated, Any
@@ -143,10 +144,21 @@ loaded every full collection has more to walk: collecting less often saves about
 second there, while cycles are still collected."""
 
 
+def _skip_last_collection() -> None:
+    """Spare the interpreter's last full collection when the process ends: every object is
+    moved out of the collector's reach (``gc.freeze``), so the exit does not walk the
+    millions of objects a large batch leaves (about a tenth of a second at 100,000 sheets).
+    The memory goes back to the system with the process; nothing is left to flush, every
+    output having been written and synced before."""
+    gc.freeze()
+
+
 def main() -> None:
     """Console-script entry point; an error that escapes the commands still goes through the
     exit-code table (an internal error: one line, no traceback; Ctrl-C: 130)."""
     gc.set_threshold(*_GC_THRESHOLD)
+    atexit.unregister(_skip_last_collection)  # once, however often main() runs
+    atexit.register(_skip_last_collection)
     try:
         app()
     except (Exception, KeyboardInterrupt) as exc:  # a bug must not leave a bare traceback
