@@ -124,12 +124,14 @@ def site_spread(
     import pandas as pd
 
     number, sites = codes
-    stats = per[list(cols)].astype(float).groupby(number, sort=True).agg(list(SITE_STATS))
-    shape = (len(stats) * len(cols), len(SITE_STATS))
-    values = stats.to_numpy(dtype=float).reshape(shape)  # columns are (score, statistic)
+    grouped = per[list(cols)].astype(float).groupby(number, sort=True)
+    # each statistic over every score at once (one pass each, not one per score and statistic)
+    found = [getattr(grouped, stat)().to_numpy(dtype=float) for stat in SITE_STATS]
+    n_sites = len(found[0])
+    values = np.stack(found, axis=-1).reshape(n_sites * len(cols), len(SITE_STATS))
     data: dict[str, Any] = {
         "site": np.repeat(sites, len(cols)),
-        "score": np.tile(np.array(list(cols), dtype=object), len(stats)),
+        "score": np.tile(np.array(list(cols), dtype=object), n_sites),
         "n": values[:, 0].astype(int),
     }
     for k, name in enumerate(("mean", "sd", "min", "max"), start=1):
