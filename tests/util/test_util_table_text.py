@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fidelity._util.csvtext import csv_output, csv_outputs, csv_text
+from fidelity._util.csvtext import csv_output, csv_text
 from fidelity._util.jsontext import float_texts, json_document, records
 from fidelity._util.text import safe_cell
 
@@ -120,43 +119,6 @@ def test_the_bytes_are_a_view_of_one_buffer_holding_the_header_and_every_row() -
     data = csv_output(frame)
     assert isinstance(data, memoryview) and data.format == "B" and data.nbytes == len(data)
     assert bytes(data) == reference_csv(frame).encode("utf-8") == b"site,x,n\ns1,1.5,1\n'=s2,,2\n"
-
-
-def test_csv_outputs_builds_in_order_and_encodes_each_table_as_csv_output_does() -> None:
-    built: list[str] = []
-
-    def table(name: str, frame: pd.DataFrame) -> Callable[[], pd.DataFrame]:
-        def build() -> pd.DataFrame:
-            built.append(name)
-            return frame
-
-        return build
-
-    frames_by_name = {
-        "a.csv": pd.DataFrame({"a": ["=x", "y,z"], "b": [0.1, 2.0]}),
-        "b.csv": pd.DataFrame({"n": np.arange(3)}),
-        "c.csv": pd.DataFrame(),
-    }
-    encoded = csv_outputs({n: table(n, f) for n, f in frames_by_name.items()})
-    assert built == list(frames_by_name) == list(encoded)
-    for name, frame in frames_by_name.items():
-        got = encoded[name]()
-        want = reference_csv(frame)
-        assert (got if isinstance(got, str) else str(got, "utf-8")) == want
-
-
-def test_csv_outputs_raises_a_tables_encoding_error_from_its_callable(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from fidelity._util import csvtext
-
-    def broken(frame: pd.DataFrame) -> bytes:
-        raise MemoryError("no room")
-
-    monkeypatch.setattr(csvtext, "csv_output", broken)
-    encoded = csv_outputs({"a.csv": lambda: pd.DataFrame({"a": [1]})})
-    with pytest.raises(MemoryError, match="no room"):
-        encoded["a.csv"]()
 
 
 @pytest.mark.parametrize(

@@ -239,20 +239,25 @@ class _Publication:
         self.entries: list[_Entry] = []
 
     def stage(self, run: str) -> None:
-        """Step 3: every file (the manifest last) staged, every previous version kept. A file
-        whose content is a callable is staged as soon as the callable returns; the SHA-256s
-        are computed on a thread while the next files are written (hashing and writing both
-        run outside Python's lock, so they overlap where a core is free)."""
+        """Step 3: every file (the manifest last) staged, every previous version kept. Each
+        file is written, synced and hashed on a worker thread while the calling thread makes
+        the next file's content (a callable content is called there, in order): writing and
+        hashing run outside Python's lock, so they overlap with it where a core is free."""
         listed: list[tuple[str, int, Future[str]]] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-sha256") as hasher:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-stage") as stager:
             for target, content in self.files.items():
+                if any(job.done() and job.exception() for _, _, job in listed):
+                    break  # a file could not be staged: the others need not be made
                 raw = _encode(target, content() if callable(content) else content)
-                if self.manifest is not None:
-                    listed.append((target.name, len(raw), hasher.submit(_sha256, raw)))
-                self._stage_one(target, raw)
+                listed.append((target.name, len(raw), stager.submit(self._staged, target, raw)))
+        digests = [(name, size, job.result()) for name, size, job in listed]  # the first error
         if self.manifest is not None:
-            digests = [(name, size, digest.result()) for name, size, digest in listed]
             self._stage_one(self.manifest, _manifest(run, digests))
+
+    def _staged(self, target: Path, raw: bytes | memoryview) -> str:
+        """Stage one file; its SHA-256 when the set has a manifest."""
+        self._stage_one(target, raw)
+        return _sha256(raw) if self.manifest is not None else ""
 
     def _stage_one(self, target: Path, raw: bytes | memoryview) -> None:
         try:

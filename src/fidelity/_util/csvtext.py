@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fidelity._util.jsontext import exponent_form
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from numpy.typing import NDArray
 
-__all__ = ["csv_output", "csv_outputs", "csv_text"]
+__all__ = ["csv_output", "csv_text"]
 
 
 def _quoting_characters() -> str:
@@ -74,27 +73,6 @@ def csv_output(frame: pd.DataFrame) -> str | bytes | memoryview:
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - pandas' path handles it
         pass
     return _pandas_csv(frame)
-
-
-def csv_outputs(
-    tables: Mapping[str, Callable[[], pd.DataFrame]],
-) -> dict[str, Callable[[], str | bytes | memoryview]]:
-    """:func:`csv_output` of every table, by name, as a callable that returns it once it is
-    encoded. Each table is built by its callable in turn, on the calling thread, and handed
-    to a worker thread to encode as soon as it is built. Most of the encoding runs in
-    Arrow's and numpy's kernels, outside Python's lock, so building the next table, encoding
-    this one and writing the ones before (by a caller that writes each file as it comes, as
-    :func:`fidelity._util.atomic.write_all` does) overlap where a second core is free; one
-    worker measured as fast as two, with less memory. A table's encoding error is raised by
-    its callable."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fidelity-csv")
-    try:
-        jobs = {name: pool.submit(csv_output, build()) for name, build in tables.items()}
-    finally:
-        pool.shutdown(wait=False, cancel_futures=False)  # the workers finish what they hold
-    return {name: job.result for name, job in jobs.items()}
 
 
 def _header(frame: pd.DataFrame) -> str:

@@ -311,21 +311,18 @@ def _print_warnings(warnings: Sequence[Problem]) -> None:
 
 
 def _render_outputs(result: ScoreResult, formats: set[OutFormat]) -> dict[str, Content]:
-    """Every output file's content, in memory: the CSV tables as callables that return them
-    once encoded (on worker threads), so that the first are written while the last are
-    encoded."""
-    from fidelity._util.csvtext import csv_outputs
+    """Every output file's content: the CSV tables as callables that build and encode each
+    when its turn to be written comes, so that each file is written while the next is made
+    (see :func:`fidelity._util.atomic.write_all`)."""
+    from fidelity._util.csvtext import csv_output
 
     outputs: dict[str, Content] = {}
     if OutFormat.csv in formats:
         # every text cell neutralised: no id opens as a formula in a spreadsheet
-        tables = {
-            "scores.csv": result.to_pandas,
-            "scores-by-assessment.csv": result.by_assessment,
-            "scores-by-site.csv": result.by_site,
-            "site-scores.csv": result.site_scores,
-        }
-        outputs.update(csv_outputs(tables))
+        outputs["scores.csv"] = lambda: csv_output(result.to_pandas())
+        outputs["scores-by-assessment.csv"] = lambda: csv_output(result.by_assessment())
+        outputs["scores-by-site.csv"] = lambda: csv_output(result.by_site())
+        outputs["site-scores.csv"] = lambda: csv_output(result.site_scores())
         outputs["provenance.json"] = json.dumps(result.provenance, indent=2) + "\n"
     if OutFormat.json in formats:
         # indented for people when small; compact (and several times faster) when large
