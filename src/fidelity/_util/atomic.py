@@ -68,13 +68,13 @@ kept: removing a lock file races with its users). On POSIX systems the directory
 JOURNAL = ".fidelity-journal.json"
 """The journal of a set being published; present only while a run publishes or after a kill."""
 MANIFEST_FORMAT = "fidelity-output-set/1"
+LOCK_TIMEOUT = 300.0
+"""How long a run waits for another run writing into the same directory, in seconds."""
 Data = str | bytes | memoryview
 """A file's content: text (written as UTF-8) or its bytes (a view of a buffer, too)."""
 Content = Data | Callable[[], Data]
 """A file's content, or a callable giving it when the file is staged: the content of later
 files can still be in the making while earlier ones are written."""
-LOCK_TIMEOUT = 300.0
-"""How long a run waits for another run writing into the same directory, in seconds."""
 _TEMP = re.compile(r"^\..+\.fidelity-[0-9a-f]{16}\.(tmp|old)$")
 _LEGACY_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
 
