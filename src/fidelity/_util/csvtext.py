@@ -47,7 +47,8 @@ def _quoting_characters() -> str:
 _QUOTING = _quoting_characters()
 _QUOTING_PATTERN = "[" + "".join(f"\\x{ord(c):02x}" for c in _QUOTING) + "]"
 _QUOTING_BYTES = [c.encode() for c in _QUOTING]
-_FORMULA_BYTES = [ord(c) for c in FORMULA_START]
+_FORMULA_BYTES = bytes(ord(c) for c in FORMULA_START)
+"""The first bytes of a formula-like cell (each a whole character in UTF-8)."""
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -180,7 +181,9 @@ def _text_cells(values: NDArray[Any]) -> pa.Array | None:
     formula = np.zeros(len(cells), dtype=bool)
     if len(data):  # a cell's first byte is a formula character (none is part of a longer one)
         first = data[np.minimum(starts[:-1], len(data) - 1)]
-        formula = (starts[1:] > starts[:-1]) & np.isin(first, _FORMULA_BYTES)
+        starting = np.zeros(256, dtype=bool)  # by first byte: a table, not a search
+        starting[np.frombuffer(_FORMULA_BYTES, dtype=np.uint8)] = True
+        formula = (starts[1:] > starts[:-1]) & starting[first]
     if formula.any():  # rare: safe_cell decides (a number such as -1.5 is kept)
         at = np.flatnonzero(formula)
         fixed = [safe_cell(v) for v in cells.take(pa.array(at)).to_pylist()]
@@ -226,12 +229,13 @@ def _float_cells(values: NDArray[np.float64]) -> pa.Array:
     values = np.ascontiguousarray(values)
     raw = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)
     text = np.frombuffer(raw, dtype=np.uint8)[1:-1]  # ASCII: no comma inside a number
-    commas = np.flatnonzero(text == ord(","))
+    is_comma = text == ord(",")
+    commas = np.flatnonzero(is_comma)
     offsets = np.empty(n + 1, dtype=np.int64)
     offsets[0] = 0
     offsets[1:-1] = commas - np.arange(n - 1)
     offsets[-1] = len(text) - (n - 1)
-    data = np.delete(text, commas)
+    data = text[~is_comma]
     cells = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     missing = np.isnan(values)
     odd = exponent_form(values)
