@@ -139,6 +139,31 @@ def test_what_the_fast_path_cannot_promise_goes_to_the_exact_reader(
     agree(data)
 
 
+def test_a_panic_in_calamine_goes_to_the_exact_reader(
+    monkeypatch: pytest.MonkeyPatch, agree: Callable[[bytes], Any]
+) -> None:
+    from fidelity.ratings.readers import _xlsx_fast
+
+    panic = type("PanicException", (BaseException,), {"__module__": "pyo3_runtime"})
+
+    def panics(*args: Any) -> Any:
+        raise panic("index out of bounds")
+
+    data = _book(ROWS)
+    assert _fast(data)
+    monkeypatch.setattr(_xlsx_fast.CalamineWorkbook, "from_filelike", panics)
+    assert not _fast(data)
+    agree(data)
+    other = type("Stop", (BaseException,), {})
+    monkeypatch.setattr(_xlsx_fast.CalamineWorkbook, "from_filelike", lambda *a: _raise(other()))
+    with pytest.raises(other):
+        _fast(data)
+
+
+def _raise(exc: BaseException) -> Any:
+    raise exc
+
+
 def test_rows_as_spreadsheet_programs_write_them_are_read_on_the_fast_path(
     agree: Callable[[bytes], Any],
 ) -> None:

@@ -207,6 +207,17 @@ def read_fast(book: Workbook, sheet: Sheet, data: bytes) -> Grid | None:
         return _read(book, sheet, data)
     except (_Decline, XlsxRefused, CalamineError, zipfile.BadZipFile, OSError, ValueError):
         return None
+    except BaseException as exc:  # a panic in the Rust reader is not an Exception
+        if _is_panic(exc):
+            return None
+        raise
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Rust panic raised through PyO3 (``pyo3_runtime.PanicException``,
+    a ``BaseException`` that no module exports): the exact reader then reads the workbook."""
+    kind = type(exc)
+    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
 
 
 def _read(book: Workbook, sheet: Sheet, data: bytes) -> Grid:
