@@ -215,7 +215,7 @@ def _layout(cells: pa.Array) -> tuple[NDArray[np.int64], bytes, NDArray[np.uint8
 
 def _float_cells(values: NDArray[np.float64]) -> pa.Array:
     """The CSV cells of float64 values: the shortest text that reads back as each value, as
-    numpy prints it (:func:`~fidelity._util.jsontext.float_texts`), empty for NaN. orjson
+    numpy prints it (``astype(str)``: Python's ``repr``), empty for NaN. orjson
     writes the whole column in one call; the cells are its text without the commas, their
     offsets where the commas were."""
     import numpy as np

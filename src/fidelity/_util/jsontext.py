@@ -114,11 +114,11 @@ def exponent_form(values: NDArray[np.float64]) -> NDArray[np.bool_]:
     return found
 
 
-def float_texts(array: NDArray[Any], na: str, *, numpy_style: bool = False) -> list[str]:
-    """The shortest text that reads back as each float64, as Python's ``repr`` writes it (as
-    numpy's ``astype(str)`` does, with ``numpy_style``), ``na`` for NaN. orjson writes the
-    ordinary magnitudes, where the three agree; ``repr`` (numpy) writes those below 1e-4 or
-    from 1e15 on, which Python writes in exponent form (``1e-05``) and orjson does not."""
+def float_texts(array: NDArray[Any], na: str) -> list[str]:
+    """The shortest text that reads back as each float64, as Python's ``repr`` writes it,
+    ``na`` for NaN. orjson writes the ordinary magnitudes, where the two agree; ``repr``
+    writes those below 1e-4 or from 1e15 on, which Python writes in exponent form
+    (``1e-05``) and orjson does not."""
     import numpy as np
     import orjson
 
@@ -127,8 +127,7 @@ def float_texts(array: NDArray[Any], na: str, *, numpy_style: bool = False) -> l
     if not len(values):
         return []
     odd = np.flatnonzero(exponent_form(values))
-    exact = values[odd].astype(str).tolist() if numpy_style else map(repr, values[odd].tolist())
-    for k, text in zip(odd.tolist(), exact, strict=True):
+    for k, text in zip(odd.tolist(), map(repr, values[odd].tolist()), strict=True):
         texts[k] = text
     if na != "null":
         for k in np.flatnonzero(np.isnan(values)).tolist():
