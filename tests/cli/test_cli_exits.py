@@ -116,6 +116,42 @@ def test_each_row_through_main(
     assert out in captured.out and err in captured.err
 
 
+def _panic(message: str) -> BaseException:
+    """What PyO3 raises for a Rust panic: a ``BaseException`` named like this one."""
+    kind = type("PanicException", (BaseException,), {"__module__": "pyo3_runtime"})
+    return kind(message)
+
+
+def test_a_panic_in_a_compiled_extension_is_an_internal_error_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fidelity import cli
+
+    monkeypatch.delenv("FIDELITY_DEBUG", raising=False)
+    result = runner.invoke(_raising(_panic("index out of bounds")), ["boom"])
+    assert result.exit_code == _exits.EXIT_INTERNAL
+    assert "internal error: PanicException: index out of bounds" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    def broken() -> None:
+        raise _panic("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == _exits.EXIT_INTERNAL
+    assert "internal error: PanicException" in capsys.readouterr().err
+
+    other = type("Stop", (BaseException,), {})  # any other BaseException passes through
+    monkeypatch.setattr(cli, "app", lambda: _raise(other()))
+    with pytest.raises(other):
+        cli.main()
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
 def test_usage_errors_exit_2_with_the_usage_line() -> None:
     result = runner.invoke(app, ["validate", "--no-such-option", str(HAND)])
     assert result.exit_code == 2
@@ -216,6 +252,7 @@ def test_importing_the_cli_imports_no_library_code() -> None:
         "fidelity.errors",
         "fidelity._util",
         "fidelity._util.atomic",
+        "fidelity._util.panics",
         "fidelity._util.version",
     }
     assert not loaded & {"pandas", "numpy", "rich.console", "openpyxl", "pydantic", "yaml"}

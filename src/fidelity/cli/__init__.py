@@ -42,6 +42,9 @@ from fidelity.cli._exits import (
 from fidelity.cli._exits import (
     echo_err as _echo_err,
 )
+from fidelity.cli._exits import (
+    is_error as _is_error,
+)
 from fidelity.errors import FidelityWarning as _FidelityWarning
 
 __all__ = [
@@ -161,5 +164,7 @@ def main() -> None:
     atexit.register(_skip_last_collection)
     try:
         app()
-    except (Exception, KeyboardInterrupt) as exc:  # a bug must not leave a bare traceback
+    except BaseException as exc:  # a bug must not leave a bare traceback
+        if not _is_error(exc):
+            raise
         raise SystemExit(exit_for(exc).exit_code) from None

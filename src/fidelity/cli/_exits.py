@@ -27,6 +27,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from fidelity._util.atomic import OutputError
+from fidelity._util.panics import is_rust_panic
 from fidelity.errors import FidelityError, LockError, MigrationRefused, SheetsInvalidError
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "FidelityGroup",
     "echo_err",
     "exit_for",
+    "is_error",
     "plain",
     "rule_for",
     "write_lines",
@@ -131,7 +133,7 @@ def _report_interrupt(exc: KeyboardInterrupt) -> None:
     echo_err("interrupted")
 
 
-def _report_internal(exc: Exception) -> None:
+def _report_internal(exc: BaseException) -> None:
     echo_err(
         f"fidelity: internal error: {type(exc).__name__}: {exc}\n"
         f"Set {DEBUG_VARIABLE}=1 to see the traceback, and please report it."
@@ -163,11 +165,20 @@ EXIT_TABLE: tuple[ExitRule, ...] = (
 
 
 def rule_for(exc: BaseException) -> ExitRule:
-    """The first row of :data:`EXIT_TABLE` that matches ``exc``."""
+    """The first row of :data:`EXIT_TABLE` that matches ``exc``; a panic in a compiled
+    extension (a ``BaseException``) is an internal error too."""
     for rule in EXIT_TABLE:
         if isinstance(exc, rule.kind):
             return rule
+    if is_rust_panic(exc):
+        return EXIT_TABLE[-1]
     raise exc  # not an error: SystemExit, GeneratorExit
+
+
+def is_error(exc: BaseException) -> bool:
+    """Whether ``exc`` ends the run through :data:`EXIT_TABLE` (not ``SystemExit`` or
+    ``GeneratorExit``)."""
+    return isinstance(exc, Exception | KeyboardInterrupt) or is_rust_panic(exc)
 
 
 def exit_for(exc: BaseException) -> typer.Exit:
@@ -196,5 +207,7 @@ class FidelityGroup(TyperGroup):
             return super().invoke(ctx)
         except _OWN_EXITS:
             raise
-        except (Exception, KeyboardInterrupt) as exc:
+        except BaseException as exc:
+            if not is_error(exc):
+                raise
             raise exit_for(exc) from None

@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from python_calamine import CalamineError, CalamineWorkbook
 
+from fidelity._util.panics import is_rust_panic
 from fidelity.ratings.readers._common import spreadsheet_value
 from fidelity.ratings.readers._xlsx_parts import (
     Sheet,
@@ -208,16 +209,9 @@ def read_fast(book: Workbook, sheet: Sheet, data: bytes) -> Grid | None:
     except (_Decline, XlsxRefused, CalamineError, zipfile.BadZipFile, OSError, ValueError):
         return None
     except BaseException as exc:  # a panic in the Rust reader is not an Exception
-        if _is_panic(exc):
+        if is_rust_panic(exc):  # the exact reader says what the workbook holds
             return None
         raise
-
-
-def _is_panic(exc: BaseException) -> bool:
-    """Whether ``exc`` is a Rust panic raised through PyO3 (``pyo3_runtime.PanicException``,
-    a ``BaseException`` that no module exports): the exact reader then reads the workbook."""
-    kind = type(exc)
-    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
 
 
 def _read(book: Workbook, sheet: Sheet, data: bytes) -> Grid:
