@@ -4,6 +4,7 @@ shown escaped, never obeyed and never an encoding crash."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -117,11 +118,45 @@ def test_the_progress_bar_shows_file_names_as_typed(monkeypatch: pytest.MonkeyPa
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
     monkeypatch.setattr(_common, "console", lambda stderr=False: terminal)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # as rich is told a terminal is there
     with _common.Progress(enabled=True, steps=2) as progress:
         progress.step("reading [/]\x1b[2J.csv")
         progress._progress.refresh()  # draw it now, not on the next tick
         progress.step("scoring")
     assert "\x1b[2J" not in screen.getvalue() and "[/]\\x1b[2J.csv" in screen.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("env", "shown"),
+    [
+        ({}, False),
+        ({"TTY_COMPATIBLE": "1"}, True),
+        ({"FORCE_COLOR": "1"}, True),
+        ({"FORCE_COLOR": ""}, False),
+        ({"TTY_COMPATIBLE": "0"}, False),
+    ],
+)
+def test_no_console_is_made_for_a_progress_bar_rich_would_not_show(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], shown: bool
+) -> None:
+    from rich.console import Console
+
+    from fidelity.cli import _common
+
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    made: list[bool] = []
+
+    def console(stderr: bool = False) -> Console:
+        made.append(stderr)
+        return Console(file=io.StringIO(), stderr=stderr)
+
+    monkeypatch.setattr(_common, "console", console)
+    with _common.Progress(enabled=True, steps=1) as progress:  # stderr is not a TTY here
+        assert (progress._progress is not None) == shown
+    assert made == ([True] if shown else [])  # rich decides only where it may say yes
 
 
 def test_rater_ids_in_the_calibration_are_shown_escaped(tmp_path: Path) -> None:

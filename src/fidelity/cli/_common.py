@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -391,6 +392,18 @@ def input_progress(files: list[Path], steps: int) -> Progress:
     return Progress(enabled=total >= LARGE_INPUT_BYTES, steps=steps)
 
 
+def _may_be_terminal() -> bool:
+    """False when rich would certainly not take stderr for a terminal: it is not a TTY and no
+    variable says otherwise (``TTY_COMPATIBLE=1``, ``FORCE_COLOR``). A pipeline's run then
+    skips making a console (and importing it) only to learn that."""
+    if os.environ.get("TTY_COMPATIBLE") == "1" or os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
+
+
 class Progress:
     """A rich progress bar on stderr for large inputs; a no-op otherwise."""
 
@@ -402,7 +415,8 @@ class Progress:
         self._started = False
 
     def __enter__(self) -> Progress:
-        if self.enabled and console(stderr=True).is_terminal:
+        screen = console(stderr=True) if self.enabled and _may_be_terminal() else None
+        if screen is not None and screen.is_terminal:
             from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
@@ -411,7 +425,7 @@ class Progress:
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
-                console=console(stderr=True),
+                console=screen,
                 transient=True,
             )
             self._progress.start()
