@@ -178,7 +178,7 @@ def rule_for(exc: BaseException) -> ExitRule:
 def is_error(exc: BaseException) -> bool:
     """Whether ``exc`` ends the run through :data:`EXIT_TABLE` (not ``SystemExit`` or
     ``GeneratorExit``)."""
-    return isinstance(exc, Exception | KeyboardInterrupt) or is_rust_panic(exc)
+    return any(isinstance(exc, rule.kind) for rule in EXIT_TABLE) or is_rust_panic(exc)
 
 
 def exit_for(exc: BaseException) -> typer.Exit:
